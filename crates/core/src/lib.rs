@@ -1,0 +1,33 @@
+//! Pure core of SMS Workbook.
+//!
+//! Everything that decides what a workbook *is* lives here: the Automerge
+//! document schema, the domain records and their validation, merging, and the
+//! storage policy (chunk keys, when to compact). The browser app is a thin
+//! layer that feeds this crate events and performs the effects it asks for.
+//!
+//! Design reasons:
+//! - No dependency on a browser, a UI framework or an async runtime, so every
+//!   rule is tested natively with plain `cargo test`.
+//! - Clock, ids and randomness are passed in ([`ChangeContext`], [`RecordId`],
+//!   [`ActorBytes`]), so tests are deterministic.
+//! - Records are kept in one map keyed by random ids, never list positions, and
+//!   the document skeleton is created exactly once per workbook, so concurrent
+//!   copies always merge without losing one side.
+
+mod change;
+pub mod demo;
+mod error;
+mod ids;
+pub mod risk;
+pub mod schema;
+pub mod storage;
+mod workbook;
+
+pub use change::{ChangeContext, ChangeMeta};
+pub use error::{LoadError, WorkbookError};
+pub use ids::{ActorBytes, RecordId, WorkbookId};
+pub use risk::{FieldError, Risk, RiskDraft, RiskField, RiskStatus, ScoreBand, Treatment};
+pub use workbook::{RecordInfo, Workbook};
+
+/// Re-exported so callers can name change hashes without depending on Automerge.
+pub use automerge::ChangeHash;

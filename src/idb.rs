@@ -1,0 +1,280 @@
+//! IndexedDB adapter: the only module of the app that touches IndexedDB.
+//!
+//! Two object stores: `chunks` (key: the chunk key from
+//! `sms_core::storage::chunk_key`, value: the bytes as a `Uint8Array`) and
+//! `meta` (small string values, such as which workbook was open last).
+//! Writes use a transaction with `durability: "strict"`, so when a write is
+//! reported done the data has reached the disk; only then does the app say
+//! "Saved".
+
+use std::fmt;
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use sms_core::{storage::key_range, WorkbookId};
+use wasm_bindgen::{prelude::*, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    DomException, Event, EventTarget, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest,
+    IdbRequest, IdbTransaction, IdbTransactionMode,
+};
+
+pub const DB_NAME: &str = "sms-workbook";
+const DB_VERSION: u32 = 1;
+const CHUNKS: &str = "chunks";
+const META: &str = "meta";
+
+/// Why storing or reading failed, in words a person can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageError {
+    /// The browser offers no IndexedDB (some private modes, or it is disabled).
+    Unavailable(String),
+    /// The disk is full or the site's quota is used up.
+    Full,
+    /// Any other refusal, with the browser's own words.
+    Failed(String),
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageError::Unavailable(why) => {
+                write!(f, "this browser does not let the app store data ({why})")
+            }
+            StorageError::Full => write!(
+                f,
+                "the disk is full or the browser's storage quota is used up"
+            ),
+            StorageError::Failed(why) => write!(f, "the browser could not store the data ({why})"),
+        }
+    }
+}
+
+impl From<JsValue> for StorageError {
+    fn from(v: JsValue) -> Self {
+        if let Some(e) = v.dyn_ref::<DomException>() {
+            if e.name() == "QuotaExceededError" {
+                return StorageError::Full;
+            }
+            return StorageError::Failed(format!("{}: {}", e.name(), e.message()));
+        }
+        if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+            return StorageError::Failed(String::from(e.message()));
+        }
+        StorageError::Failed(v.as_string().unwrap_or_else(|| "unknown error".into()))
+    }
+}
+
+/// Waits until `target` fires `ok` (resolving with `value()`), or one of
+/// `fail` (rejecting with `error()`). The listeners live exactly as long as
+/// the wait.
+async fn wait(
+    target: &EventTarget,
+    ok: &str,
+    fail: &[&str],
+    value: impl Fn() -> JsValue + 'static,
+    error: impl Fn() -> JsValue + 'static,
+) -> Result<JsValue, StorageError> {
+    let mut resolve = None;
+    let mut reject = None;
+    let promise = js_sys::Promise::new(&mut |res, rej| {
+        resolve = Some(res);
+        reject = Some(rej);
+    });
+    let (resolve, reject) = (resolve.expect("set by Promise::new"), reject.expect("set"));
+    let on_ok = Closure::<dyn FnMut(Event)>::new(move |_| {
+        let _ = resolve.call1(&JsValue::UNDEFINED, &value());
+    });
+    let on_fail = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        // Keep the failure from also surfacing as an uncaught error.
+        e.prevent_default();
+        let _ = reject.call1(&JsValue::UNDEFINED, &error());
+    });
+    target.add_event_listener_with_callback(ok, on_ok.as_ref().unchecked_ref())?;
+    for f in fail {
+        target.add_event_listener_with_callback(f, on_fail.as_ref().unchecked_ref())?;
+    }
+    let out = JsFuture::from(promise).await;
+    let _ = target.remove_event_listener_with_callback(ok, on_ok.as_ref().unchecked_ref());
+    for f in fail {
+        let _ = target.remove_event_listener_with_callback(f, on_fail.as_ref().unchecked_ref());
+    }
+    out.map_err(StorageError::from)
+}
+
+async fn request(req: IdbRequest) -> Result<JsValue, StorageError> {
+    let (r1, r2) = (req.clone(), req.clone());
+    wait(
+        &req,
+        "success",
+        &["error"],
+        move || r1.result().unwrap_or(JsValue::UNDEFINED),
+        move || {
+            r2.error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::UNDEFINED)
+        },
+    )
+    .await
+}
+
+async fn complete(tx: &IdbTransaction) -> Result<(), StorageError> {
+    let t = tx.clone();
+    wait(
+        tx,
+        "complete",
+        &["error", "abort"],
+        || JsValue::UNDEFINED,
+        move || {
+            t.error()
+                .map(JsValue::from)
+                .unwrap_or_else(|| JsValue::from_str("the write was cancelled"))
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// An open IndexedDB database of workbook chunks.
+#[derive(Clone)]
+pub struct ChunkStore {
+    db: IdbDatabase,
+}
+
+impl ChunkStore {
+    /// Opens (creating or upgrading) the database `name`.
+    pub async fn open(name: &str) -> Result<Self, StorageError> {
+        let window =
+            web_sys::window().ok_or_else(|| StorageError::Unavailable("no window".into()))?;
+        let factory = window
+            .indexed_db()
+            .map_err(|e| StorageError::Unavailable(StorageError::from(e).to_string()))?
+            .ok_or_else(|| StorageError::Unavailable("IndexedDB is turned off".into()))?;
+        let open: IdbOpenDbRequest = factory
+            .open_with_u32(name, DB_VERSION)
+            .map_err(|e| StorageError::Unavailable(StorageError::from(e).to_string()))?;
+        let upgrade_req = open.clone();
+        let on_upgrade = Closure::<dyn FnMut(Event)>::new(move |_| {
+            if let Ok(db) = upgrade_req
+                .result()
+                .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+            {
+                let names = db.object_store_names();
+                for store in [CHUNKS, META] {
+                    if !names.contains(store) {
+                        let _ = db.create_object_store(store);
+                    }
+                }
+            }
+        });
+        open.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+        let result = request(open.clone().unchecked_into()).await;
+        open.set_onupgradeneeded(None);
+        drop(on_upgrade);
+        let db: IdbDatabase = result?
+            .dyn_into()
+            .map_err(|_| StorageError::Failed("the database did not open".into()))?;
+        // Another tab upgrading the schema asks us to step aside.
+        let db2 = db.clone();
+        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_| db2.close());
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        on_version_change.forget(); // lives as long as the database connection
+        Ok(ChunkStore { db })
+    }
+
+    fn tx(&self, stores: &[&str], write: bool) -> Result<IdbTransaction, StorageError> {
+        let names = Array::new();
+        for s in stores {
+            names.push(&JsValue::from_str(s));
+        }
+        if !write {
+            return Ok(self
+                .db
+                .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readonly)?);
+        }
+        // `durability: "strict"` is not in web-sys' stable API yet.
+        let options = Object::new();
+        Reflect::set(&options, &"durability".into(), &"strict".into())?;
+        let f: Function = Reflect::get(&self.db, &"transaction".into())?.dyn_into()?;
+        Ok(f.call3(&self.db, &names, &"readwrite".into(), &options)?
+            .dyn_into()?)
+    }
+
+    /// Every chunk of one workbook, as `(key, bytes)` in key order.
+    pub async fn load(
+        &self,
+        workbook: &WorkbookId,
+    ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let tx = self.tx(&[CHUNKS], false)?;
+        let store = tx.object_store(CHUNKS)?;
+        let (lo, hi) = key_range(workbook);
+        let range = IdbKeyRange::bound(&lo.into(), &hi.into())?;
+        let keys: Array = request(store.get_all_keys_with_key(&range)?)
+            .await?
+            .dyn_into()?;
+        let values: Array = request(store.get_all_with_key(&range)?).await?.dyn_into()?;
+        Ok(keys
+            .iter()
+            .zip(values.iter())
+            .filter_map(|(k, v)| {
+                let bytes = v.dyn_into::<Uint8Array>().ok()?.to_vec();
+                Some((k.as_string()?, bytes))
+            })
+            .collect())
+    }
+
+    /// In one transaction: writes `put` chunks, then deletes `delete` keys,
+    /// and records `current` as the workbook to open next time. Either all of
+    /// it reaches the disk or none of it does.
+    pub async fn write(
+        &self,
+        put: &[(&str, &[u8])],
+        delete: &[String],
+        current: Option<&WorkbookId>,
+    ) -> Result<(), StorageError> {
+        let tx = self.tx(&[CHUNKS, META], true)?;
+        let chunks: IdbObjectStore = tx.object_store(CHUNKS)?;
+        let result = (|| -> Result<(), StorageError> {
+            for (key, bytes) in put {
+                chunks.put_with_key(&Uint8Array::from(*bytes), &JsValue::from_str(key))?;
+            }
+            for key in delete {
+                chunks.delete(&JsValue::from_str(key))?;
+            }
+            if let Some(id) = current {
+                tx.object_store(META)?.put_with_key(
+                    &JsValue::from_str(id.as_str()),
+                    &JsValue::from_str("current"),
+                )?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = tx.abort();
+            return Err(e);
+        }
+        complete(&tx).await
+    }
+
+    /// The workbook that was open last, if any.
+    pub async fn current(&self) -> Result<Option<WorkbookId>, StorageError> {
+        let tx = self.tx(&[META], false)?;
+        let v = request(tx.object_store(META)?.get(&JsValue::from_str("current"))?).await?;
+        Ok(v.as_string().and_then(|s| WorkbookId::parse(&s)))
+    }
+
+    /// Deletes the whole database (used by tests to start clean).
+    pub async fn delete_database(name: &str) -> Result<(), StorageError> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or_else(|| StorageError::Unavailable("no IndexedDB".into()))?;
+        request(factory.delete_database(name)?.unchecked_into())
+            .await
+            .map(|_| ())
+    }
+
+    pub fn close(&self) {
+        self.db.close();
+    }
+}

@@ -1,0 +1,47 @@
+//! SMS Workbook, the browser app: a thin Leptos layer over `sms_core`.
+//!
+//! - `state`: the open workbook, its save state and the save pipeline.
+//! - `idb`: the IndexedDB adapter (the only module that touches IndexedDB).
+//! - `platform`: randomness, clock and display name from the browser.
+//! - `shell`: header, save indicator, sidebar; `risks`: the risk register.
+
+pub mod idb;
+pub mod platform;
+mod risks;
+mod shell;
+pub mod state;
+
+use leptos::prelude::*;
+use state::{AppState, Phase};
+
+#[component]
+fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    leptos::task::spawn_local(state.boot());
+
+    // Lets people and tests know the workbook is on screen.
+    Effect::new(move |_| {
+        if state.phase.get() == Phase::Ready {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-ready", "true");
+            }
+        }
+    });
+
+    view! {
+        <shell::Shell>
+            <Show
+                when=move || state.phase.get() == Phase::Ready
+                fallback=|| view! { <p class="loading">"Opening your workbook…"</p> }
+            >
+                <risks::RiskRegister />
+            </Show>
+        </shell::Shell>
+    }
+}
+
+/// Mounts the app on the page.
+pub fn start() {
+    mount_to_body(App);
+}

@@ -1,0 +1,147 @@
+//! The frame around every screen: header (workbook name, save state, who is
+//! editing), the sidebar of SMS areas, and the main pane.
+
+use leptos::prelude::*;
+
+use crate::state::{AppState, SaveState};
+
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Header />
+        <SaveBanner />
+        <div class="layout">
+            <Sidebar />
+            <main id="main" tabindex="-1">
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let name = move || state.read(|wb| wb.name()).unwrap_or_default();
+    view! {
+        <header class="topbar">
+            <span class="brand" aria-hidden="true">"SMS Workbook"</span>
+            <h1 class="workbook-name">{name}</h1>
+            <SaveIndicator />
+            <Author />
+        </header>
+    }
+}
+
+#[component]
+fn SaveIndicator() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let label = move || match state.save.get() {
+        SaveState::Opening => ("opening", "Opening…"),
+        SaveState::Saved => ("saved", "Saved"),
+        SaveState::Saving => ("saving", "Saving…"),
+        SaveState::Failed(_) => ("error", "Not saved"),
+        SaveState::NotSaving(_) => ("error", "Not saving"),
+    };
+    view! {
+        <p role="status" aria-live="polite" class=move || format!("save-state {}", label().0)>
+            {move || label().1}
+        </p>
+    }
+}
+
+/// Says in words why work is not being saved, with a way to retry.
+#[component]
+fn SaveBanner() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let message = move || match state.save.get() {
+        SaveState::Failed(m) => Some((m, true)),
+        SaveState::NotSaving(m) => Some((m, false)),
+        _ => None,
+    };
+    move || {
+        message().map(|(text, can_retry)| {
+            view! {
+                <div class="banner error" role="alert">
+                    <p>{text}</p>
+                    <Show when=move || can_retry>
+                        <button type="button" on:click=move |_| state.request_save()>
+                            "Try again"
+                        </button>
+                    </Show>
+                </div>
+            }
+        })
+    }
+}
+
+/// The display name that goes into every change.
+#[component]
+fn Author() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let draft = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let note = RwSignal::new(None::<&'static str>);
+    let summary = move || {
+        let a = state.author.get();
+        if a.is_empty() {
+            "Set your name".to_owned()
+        } else {
+            format!("You: {a}")
+        }
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let remembered = state.set_author(&draft.get_untracked());
+        note.set((!remembered).then_some(
+            "This browser would not remember your name; it is used until you close the tab.",
+        ));
+        open.set(false);
+    };
+    view! {
+        <details
+            class="author"
+            prop:open=open
+            on:toggle=move |ev| {
+                let is_open = event_target::<web_sys::HtmlDetailsElement>(&ev).open();
+                if is_open {
+                    draft.set(state.author.get_untracked());
+                }
+                open.set(is_open);
+            }
+        >
+            <summary>{summary}</summary>
+            <form class="author-form" on:submit=save>
+                <label for="author-name">"Your name, shown on your changes"</label>
+                <input
+                    id="author-name"
+                    type="text"
+                    maxlength="80"
+                    autocomplete="name"
+                    prop:value=draft
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                />
+                <button type="submit">"Save name"</button>
+            </form>
+        </details>
+        {move || note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
+    }
+}
+
+#[component]
+fn Sidebar() -> impl IntoView {
+    view! {
+        <nav class="sidebar" aria-label="Workbook areas">
+            <h2 class="sidebar-heading">"6 Planning"</h2>
+            <ul>
+                <li>
+                    <a href="#main" aria-current="page">
+                        <span class="clause">"6.1"</span>
+                        " Risks and opportunities"
+                    </a>
+                </li>
+            </ul>
+        </nav>
+    }
+}

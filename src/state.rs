@@ -1,0 +1,288 @@
+//! Application state: the open workbook, its save state, and the save
+//! pipeline between the core and the IndexedDB adapter.
+//!
+//! Every edit goes through [`AppState::edit`]: the core changes the document
+//! (in memory, at once), then [`AppState::request_save`] writes the new
+//! changes as one incremental chunk, or a compacted snapshot when the ledger
+//! asks for one. Writes run one at a time; "Saved" is shown only when nothing
+//! is left unwritten and the last write has reached the disk.
+
+use std::{cell::RefCell, rc::Rc};
+
+use leptos::{prelude::*, task::spawn_local};
+use sms_core::{
+    demo,
+    storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
+    ChangeContext, Workbook, WorkbookError,
+};
+
+use crate::{
+    idb::{ChunkStore, StorageError, DB_NAME},
+    platform,
+};
+
+/// What the save indicator shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveState {
+    /// Reading the workbook from storage.
+    Opening,
+    Saved,
+    Saving,
+    /// The last write failed; changes are kept in memory and retried.
+    Failed(String),
+    /// Storage cannot be used at all; the app works in memory only.
+    NotSaving(String),
+}
+
+/// Whether the workbook could be opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Loading,
+    Ready,
+}
+
+struct Saver {
+    store: Option<ChunkStore>,
+    ledger: ChunkLedger,
+    busy: bool,
+    /// A write failed: the next write must be a full snapshot, since the
+    /// failed chunk's bytes are not produced again.
+    needs_snapshot: bool,
+}
+
+/// Handles to the app's state; `Copy`, so components capture it freely.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    workbook: StoredValue<Option<Workbook>, LocalStorage>,
+    saver: StoredValue<Rc<RefCell<Saver>>, LocalStorage>,
+    /// Bumped on every change of the document; views derive from it.
+    pub revision: RwSignal<u64>,
+    pub save: RwSignal<SaveState>,
+    pub phase: RwSignal<Phase>,
+    pub author: RwSignal<String>,
+}
+
+enum Job {
+    Chunk(Vec<u8>),
+    Snapshot(Vec<u8>),
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        AppState {
+            workbook: StoredValue::new_local(None),
+            saver: StoredValue::new_local(Rc::new(RefCell::new(Saver {
+                store: None,
+                ledger: ChunkLedger::new(),
+                busy: false,
+                needs_snapshot: false,
+            }))),
+            revision: RwSignal::new(0),
+            save: RwSignal::new(SaveState::Opening),
+            phase: RwSignal::new(Phase::Loading),
+            author: RwSignal::new(platform::display_name()),
+        }
+    }
+
+    /// Reads from the open workbook (tracking `revision`, so callers rerun
+    /// after each change).
+    pub fn read<T>(&self, f: impl FnOnce(&Workbook) -> T) -> Option<T> {
+        self.revision.track();
+        self.workbook.with_value(|wb| wb.as_ref().map(f))
+    }
+
+    pub fn context(&self) -> ChangeContext {
+        ChangeContext::new(self.author.get_untracked(), platform::now())
+    }
+
+    /// Applies one change to the workbook and schedules its save.
+    pub fn edit<T>(
+        &self,
+        f: impl FnOnce(&mut Workbook, &ChangeContext) -> Result<T, WorkbookError>,
+    ) -> Result<T, WorkbookError> {
+        let ctx = self.context();
+        let out = self.workbook.try_update_value(|wb| match wb.as_mut() {
+            Some(wb) => f(wb, &ctx),
+            None => Err(WorkbookError::Document(
+                "the workbook is still opening".into(),
+            )),
+        });
+        let out = out.unwrap_or_else(|| Err(WorkbookError::Document("the app is closing".into())));
+        if out.is_ok() {
+            self.revision.update(|r| *r += 1);
+            self.request_save();
+        }
+        out
+    }
+
+    /// Starts the save pipeline unless it is running already (it then picks
+    /// the new changes up before it stops).
+    pub fn request_save(&self) {
+        let saver = self.saver.get_value();
+        {
+            let mut s = saver.borrow_mut();
+            if s.store.is_none() || s.busy {
+                return;
+            }
+            s.busy = true;
+        }
+        let state = *self;
+        spawn_local(async move { state.flush(saver).await });
+    }
+
+    async fn flush(self, saver: Rc<RefCell<Saver>>) {
+        self.save.set(SaveState::Saving);
+        loop {
+            let (store, snapshot_due) = {
+                let s = saver.borrow();
+                (
+                    s.store.clone().expect("checked by request_save"),
+                    s.needs_snapshot || s.ledger.needs_compaction(),
+                )
+            };
+            let job = self.workbook.try_update_value(|wb| {
+                let wb = wb.as_mut()?;
+                if snapshot_due {
+                    Some((Job::Snapshot(wb.save()), wb.id().clone()))
+                } else {
+                    wb.take_unsaved().map(|b| (Job::Chunk(b), wb.id().clone()))
+                }
+            });
+            let Some(Some((job, id))) = job else { break };
+            let result = match &job {
+                Job::Chunk(bytes) => {
+                    let key = chunk_key(&id, ChunkKind::Incremental, bytes);
+                    let r = store.write(&[(&key, bytes)], &[], None).await;
+                    if r.is_ok() {
+                        saver.borrow_mut().ledger.stored(key, bytes.len());
+                    }
+                    r
+                }
+                Job::Snapshot(bytes) => {
+                    let plan = saver.borrow().ledger.plan_compaction(&id, bytes);
+                    let r = store
+                        .write(&[(&plan.key, bytes)], &plan.delete, Some(&id))
+                        .await;
+                    if r.is_ok() {
+                        let mut s = saver.borrow_mut();
+                        s.ledger.compacted(&plan, bytes.len());
+                        s.needs_snapshot = false;
+                    }
+                    r
+                }
+            };
+            if let Err(e) = result {
+                let mut s = saver.borrow_mut();
+                s.needs_snapshot = true;
+                s.busy = false;
+                self.save.set(SaveState::Failed(failure_message(&e)));
+                return;
+            }
+        }
+        saver.borrow_mut().busy = false;
+        self.save.set(SaveState::Saved);
+    }
+
+    /// Opens the workbook saved in this browser, or creates the demo
+    /// workbook on a first visit.
+    pub async fn boot(self) {
+        let actor = platform::new_actor();
+        let store = match ChunkStore::open(DB_NAME).await {
+            Ok(store) => store,
+            Err(e) => {
+                self.open_in_memory(actor, not_saving_message(&e));
+                return;
+            }
+        };
+        match store.current().await {
+            Ok(Some(id)) => match store.load(&id).await {
+                Ok(mut chunks) if !chunks.is_empty() => {
+                    load_order(&mut chunks);
+                    match Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), actor) {
+                        Ok(wb) => {
+                            {
+                                let saver = self.saver.get_value();
+                                let mut s = saver.borrow_mut();
+                                for (k, b) in &chunks {
+                                    s.ledger.stored(k.clone(), b.len());
+                                }
+                                s.store = Some(store);
+                            }
+                            self.workbook.set_value(Some(wb));
+                            self.ready(SaveState::Saved);
+                        }
+                        // Never overwrite data we could not read.
+                        Err(e) => self.open_in_memory(
+                            actor,
+                            format!(
+                                "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
+                            ),
+                        ),
+                    }
+                }
+                Ok(_) => self.create_demo(store, actor).await,
+                Err(e) => self.open_in_memory(actor, not_saving_message(&e)),
+            },
+            Ok(None) => self.create_demo(store, actor).await,
+            Err(e) => self.open_in_memory(actor, not_saving_message(&e)),
+        }
+    }
+
+    async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
+        let wb = demo::build(
+            platform::new_workbook_id(),
+            actor,
+            &self.context(),
+            platform::new_record_id,
+        )
+        .expect("the demo workbook is valid");
+        let saver = self.saver.get_value();
+        {
+            let mut s = saver.borrow_mut();
+            s.store = Some(store);
+            // The first write is a snapshot that also records this workbook
+            // as the one to open next time.
+            s.needs_snapshot = true;
+        }
+        self.workbook.set_value(Some(wb));
+        self.ready(SaveState::Saving);
+        self.request_save();
+    }
+
+    fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
+        let wb = demo::build(
+            platform::new_workbook_id(),
+            actor,
+            &self.context(),
+            platform::new_record_id,
+        )
+        .expect("the demo workbook is valid");
+        self.workbook.set_value(Some(wb));
+        self.ready(SaveState::NotSaving(why));
+    }
+
+    fn ready(self, save: SaveState) {
+        self.save.set(save);
+        self.phase.set(Phase::Ready);
+        self.revision.update(|r| *r += 1);
+    }
+
+    pub fn set_author(&self, name: &str) -> bool {
+        self.author.set(name.trim().to_owned());
+        platform::set_display_name(name)
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn failure_message(e: &StorageError) -> String {
+    format!("Not saved: {e}. Your changes are kept in this tab; free up space or try again.")
+}
+
+fn not_saving_message(e: &StorageError) -> String {
+    format!("Not saving: {e}. You can keep working, but changes are lost when this tab closes.")
+}

@@ -123,7 +123,7 @@ impl ScoreBand {
 }
 
 /// A valid risk or opportunity.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Risk {
     pub title: String,
     pub description: String,

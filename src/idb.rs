@@ -158,7 +158,7 @@ impl ChunkStore {
         let on_upgrade = Closure::<dyn FnMut(Event)>::new(move |_| {
             if let Ok(db) = upgrade_req
                 .result()
-                .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+                .and_then(|r| r.dyn_into::<IdbDatabase>())
             {
                 let names = db.object_store_names();
                 for store in [CHUNKS, META] {

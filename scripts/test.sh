@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Run every check, in order, stopping at the first failure:
+#   tools, rustfmt, clippy (native and wasm32), native tests, browser
+#   (wasm-bindgen-test) tests, release build, size report, end-to-end tests.
+#
+#   bash scripts/test.sh
+#
+# Honors CARGO_TARGET_DIR. Installs missing tools (see scripts/setup-tools.sh).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+step_names=()
+step_times=()
+current=""
+step_start=0
+size_report=""
+run_start=$SECONDS
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+
+# step NAME: print a heading and start timing NAME (ending the previous step).
+step() {
+  end_step
+  current="$1"
+  step_start=$SECONDS
+  printf '\n%s==> [%d] %s%s\n' "$bold" "$(( ${#step_names[@]} + 1 ))" "$current" "$plain"
+}
+end_step() {
+  if [[ -n "$current" ]]; then
+    step_names+=("$current")
+    step_times+=("$(( SECONDS - step_start ))")
+    current=""
+  fi
+}
+# Echo a command, then run it.
+run() {
+  printf '+ %s\n' "$*"
+  "$@"
+}
+
+summary() {
+  local rc=$?
+  local failed="$current"
+  current=""
+  printf '\n%s==> Summary%s\n' "$bold" "$plain"
+  local i
+  for i in "${!step_names[@]}"; do
+    printf '  ok      %-56s %4ss\n' "${step_names[$i]}" "${step_times[$i]}"
+  done
+  if [[ $rc -ne 0 ]]; then
+    if [[ -n "$failed" ]]; then
+      printf '  FAILED  %-56s %4ss\n' "$failed" "$(( SECONDS - step_start ))"
+    fi
+    printf '\nFAILED (exit %d) after %ss%s\n' "$rc" "$(( SECONDS - run_start ))" "${failed:+ in step: $failed}"
+  else
+    [[ -n "$size_report" ]] && printf '\n%s\n' "$size_report"
+    printf '\nAll checks passed in %ss.\n' "$(( SECONDS - run_start ))"
+  fi
+  exit "$rc"
+}
+trap summary EXIT
+
+# ---------------------------------------------------------------------------
+step "Tools (scripts/setup-tools.sh --browser)"
+run bash scripts/setup-tools.sh --browser
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+printf 'target dir: %s\n' "${CARGO_TARGET_DIR:-$root/target}"
+
+step "Formatting (cargo fmt --check)"
+run cargo fmt --all --check
+
+step "Clippy, native"
+run cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Clippy, wasm32"
+# Only the app's targets: the core crate's dev-dependencies (proptest) are not
+# for wasm32. Its library is still linted here, as a workspace member the app
+# depends on, and with the app's features (on its own, automerge lacks the
+# "wasm" feature that getrandom needs on wasm32).
+run cargo clippy --target wasm32-unknown-unknown -p sms-workbook --all-targets --locked -- -D warnings
+
+step "Tests, native (cargo test --workspace)"
+run cargo test --workspace --locked
+
+step "Tests, wasm32 in headless Chromium (wasm-bindgen-test)"
+# Runner: .cargo/config.toml; browser options: webdriver.json.
+# Doctests are host-only, hence --lib --bins --tests.
+CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
+  run cargo test --target wasm32-unknown-unknown -p sms-workbook --lib --bins --tests --locked
+
+step "Release build (trunk build --release)"
+run trunk build --release
+
+step "Size report (dist/)"
+size_report="$(node --input-type=module - dist <<'JS'
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import zlib from 'node:zlib';
+
+const dist = process.argv[2];
+const walk = (dir) => readdirSync(dir).flatMap((name) => {
+  const p = join(dir, name);
+  return statSync(p).isDirectory() ? walk(p) : [p];
+});
+const files = walk(dist).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
+const rows = [];
+let total = 0;
+let wasm = 0;
+for (const f of files) {
+  const data = readFileSync(f);
+  const br = zlib.brotliCompressSync(data, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    },
+  }).length;
+  const gz = zlib.gzipSync(data, { level: 9 }).length;
+  total += br;
+  if (f.endsWith('.wasm')) wasm += br;
+  rows.push(`  ${relative(dist, f).padEnd(48)} ${kb(data.length)} raw ${kb(gz)} gzip ${kb(br)} brotli`);
+}
+if (!files.some((f) => f.endsWith('.wasm'))) {
+  console.error('no .wasm file in dist/');
+  process.exit(1);
+}
+console.log(`Size of dist/ (brotli quality 11):\n${rows.join('\n')}`);
+console.log(`  .wasm brotli: ${kb(wasm).trim()}; all .wasm/.js/.css brotli: ${kb(total).trim()}`);
+JS
+)"
+printf '%s\n' "$size_report"
+
+step "End-to-end tests (Playwright, tests/e2e)"
+shopt -s nullglob
+e2e_files=(tests/e2e/*.test.mjs)
+shopt -u nullglob
+[[ ${#e2e_files[@]} -gt 0 ]] || { echo "no tests/e2e/*.test.mjs files" >&2; exit 1; }
+run node --test --test-concurrency=1 --test-reporter=spec "${e2e_files[@]}"
+
+end_step

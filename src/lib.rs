@@ -12,7 +12,7 @@ mod shell;
 pub mod state;
 
 use leptos::prelude::*;
-use state::{AppState, Phase};
+use state::{AppState, Phase, SaveState};
 
 #[component]
 fn App() -> impl IntoView {
@@ -26,6 +26,16 @@ fn App() -> impl IntoView {
             if let Some(body) = document().body() {
                 let _ = body.set_attribute("data-ready", "true");
             }
+        }
+    });
+
+    // Warn before leaving while a change is not yet on disk.
+    let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if matches!(
+            state.save.get_untracked(),
+            SaveState::Saving | SaveState::Failed(_)
+        ) {
+            ev.prevent_default();
         }
     });
 

@@ -50,12 +50,7 @@ pub fn RiskForm(editing: Option<RecordId>, initial: RiskDraft) -> impl IntoView 
             Err(errors) => {
                 // Take the person to the first field that needs attention.
                 if let Some(first) = errors.first() {
-                    if let Some(el) = document().get_element_by_id(&control_id(first.field)) {
-                        use wasm_bindgen::JsCast;
-                        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                            let _ = el.focus();
-                        }
-                    }
+                    focus(&control_id(first.field));
                 }
                 return;
             }
@@ -79,6 +74,12 @@ pub fn RiskForm(editing: Option<RecordId>, initial: RiskDraft) -> impl IntoView 
             Err(e) => save_error.set(Some(format!("Could not save: {e}."))),
         }
     };
+
+    // Start at the top of the form, in its first field.
+    Effect::new(move |_| {
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+        focus(&control_id(RiskField::Title));
+    });
 
     let field = move |f: RiskField, control: Control, hint: Option<&'static str>| {
         field_view(f, control, hint, draft, tried)
@@ -129,6 +130,16 @@ pub fn RiskForm(editing: Option<RecordId>, initial: RiskDraft) -> impl IntoView 
                 </div>
             </form>
         </section>
+    }
+}
+
+fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
     }
 }
 

@@ -1,0 +1,105 @@
+// Durability: edits survive a browser restart, and storage is compacted as
+// chunks accumulate without losing a change.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  useApp, openApp, waitReady, waitForText, assertNoProblems, watchProblems,
+  CHROMIUM, CHROMIUM_ARGS, DIST,
+} from './support.mjs';
+import { startServer } from './server.mjs';
+
+const app = useApp();
+
+/** Keys of the `chunks` store, read in the page through IndexedDB itself. */
+async function chunkKeys(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sms-workbook');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const req = db.transaction('chunks').objectStore('chunks').getAllKeys();
+          req.onsuccess = () => {
+            db.close();
+            resolve(req.result);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}
+
+async function addRisk(page, title, description) {
+  await page.getByRole('button', { name: 'Add risk' }).click();
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Description').fill(description);
+  await page.getByLabel('Owner').fill('Ana');
+  await page.getByRole('button', { name: 'Save risk' }).click();
+  await page.locator('.notice').waitFor();
+}
+
+test('edits survive closing and restarting the browser', async () => {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'sms-restart-'));
+  after(() => rmSync(profile, { recursive: true, force: true }));
+  const server = await startServer({ root: DIST });
+  after(() => server.close());
+  const launchIt = () =>
+    chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+
+  let ctx = await launchIt();
+  let page = await ctx.newPage();
+  watchProblems(page);
+  await page.goto(server.url);
+  await waitReady(page);
+  await addRisk(page, 'Survives a restart', 'Written just before the browser closes.');
+  await waitForText(page.locator('header [role="status"]'), 'Saved');
+  assertNoProblems(page);
+  await ctx.close();
+
+  ctx = await launchIt();
+  page = await ctx.newPage();
+  await page.goto(server.url);
+  await waitReady(page);
+  assert.equal(
+    await page.locator('.risk-title', { hasText: 'Survives a restart' }).count(),
+    1,
+    'the risk is there after the browser restarted',
+  );
+  await ctx.close();
+});
+
+test('incremental chunks are compacted into a snapshot and nothing is lost', async () => {
+  const page = await openApp(app.context, app.url);
+  await waitForText(page.locator('header [role="status"]'), 'Saved');
+  const start = await chunkKeys(page);
+  assert.equal(start.filter((k) => k.includes('/snapshot/')).length, 1, `one snapshot at first: ${start}`);
+
+  const n = 24;
+  const long = 'Detailed description. '.repeat(180); // ~4 KB each
+  for (let i = 0; i < n; i++) await addRisk(page, `Bulk risk ${i}`, `${i} ${long}`);
+  await waitForText(page.locator('header [role="status"]'), 'Saved');
+
+  const keys = await chunkKeys(page);
+  const snapshots = keys.filter((k) => k.includes('/snapshot/'));
+  const incremental = keys.filter((k) => k.includes('/incremental/'));
+  assert.equal(snapshots.length, 1, `exactly one snapshot after compaction: ${keys}`);
+  assert.ok(!start.includes(snapshots[0]), 'the first snapshot was replaced');
+  assert.ok(incremental.length < n, `compaction removed chunks (${incremental.length} left of ${n} written)`);
+
+  await page.reload();
+  await waitReady(page);
+  for (let i = 0; i < n; i++) {
+    assert.equal(await page.locator('.risk-title', { hasText: new RegExp(`^Bulk risk ${i}$`) }).count(), 1, `Bulk risk ${i}`);
+  }
+  assertNoProblems(page);
+  await page.close();
+});

@@ -2,6 +2,7 @@
 
 mod common;
 mod demo;
+mod fixtures;
 mod merge;
 mod persistence;
 mod purity;

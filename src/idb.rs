@@ -264,6 +264,58 @@ impl ChunkStore {
         Ok(v.as_string().and_then(|s| WorkbookId::parse(&s)))
     }
 
+    /// Records a workbook's name, for the list of workbooks.
+    pub async fn set_name(&self, id: &WorkbookId, name: &str) -> Result<(), StorageError> {
+        let tx = self.tx(&[META], true)?;
+        tx.object_store(META)?.put_with_key(
+            &JsValue::from_str(name),
+            &JsValue::from_str(&format!("name/{id}")),
+        )?;
+        complete(&tx).await
+    }
+
+    /// Every workbook stored here, with its name, by name.
+    pub async fn workbooks(&self) -> Result<Vec<(WorkbookId, String)>, StorageError> {
+        let tx = self.tx(&[CHUNKS, META], false)?;
+        let keys: Array = request(tx.object_store(CHUNKS)?.get_all_keys()?)
+            .await?
+            .dyn_into()?;
+        let mut ids: Vec<WorkbookId> = keys
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter_map(|k| sms_core::storage::parse_chunk_key(&k).map(|(id, _)| id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let meta = tx.object_store(META)?;
+        let mut out = Vec::new();
+        for id in ids {
+            let name = request(meta.get(&JsValue::from_str(&format!("name/{id}")))?)
+                .await?
+                .as_string()
+                .unwrap_or_else(|| "Unnamed workbook".into());
+            out.push((id, name));
+        }
+        out.sort_by_key(|a| a.1.to_lowercase());
+        Ok(out)
+    }
+
+    /// Deletes every chunk and the name of one workbook, in one transaction.
+    pub async fn delete_workbook(&self, id: &WorkbookId) -> Result<(), StorageError> {
+        let tx = self.tx(&[CHUNKS, META], true)?;
+        let (lo, hi) = key_range(id);
+        tx.object_store(CHUNKS)?
+            .delete(&IdbKeyRange::bound(&lo.into(), &hi.into())?.into())?;
+        tx.object_store(META)?
+            .delete(&JsValue::from_str(&format!("name/{id}")))?;
+        complete(&tx).await
+    }
+
+    /// Makes `id` the workbook opened next time.
+    pub async fn set_current(&self, id: &WorkbookId) -> Result<(), StorageError> {
+        self.write(&[], &[], Some(id)).await
+    }
+
     /// Deletes the whole database (used by tests to start clean).
     pub async fn delete_database(name: &str) -> Result<(), StorageError> {
         let factory = web_sys::window()

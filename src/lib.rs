@@ -3,13 +3,20 @@
 //! - `state`: the open workbook, its save state and the save pipeline.
 //! - `idb`: the IndexedDB adapter (the only module that touches IndexedDB).
 //! - `platform`: randomness, clock and display name from the browser.
-//! - `shell`: header, save indicator, sidebar; `risks`: the risk register.
+//! - `shell`: header, save indicator, sidebar; `route`: hash routes.
+//! - `register`: every register's list and form, generated from its declaration.
 
+mod checklist;
+mod dashboard;
 pub mod idb;
+mod markdown;
 pub mod platform;
-mod risks;
+mod pwa;
+mod register;
+mod route;
 mod shell;
 pub mod state;
+mod workbooks;
 
 use leptos::prelude::*;
 use state::{AppState, Phase, SaveState};
@@ -18,6 +25,7 @@ use state::{AppState, Phase, SaveState};
 fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    route::provide_route();
     leptos::task::spawn_local(state.boot());
 
     // Lets people and tests know the workbook is on screen.
@@ -45,7 +53,7 @@ fn App() -> impl IntoView {
                 when=move || state.phase.get() == Phase::Ready
                 fallback=|| view! { <p class="loading">"Opening your workbook…"</p> }
             >
-                <risks::RiskRegister />
+                <register::Registers />
             </Show>
         </shell::Shell>
     }

@@ -3,7 +3,15 @@
 
 use leptos::prelude::*;
 
-use crate::state::{AppState, SaveState};
+use sms_core::{
+    catalogue,
+    registers::{self, RegisterDef},
+};
+
+use crate::{
+    route::Route,
+    state::{AppState, SaveState},
+};
 
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
@@ -11,6 +19,7 @@ pub fn Shell(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Header />
         <SaveBanner />
+        <crate::pwa::UpdateBanner />
         <div class="layout">
             <Sidebar />
             <main id="main" tabindex="-1">
@@ -29,6 +38,8 @@ fn Header() -> impl IntoView {
             <span class="brand" aria-hidden="true">"SMS Workbook"</span>
             <h1 class="workbook-name">{name}</h1>
             <SaveIndicator />
+            <crate::pwa::ConnectivityBadge />
+            <crate::pwa::StorageStatus />
             <Author />
         </header>
     }
@@ -131,17 +142,86 @@ fn Author() -> impl IntoView {
 
 #[component]
 fn Sidebar() -> impl IntoView {
+    let route = expect_context::<RwSignal<crate::route::Route>>();
+    let current = move || match route.get() {
+        Route::List(r) | Route::New(r) | Route::Deleted(r) => Some(r),
+        Route::Record(id) => expect_context::<AppState>()
+            .read(|wb| wb.record(&id).map(|(def, _)| def.id))
+            .flatten(),
+        Route::Checklist | Route::Item(_) => Some("checklist"),
+        Route::Dashboard => Some("dashboard"),
+        Route::Workbooks => Some("workbooks"),
+    };
+    let groups = catalogue::top_level().map(|clause| {
+        let regs: Vec<&'static RegisterDef> = registers::REGISTERS
+            .iter()
+            .filter(|d| d.clause_group() == clause.number)
+            .collect();
+        view! {
+            <li>
+                <h2 class="sidebar-heading">{format!("{} {}", clause.number, clause.title)}</h2>
+                <ul>
+                    {regs
+                        .into_iter()
+                        .map(|d| {
+                            let is_current = move || (current() == Some(d.id)).then_some("page");
+                            view! {
+                                <li>
+                                    <a class="register-link" href=Route::List(d.id).href() aria-current=is_current>
+                                        <span class="clause">{d.clause}</span>
+                                        " "
+                                        {d.name}
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </li>
+        }
+    });
+    let wide = window()
+        .inner_width()
+        .ok()
+        .and_then(|w| w.as_f64())
+        .is_none_or(|w| w > 768.0);
     view! {
         <nav class="sidebar" aria-label="Workbook areas">
-            <h2 class="sidebar-heading">"6 Planning"</h2>
-            <ul>
-                <li>
-                    <a href="#main" aria-current="page">
-                        <span class="clause">"6.1"</span>
-                        " Risks and opportunities"
-                    </a>
-                </li>
-            </ul>
+            // Open beside the content on wide screens; folded above it on phones.
+            <details class="sidebar-toggle" prop:open=wide>
+                <summary>"Registers by clause"</summary>
+                <ul class="groups">
+                    <li>
+                        <ul>
+                            <li>
+                                <a
+                                    href=Route::Dashboard.href()
+                                    aria-current=move || (current() == Some("dashboard")).then_some("page")
+                                >
+                                    "Dashboard"
+                                </a>
+                            </li>
+                            <li>
+                                <a
+                                    href=Route::Workbooks.href()
+                                    aria-current=move || (current() == Some("workbooks")).then_some("page")
+                                >
+                                    "Workbooks"
+                                </a>
+                            </li>
+                            <li>
+                                <a
+                                    href=Route::Checklist.href()
+                                    aria-current=move || (current() == Some("checklist")).then_some("page")
+                                >
+                                    "Compliance checklist"
+                                </a>
+                            </li>
+                        </ul>
+                    </li>
+                    {groups.collect_view()}
+                </ul>
+            </details>
         </nav>
     }
 }

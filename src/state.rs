@@ -13,7 +13,7 @@ use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
     demo,
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
-    ChangeContext, Workbook, WorkbookError,
+    ChangeContext, Workbook, WorkbookError, WorkbookId,
 };
 
 use crate::{
@@ -199,17 +199,27 @@ impl AppState {
                 Ok(mut chunks) if !chunks.is_empty() => {
                     load_order(&mut chunks);
                     match Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), actor) {
-                        Ok(wb) => {
+                        Ok(mut wb) => {
+                            // Documents from an older version are upgraded
+                            // in one change, saved like any other edit.
+                            let upgraded = wb.migrate(&self.context()).unwrap_or(false);
                             {
                                 let saver = self.saver.get_value();
                                 let mut s = saver.borrow_mut();
                                 for (k, b) in &chunks {
                                     s.ledger.stored(k.clone(), b.len());
                                 }
-                                s.store = Some(store);
+                            }
+                            let _ = store.set_name(&id, &wb.name()).await;
+                            {
+                                let saver = self.saver.get_value();
+                                saver.borrow_mut().store = Some(store);
                             }
                             self.workbook.set_value(Some(wb));
                             self.ready(SaveState::Saved);
+                            if upgraded {
+                                self.request_save();
+                            }
                         }
                         // Never overwrite data we could not read.
                         Err(e) => self.open_in_memory(
@@ -236,6 +246,7 @@ impl AppState {
             platform::new_record_id,
         )
         .expect("the demo workbook is valid");
+        let _ = store.set_name(wb.id(), &wb.name()).await;
         let saver = self.saver.get_value();
         {
             let mut s = saver.borrow_mut();
@@ -267,6 +278,77 @@ impl AppState {
         self.revision.update(|r| *r += 1);
     }
 
+    /// The storage, when the app is saving to this browser.
+    pub fn store(&self) -> Option<ChunkStore> {
+        self.saver.get_value().borrow().store.clone()
+    }
+
+    /// Creates a workbook — empty, or a fresh copy of the demo — stores it,
+    /// and opens it.
+    pub async fn create_workbook(self, name: Option<String>) -> Result<(), String> {
+        let store = self.store().ok_or("this browser is not saving workbooks")?;
+        let actor = platform::new_actor();
+        let id = platform::new_workbook_id();
+        let ctx = self.context();
+        let mut wb = match name {
+            Some(name) => Workbook::create(id.clone(), &name, actor, &ctx),
+            None => demo::build(id.clone(), actor, &ctx, platform::new_record_id),
+        }
+        .map_err(|e| e.to_string())?;
+        let bytes = wb.save();
+        let key = chunk_key(&id, ChunkKind::Snapshot, &bytes);
+        store
+            .write(&[(&key, &bytes)], &[], Some(&id))
+            .await
+            .map_err(|e| e.to_string())?;
+        store
+            .set_name(&id, &wb.name())
+            .await
+            .map_err(|e| e.to_string())?;
+        reload();
+        Ok(())
+    }
+
+    /// Opens another stored workbook.
+    pub async fn open_workbook(self, id: WorkbookId) -> Result<(), String> {
+        let store = self.store().ok_or("this browser is not saving workbooks")?;
+        store.set_current(&id).await.map_err(|e| e.to_string())?;
+        reload();
+        Ok(())
+    }
+
+    /// Deletes a stored workbook. Deleting the open one opens another, or a
+    /// new demo workbook when none is left.
+    pub async fn delete_workbook(self, id: WorkbookId) -> Result<(), String> {
+        let store = self.store().ok_or("this browser is not saving workbooks")?;
+        store
+            .delete_workbook(&id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let open = self.read(|wb| wb.id().clone());
+        if open.as_ref() == Some(&id) {
+            let rest = store.workbooks().await.map_err(|e| e.to_string())?;
+            if let Some((other, _)) = rest.first() {
+                store.set_current(other).await.map_err(|e| e.to_string())?;
+            }
+            reload();
+        }
+        Ok(())
+    }
+
+    /// Renames the open workbook.
+    pub fn rename(&self, name: &str) -> Result<(), WorkbookError> {
+        self.edit(|wb, ctx| wb.rename(name, ctx))?;
+        if let (Some(store), Some((id, name))) =
+            (self.store(), self.read(|wb| (wb.id().clone(), wb.name())))
+        {
+            spawn_local(async move {
+                let _ = store.set_name(&id, &name).await;
+            });
+        }
+        Ok(())
+    }
+
     pub fn set_author(&self, name: &str) -> bool {
         self.author.set(name.trim().to_owned());
         platform::set_display_name(name)
@@ -277,6 +359,10 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn reload() {
+    let _ = window().location().reload();
 }
 
 fn failure_message(e: &StorageError) -> String {

@@ -4,8 +4,9 @@
 
 use chrono::{TimeZone, Utc};
 use sms_core::{
+    registers,
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
-    ActorBytes, ChangeContext, RecordId, RiskDraft, Workbook, WorkbookId,
+    ActorBytes, ChangeContext, Record, RecordDraft, RecordId, Value, Workbook, WorkbookId,
 };
 use sms_workbook::idb::ChunkStore;
 use wasm_bindgen_test::*;
@@ -19,14 +20,24 @@ fn ctx(secs: i64) -> ChangeContext {
     )
 }
 
-fn risk(title: &str) -> sms_core::Risk {
-    RiskDraft {
-        title: title.into(),
-        owner: "Ana".into(),
-        ..RiskDraft::new_risk()
+fn risk(title: &str) -> Record {
+    let def = registers::register("risk").unwrap();
+    let mut d = RecordDraft::new(def);
+    for (k, v) in [
+        ("title", title),
+        ("owner", "Ana"),
+        ("likelihood", "3"),
+        ("impact", "3"),
+    ] {
+        d.set(k, v);
     }
-    .validate()
-    .unwrap()
+    d.validate(def).unwrap()
+}
+
+fn risks(wb: &Workbook) -> Vec<(RecordId, Record)> {
+    let mut v = wb.records("risk");
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }
 
 async fn fresh_store(name: &str) -> ChunkStore {
@@ -50,8 +61,8 @@ async fn saves_loads_compacts_and_reopens() {
 
     for i in 0..12u8 {
         let mut r = risk(&format!("Risk {i}"));
-        r.description = "x".repeat(8_000);
-        wb.add_risk(&RecordId::from_random([i; 16]), &r, &ctx(i.into()))
+        r.set("description", Value::Text("x".repeat(8_000)));
+        wb.add_record("risk", &RecordId::from_random([i; 16]), &r, &ctx(i.into()))
             .unwrap();
         let bytes = wb.take_unsaved().unwrap();
         let key = chunk_key(&id, ChunkKind::Incremental, &bytes);
@@ -68,7 +79,7 @@ async fn saves_loads_compacts_and_reopens() {
         ActorBytes([2; 16]),
     )
     .unwrap();
-    assert_eq!(loaded.risks(), wb.risks());
+    assert_eq!(risks(&loaded), risks(&wb));
 
     // Compact: the new snapshot replaces exactly the chunks it covers.
     assert!(ledger.needs_compaction());
@@ -93,8 +104,8 @@ async fn saves_loads_compacts_and_reopens() {
         ActorBytes([4; 16]),
     )
     .unwrap();
-    assert_eq!(reopened.risks().len(), 12);
-    assert_eq!(reopened.risks(), wb.risks());
+    assert_eq!(risks(&reopened).len(), 12);
+    assert_eq!(risks(&reopened), risks(&wb));
     store.close();
     ChunkStore::delete_database(DB).await.unwrap();
 }

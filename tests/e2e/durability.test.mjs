@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 import {
   useApp, openApp, waitReady, waitForText, assertNoProblems, watchProblems,
   CHROMIUM, CHROMIUM_ARGS, DIST,
+  fieldLabel,
 } from './support.mjs';
 import { startServer } from './server.mjs';
 
@@ -35,10 +36,13 @@ async function chunkKeys(page) {
 }
 
 async function addRisk(page, title, description) {
-  await page.getByRole('button', { name: 'Add risk' }).click();
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Description').fill(description);
-  await page.getByLabel('Owner').fill('Ana');
+  await page.getByRole('link', { name: 'Add risk' }).click();
+  const field = (label) => page.getByLabel(fieldLabel(label));
+  await field('Title').fill(title);
+  await field('Description').fill(description);
+  await field('Likelihood').selectOption('2');
+  await field('Impact').selectOption('2');
+  await field('Owner').fill('Ana');
   await page.getByRole('button', { name: 'Save risk' }).click();
   await page.locator('.notice').waitFor();
 }
@@ -58,19 +62,19 @@ test('edits survive closing and restarting the browser', async () => {
   let ctx = await launchIt();
   let page = await ctx.newPage();
   watchProblems(page);
-  await page.goto(server.url);
+  await page.goto(new URL('#/r/risk', server.url).href);
   await waitReady(page);
   await addRisk(page, 'Survives a restart', 'Written just before the browser closes.');
-  await waitForText(page.locator('header [role="status"]'), 'Saved');
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
   assertNoProblems(page);
   await ctx.close();
 
   ctx = await launchIt();
   page = await ctx.newPage();
-  await page.goto(server.url);
+  await page.goto(new URL('#/r/risk', server.url).href);
   await waitReady(page);
   assert.equal(
-    await page.locator('.risk-title', { hasText: 'Survives a restart' }).count(),
+    await page.locator('.record-title', { hasText: 'Survives a restart' }).count(),
     1,
     'the risk is there after the browser restarted',
   );
@@ -78,15 +82,15 @@ test('edits survive closing and restarting the browser', async () => {
 });
 
 test('incremental chunks are compacted into a snapshot and nothing is lost', async () => {
-  const page = await openApp(app.context, app.url);
-  await waitForText(page.locator('header [role="status"]'), 'Saved');
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
   const start = await chunkKeys(page);
   assert.equal(start.filter((k) => k.includes('/snapshot/')).length, 1, `one snapshot at first: ${start}`);
 
   const n = 24;
   const long = 'Detailed description. '.repeat(180); // ~4 KB each
   for (let i = 0; i < n; i++) await addRisk(page, `Bulk risk ${i}`, `${i} ${long}`);
-  await waitForText(page.locator('header [role="status"]'), 'Saved');
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
 
   const keys = await chunkKeys(page);
   const snapshots = keys.filter((k) => k.includes('/snapshot/'));
@@ -98,7 +102,7 @@ test('incremental chunks are compacted into a snapshot and nothing is lost', asy
   await page.reload();
   await waitReady(page);
   for (let i = 0; i < n; i++) {
-    assert.equal(await page.locator('.risk-title', { hasText: new RegExp(`^Bulk risk ${i}$`) }).count(), 1, `Bulk risk ${i}`);
+    assert.equal(await page.locator('.record-title', { hasText: new RegExp(`^Bulk risk ${i}$`) }).count(), 1, `Bulk risk ${i}`);
   }
   assertNoProblems(page);
   await page.close();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   useApp, openApp, waitReady, watchProblems, waitForText, assertNoProblems,
   assertNoAxeViolations,
+  fieldLabel,
 } from './support.mjs';
 
 const app = useApp();
@@ -14,35 +15,36 @@ const app = useApp();
 class Register {
   constructor(page) {
     this.page = page;
-    this.saveState = page.locator('header [role="status"]');
+    this.saveState = page.locator('header .save-state[role="status"]');
   }
   rows() {
     return this.page.locator('table.register tbody tr');
   }
   row(title) {
-    return this.rows().filter({ has: this.page.locator('.risk-title', { hasText: title }) });
+    return this.rows().filter({ has: this.page.locator('.record-title', { hasText: title }) });
   }
   async titles() {
-    return (await this.page.locator('table.register .risk-title').allTextContents()).map((s) => s.trim());
+    return (await this.page.locator('table.register .record-title').allTextContents()).map((s) => s.trim());
   }
   async saved() {
     await waitForText(this.saveState, 'Saved');
   }
-  async add({ title, owner, description = '', likelihood, impact, treatment, status, review }) {
-    await this.page.getByRole('button', { name: 'Add risk' }).click();
+  async add({ title, owner, description = '', likelihood = 3, impact = 3, treatment, status, review }) {
+    await this.page.getByRole('link', { name: 'Add risk' }).click();
     await this.fill({ title, owner, description, likelihood, impact, treatment, status, review });
     await this.page.getByRole('button', { name: 'Save risk' }).click();
   }
   async fill({ title, owner, description, likelihood, impact, treatment, status, review }) {
     const p = this.page;
-    if (title !== undefined) await p.getByLabel('Title').fill(title);
-    if (description !== undefined) await p.getByLabel('Description').fill(description);
-    if (likelihood !== undefined) await p.getByLabel('Likelihood').selectOption(String(likelihood));
-    if (impact !== undefined) await p.getByLabel('Impact').selectOption(String(impact));
-    if (owner !== undefined) await p.getByLabel('Owner').fill(owner);
-    if (treatment !== undefined) await p.getByLabel('Treatment').selectOption(treatment);
-    if (status !== undefined) await p.getByLabel('Status').selectOption(status);
-    if (review !== undefined) await p.getByLabel('Review date').fill(review);
+    const field = (label) => p.getByLabel(fieldLabel(label));
+    if (title !== undefined) await field('Title').fill(title);
+    if (description !== undefined) await field('Description').fill(description);
+    if (likelihood !== undefined) await field('Likelihood').selectOption(String(likelihood));
+    if (impact !== undefined) await field('Impact').selectOption(String(impact));
+    if (owner !== undefined) await field('Owner').fill(owner);
+    if (treatment !== undefined) await field('Treatment').selectOption(treatment);
+    if (status !== undefined) await field('Status').selectOption(status);
+    if (review !== undefined) await field('Review date').fill(review);
   }
   async reload() {
     await this.page.reload();
@@ -51,7 +53,7 @@ class Register {
 }
 
 test('a new risk is stored and is still there after a reload', async () => {
-  const page = await openApp(app.context, app.url);
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
   const reg = new Register(page);
   await reg.saved();
   const before = await reg.rows().count();
@@ -76,6 +78,7 @@ test('a new risk is stored and is still there after a reload', async () => {
   assert.equal(await row.count(), 1);
   const text = (await row.innerText()).replace(/\s+/g, ' ');
   assert.match(text, /20 Critical/);
+  assert.match(text, /Assessed/);
   assert.match(text, /Dana Kim/);
   assert.match(text, /Reduce/);
   assert.match(text, /Assessed/);
@@ -87,30 +90,31 @@ test('a new risk is stored and is still there after a reload', async () => {
 });
 
 test('invalid input is shown next to each field and nothing is stored', async () => {
-  const page = await openApp(app.context, app.url);
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
   const reg = new Register(page);
   await reg.saved();
   const before = await reg.titles();
 
-  await page.getByRole('button', { name: 'Add risk' }).click();
+  await page.getByRole('link', { name: 'Add risk' }).click();
   await reg.fill({ title: '   ', owner: '' });
   await page.getByRole('button', { name: 'Save risk' }).click();
 
-  const title = page.getByLabel('Title');
+  const title = page.getByLabel(fieldLabel('Title'));
   assert.equal(await title.getAttribute('aria-invalid'), 'true');
-  assert.equal(await page.locator('#risk-title-error').innerText(), 'Enter a title for the risk.');
-  assert.equal(await page.locator('#risk-owner-error').innerText(), 'Name the person who owns this risk.');
-  assert.match(await title.getAttribute('aria-describedby'), /risk-title-error/);
+  assert.equal(await page.locator('#field-title-error').innerText(), 'Enter the title.');
+  assert.equal(await page.locator('#field-likelihood-error').innerText(), 'Enter the likelihood.');
+  assert.equal(await page.locator('#field-owner-error').innerText(), 'Enter the owner.');
+  assert.match(await title.getAttribute('aria-describedby'), /field-title-error/);
   // Focus goes to the first field that needs attention.
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'risk-title');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'field-title');
   // The form stays open, and axe finds nothing wrong with the error state.
   assert.equal(await page.getByRole('heading', { name: 'Add a risk' }).count(), 1);
   await assertNoAxeViolations(page);
 
   // Fixing a field clears its message as the person types.
   await title.fill('Valid title');
-  await waitForText(page.locator('#risk-title-error'), '');
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await waitForText(page.locator('#field-title-error'), '');
+  await page.getByRole('link', { name: 'Cancel' }).click();
 
   await reg.reload();
   assert.deepEqual(await reg.titles(), before, 'nothing invalid was stored');
@@ -119,16 +123,18 @@ test('invalid input is shown next to each field and nothing is stored', async ()
 });
 
 test('an edit is stored and survives a reload', async () => {
-  const page = await openApp(app.context, app.url);
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
   const reg = new Register(page);
   await reg.saved();
   await reg.add({ title: 'Edit me', owner: 'Ana', likelihood: 1, impact: 1 });
   await reg.saved();
 
-  await page.getByRole('button', { name: 'Edit Edit me' }).click();
-  assert.equal(await page.getByLabel('Title').inputValue(), 'Edit me');
+  await page.getByRole('link', { name: 'Edit Edit me' }).click();
+  assert.equal(await page.getByLabel(fieldLabel('Title')).inputValue(), 'Edit me');
   await reg.fill({ title: 'Edited risk', likelihood: 3, impact: 4, status: 'closed', review: '' });
-  await waitForText(page.locator('.score-preview'), 'Score 12 of 25 — High');
+  // Computed fields follow the form as it is filled in.
+  await waitForText(page.locator('output[aria-labelledby="field-score-label"]'), '12');
+  await waitForText(page.locator('output[aria-labelledby="field-band-label"]'), 'High');
   await page.getByRole('button', { name: 'Save risk' }).click();
   await waitForText(page.locator('.notice'), 'Saved changes to “Edited risk”.');
   await reg.saved();
@@ -143,7 +149,7 @@ test('an edit is stored and survives a reload', async () => {
 });
 
 test('delete asks first, and a deleted risk stays gone after a reload', async () => {
-  const page = await openApp(app.context, app.url);
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
   const reg = new Register(page);
   await reg.saved();
   await reg.add({ title: 'Delete me', owner: 'Ana' });
@@ -167,12 +173,21 @@ test('delete asks first, and a deleted risk stays gone after a reload', async ()
 
   await page.getByRole('button', { name: 'Delete Delete me' }).click();
   await dialog.getByRole('button', { name: 'Yes, delete' }).click();
-  await waitForText(page.locator('.notice'), 'Deleted “Delete me”.');
+  await waitForText(page.locator('.notice'), /^Deleted “Delete me”\./);
   assert.equal(await reg.row('Delete me').count(), 0);
   await reg.saved();
 
   await reg.reload();
   assert.equal(await reg.row('Delete me').count(), 0);
+
+  // Deletes are soft: the record can be restored, and that is stored too.
+  await page.getByRole('link', { name: /1 deleted/ }).click();
+  await page.getByRole('button', { name: 'Restore Delete me' }).click();
+  await waitForText(page.locator('.notice'), 'Restored “Delete me”.');
+  await reg.saved();
+  await page.goto(new URL('#/r/risk', app.url).href);
+  await reg.reload();
+  assert.equal(await reg.row('Delete me').count(), 1);
   assertNoProblems(page);
   await page.close();
 });
@@ -188,7 +203,7 @@ test('a failing save is shown in words, nothing is lost, and retrying saves it',
     };
   });
   watchProblems(page);
-  await page.goto(app.url);
+  await page.goto(new URL('#/r/risk', app.url).href);
   await waitReady(page);
   const reg = new Register(page);
   await reg.saved();
@@ -218,7 +233,7 @@ test('without IndexedDB the app says it is not saving and still works', async ()
     Object.defineProperty(window, 'indexedDB', { get: () => undefined, configurable: true });
   });
   watchProblems(page);
-  await page.goto(app.url);
+  await page.goto(new URL('#/r/risk', app.url).href);
   await waitReady(page);
   const reg = new Register(page);
   await waitForText(reg.saveState, 'Not saving');
@@ -233,19 +248,19 @@ test('without IndexedDB the app says it is not saving and still works', async ()
 });
 
 test('the display name is remembered and shown', async () => {
-  const page = await openApp(app.context, app.url);
-  await page.locator('summary', { hasText: /Set your name|You:/ }).click();
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
+  await page.locator('.author summary').click();
   await page.getByLabel('Your name, shown on your changes').fill('Dana Kim');
   await page.getByRole('button', { name: 'Save name' }).click();
-  await waitForText(page.locator('summary'), 'You: Dana Kim');
+  await waitForText(page.locator('.author summary'), 'You: Dana Kim');
   await page.reload();
   await waitReady(page);
-  await waitForText(page.locator('summary'), 'You: Dana Kim');
+  await waitForText(page.locator('.author summary'), 'You: Dana Kim');
   await page.close();
 });
 
 test('the register is readable and accessible at phone width', async () => {
-  const page = await openApp(app.context, app.url);
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
   await page.setViewportSize({ width: 375, height: 740 });
   const reg = new Register(page);
   await reg.saved();
@@ -253,7 +268,8 @@ test('the register is readable and accessible at phone width', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
   await assertNoAxeViolations(page);
-  await page.getByRole('button', { name: 'Add risk' }).click();
+  await page.getByRole('link', { name: 'Add risk' }).click();
+  await page.getByRole('heading', { name: 'Add a risk' }).waitFor();
   await assertNoAxeViolations(page);
   await page.close();
 });

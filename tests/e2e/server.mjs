@@ -5,6 +5,11 @@
 //   // server.url === 'http://127.0.0.1:<port>/sms/'
 //   await server.close();
 //
+// Options for tests: `headers` (added to every response, e.g. a
+// Content-Security-Policy), `onResponse({url, file, status})` (called for
+// every response), and `server.setRoot(dir)` (serve another build from now on,
+// as a new deployment would).
+//
 // Or from the command line (defaults: ../../dist, an ephemeral port, base /):
 //   node tests/e2e/server.mjs [root] [--port 8080] [--base /sms/]
 //
@@ -64,18 +69,22 @@ async function fileAt(file) {
 
 /**
  * Serve `root` on 127.0.0.1.
- * @param {{root: string, basePath?: string, port?: number, host?: string, log?: boolean}} options
- * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
+ * @param {{root: string, basePath?: string, port?: number, host?: string, log?: boolean,
+ *   headers?: Record<string, string>, onResponse?: (r: {url: string, file: string|null, status: number}) => void}} options
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>, setRoot: (dir: string) => void}>}
  */
-export async function startServer({ root, basePath = '/', port = 0, host = '127.0.0.1', log = false } = {}) {
+export async function startServer({
+  root, basePath = '/', port = 0, host = '127.0.0.1', log = false, headers: extraHeaders = {}, onResponse,
+} = {}) {
   if (!root) throw new Error('startServer: `root` is required');
-  const rootDir = path.resolve(root);
+  let rootDir = path.resolve(root);
   const base = normalizeBase(basePath);
-  const indexFile = path.join(rootDir, 'index.html');
+  let indexFile = path.join(rootDir, 'index.html');
 
   async function handle(req, res) {
     const send = (status, body, headers = {}) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+      onResponse?.({ url: req.url, file: null, status });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extraHeaders, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
 
@@ -121,11 +130,13 @@ export async function startServer({ root, basePath = '/', port = 0, host = '127.
     }
     if (!info) return send(404, 'Not Found\n');
 
+    onResponse?.({ url: req.url, file, status: 200 });
     res.writeHead(200, {
       'Content-Type': mimeType(file),
       'Content-Length': info.size,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
+      ...extraHeaders,
     });
     if (req.method === 'HEAD') return res.end();
     createReadStream(file)
@@ -160,7 +171,12 @@ export async function startServer({ root, basePath = '/', port = 0, host = '127.
     return closing;
   };
 
-  return { url: `http://${host}:${actualPort}${base}`, port: actualPort, close };
+  const setRoot = (dir) => {
+    rootDir = path.resolve(dir);
+    indexFile = path.join(rootDir, 'index.html');
+  };
+
+  return { url: `http://${host}:${actualPort}${base}`, port: actualPort, close, setRoot };
 }
 
 // Command-line use: node server.mjs [root] [--port N] [--base /path/] [--quiet]

@@ -12,7 +12,7 @@ test('app starts, shows a heading and reports "Saved"', async () => {
   assert.ok(await page.locator('h1').first().isVisible(), 'the page has a visible <h1>');
 
   // The save indicator may show "Saving…" at first.
-  await waitForText(page.locator('header [role="status"]'), 'Saved');
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
 
   assertNoProblems(page);
 

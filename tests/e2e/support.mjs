@@ -21,7 +21,7 @@
 
 import { after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -245,6 +245,12 @@ export async function waitForText(locator, text, { timeout = TIMEOUT } = {}) {
 
 // --- accessibility --------------------------------------------------------------
 
+let axeSourceText;
+function axeSource() {
+  axeSourceText ??= `${readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')}\n;void 0`;
+  return axeSourceText;
+}
+
 /**
  * Run axe-core in the page and return its violations (axe result objects).
  * @param {import('playwright-core').Page} page
@@ -253,7 +259,9 @@ export async function waitForText(locator, text, { timeout = TIMEOUT } = {}) {
  */
 export async function checkAxe(page, { context = null, options } = {}) {
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
-    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    // Evaluated through the DevTools protocol rather than added as a <script>:
+    // the app's Content-Security-Policy rightly refuses inline scripts.
+    await page.evaluate(axeSource());
   }
   const runOptions = options ?? {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
@@ -288,4 +296,15 @@ export function formatViolations(violations) {
 export async function assertNoAxeViolations(page, opts) {
   const violations = await checkAxe(page, opts);
   assert.equal(violations.length, 0, `axe violations:\n${formatViolations(violations)}`);
+}
+
+/**
+ * Matches a form field's accessible name exactly, whether or not the form
+ * marks it "(optional)": `page.getByLabel(fieldLabel('Impact'))` finds
+ * "Impact" but not "Residual impact".
+ * @param {string} label
+ */
+export function fieldLabel(label) {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}( \\(optional\\))?$`);
 }

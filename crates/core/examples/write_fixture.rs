@@ -6,11 +6,17 @@ use sms_core::{demo, ActorBytes, ChangeContext, RecordId, WorkbookId};
 fn main() {
     let path = std::env::args().nth(1).expect("output path");
     let ctx = ChangeContext::new("Fixture", Utc.timestamp_opt(1_790_000_000, 0).unwrap());
-    let mut n = 0u8;
-    let mut wb = demo::build(WorkbookId::from_random([0x5a; 16]), ActorBytes([1; 16]), &ctx, || {
-        n += 1;
-        RecordId::from_random([n; 16])
-    })
+    let mut n = 0u16;
+    let mut wb = demo::build(
+        WorkbookId::from_random([0x5a; 16]),
+        ActorBytes([1; 16]),
+        &ctx,
+        || {
+            n += 1;
+            let [hi, lo] = n.to_be_bytes();
+            RecordId::from_random([hi, lo, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        },
+    )
     .expect("demo");
     std::fs::write(&path, wb.save()).expect("write fixture");
 }

@@ -22,7 +22,7 @@ pub enum WorkbookError {
     #[error("a record with id {0} already exists")]
     Duplicate(String),
     #[error("the entry has {} invalid field(s)", .0.len())]
-    Invalid(Vec<crate::risk::FieldError>),
+    Invalid(Vec<crate::registers::FieldError>),
     #[error("the workbook document could not be changed: {0}")]
     Document(String),
 }

@@ -14,10 +14,16 @@
 //!   the document skeleton is created exactly once per workbook, so concurrent
 //!   copies always merge without losing one side.
 
+pub mod catalogue;
 mod change;
+pub mod checklist;
+pub mod dashboard;
 pub mod demo;
 mod error;
+pub mod generate;
 mod ids;
+pub mod markdown;
+pub mod registers;
 pub mod risk;
 pub mod schema;
 pub mod storage;
@@ -26,7 +32,8 @@ mod workbook;
 pub use change::{ChangeContext, ChangeMeta};
 pub use error::{LoadError, WorkbookError};
 pub use ids::{ActorBytes, RecordId, WorkbookId};
-pub use risk::{FieldError, Risk, RiskDraft, RiskField, RiskStatus, ScoreBand, Treatment};
+pub use registers::{FieldError, Record, RecordDraft, RegisterDef, Value};
+pub use risk::ScoreBand;
 pub use workbook::{RecordInfo, Workbook};
 
 /// Re-exported so callers can name change hashes without depending on Automerge.

@@ -1,4 +1,9 @@
-//! The shape of the Automerge document (format version 1).
+//! The shape of the Automerge document (format version 2).
+//!
+//! Version history: 1 — risks only, long text as plain strings. 2 — the
+//! register engine: every register, long text as Automerge Text, links to
+//! several records as maps of record id → true, and the compliance
+//! checklist as flat `checklist/<clause>/<field>` keys in the root map.
 //!
 //! ```text
 //! root
@@ -21,7 +26,7 @@
 /// Value of the root `format` key.
 pub const FORMAT: &str = "sms-workbook";
 /// The format version this build writes and the newest it reads.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 pub const KEY_FORMAT: &str = "format";
 pub const KEY_SCHEMA_VERSION: &str = "schema_version";

@@ -6,12 +6,14 @@ use automerge::{
     transaction::{CommitOptions, Transactable},
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
 };
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::catalogue::{self, Clause};
 use crate::change::{ChangeContext, ChangeMeta};
+use crate::checklist::{self, ItemState, ItemStatus};
 use crate::error::{LoadError, WorkbookError};
 use crate::ids::{ActorBytes, RecordId, WorkbookId};
-use crate::risk::{Risk, RiskField, RiskStatus, Treatment};
+use crate::registers::{self, FieldDef, FieldError, Kind, Record, RegisterDef, Value as RValue};
 use crate::schema::*;
 
 /// An open workbook.
@@ -117,6 +119,43 @@ impl Workbook {
         })
     }
 
+    /// The format version the document was written in.
+    pub fn schema_version(&self) -> u64 {
+        match self.doc.get(ROOT, KEY_SCHEMA_VERSION) {
+            Ok(Some((Value::Scalar(s), _))) => s.as_u64().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Brings a document written by an older version up to
+    /// [`SCHEMA_VERSION`] in one commit. Returns whether anything changed.
+    /// Every step writes the same values whoever runs it, so two copies
+    /// upgraded concurrently merge cleanly.
+    pub fn migrate(&mut self, ctx: &ChangeContext) -> Result<bool, WorkbookError> {
+        let from = self.schema_version();
+        if from >= SCHEMA_VERSION {
+            return Ok(false);
+        }
+        if from < 2 {
+            // Version 1 knew only risks, all of them risks (not opportunities).
+            let keys: Vec<String> = self.doc.keys(&self.records).collect();
+            for k in keys {
+                if let Some((obj, def, _)) = self.record_obj(&k) {
+                    if def.id == REGISTER_RISKS && self.doc.get(&obj, "kind")?.is_none() {
+                        self.doc.put(&obj, "kind", "risk")?;
+                    }
+                }
+            }
+        }
+        self.doc.put(ROOT, KEY_SCHEMA_VERSION, SCHEMA_VERSION)?;
+        commit(
+            &mut self.doc,
+            ctx,
+            &format!("Upgraded the workbook format from version {from} to {SCHEMA_VERSION}"),
+        );
+        Ok(true)
+    }
+
     /// A copy of this workbook with another actor, as a second person's
     /// laptop would hold after receiving the file.
     pub fn fork(&mut self, actor: ActorBytes) -> Workbook {
@@ -198,53 +237,203 @@ impl Workbook {
             .collect()
     }
 
-    // ---- risks -----------------------------------------------------------
+    // ---- compliance checklist --------------------------------------------
 
-    fn live_record(&self, id: &str, register: &str) -> Option<ObjId> {
+    /// The state of checklist item `number` (a default state if untouched).
+    pub fn checklist_item(&self, number: &str) -> ItemState {
+        let s = |field: &str| {
+            get_str(&self.doc, &ROOT, &checklist::key(number, field)).unwrap_or_default()
+        };
+        let prefix = checklist::evidence_prefix(number);
+        let mut evidence: Vec<RecordId> = self
+            .doc
+            .map_range(ROOT, prefix.clone()..)
+            .take_while(|item| item.key.starts_with(&prefix))
+            .filter_map(|item| RecordId::parse(&item.key[prefix.len()..]))
+            .collect();
+        evidence.sort();
+        ItemState {
+            status: ItemStatus::from_key(&s("status")).unwrap_or_default(),
+            owner: s("owner"),
+            notes: s("notes"),
+            justification: s("justification"),
+            evidence,
+        }
+    }
+
+    /// Every checklist item with its state, in catalogue order.
+    pub fn checklist(&self) -> Vec<(&'static Clause, ItemState)> {
+        catalogue::checklist_items()
+            .map(|c| (c, self.checklist_item(c.number)))
+            .collect()
+    }
+
+    /// Stores the state of a checklist item: only the parts that changed.
+    /// Returns `false` (and commits nothing) when nothing changed.
+    pub fn set_checklist_item(
+        &mut self,
+        number: &str,
+        state: &ItemState,
+        ctx: &ChangeContext,
+    ) -> Result<bool, WorkbookError> {
+        let clause = catalogue::clause(number)
+            .filter(|c| catalogue::is_checklist_item(c))
+            .ok_or_else(|| WorkbookError::NotFound(format!("checklist item {number}")))?;
+        if let Err(errors) = state.validate() {
+            return Err(WorkbookError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: e.field,
+                        message: e.message,
+                    })
+                    .collect(),
+            ));
+        }
+        let before = self.checklist_item(number);
+        for id in &state.evidence {
+            if !before.evidence.contains(id) && self.record(id).is_none() {
+                return Err(WorkbookError::Invalid(vec![FieldError {
+                    field: "evidence",
+                    message: "That evidence record does not exist or was deleted.".into(),
+                }]));
+            }
+        }
+        let mut changed = Vec::new();
+        let texts = [
+            (
+                "status",
+                before.status.key().to_owned(),
+                state.status.key().to_owned(),
+            ),
+            ("owner", before.owner.clone(), state.owner.trim().to_owned()),
+            ("notes", before.notes.clone(), state.notes.clone()),
+            (
+                "justification",
+                before.justification.clone(),
+                state.justification.trim().to_owned(),
+            ),
+        ];
+        for (field, old, new) in texts {
+            if old != new {
+                let k = checklist::key(number, field);
+                if new.is_empty() {
+                    self.doc.delete(ROOT, k.as_str())?;
+                } else {
+                    self.doc.put(ROOT, k.as_str(), new.as_str())?;
+                }
+                changed.push(field);
+            }
+        }
+        let prefix = checklist::evidence_prefix(number);
+        for id in &before.evidence {
+            if !state.evidence.contains(id) {
+                self.doc.delete(ROOT, format!("{prefix}{id}").as_str())?;
+                changed.push("evidence");
+            }
+        }
+        for id in &state.evidence {
+            if !before.evidence.contains(id) {
+                self.doc.put(ROOT, format!("{prefix}{id}").as_str(), true)?;
+                changed.push("evidence");
+            }
+        }
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        changed.dedup();
+        let summary = if changed == ["status"] {
+            format!(
+                "Set {} {} to {}",
+                clause.number,
+                clause.title,
+                state.status.label().to_lowercase()
+            )
+        } else {
+            format!(
+                "Changed {} of checklist item {} {}",
+                changed.join(", "),
+                clause.number,
+                clause.title
+            )
+        };
+        commit(&mut self.doc, ctx, &summary);
+        Ok(true)
+    }
+
+    /// Checklist items whose evidence includes `id`.
+    pub fn evidenced_items(&self, id: &RecordId) -> Vec<&'static Clause> {
+        catalogue::checklist_items()
+            .filter(|c| {
+                self.doc
+                    .get(
+                        ROOT,
+                        format!("{}{id}", checklist::evidence_prefix(c.number)).as_str(),
+                    )
+                    .ok()
+                    .flatten()
+                    .is_some()
+            })
+            .collect()
+    }
+
+    // ---- records -----------------------------------------------------------
+
+    /// The record map of `id` with its register, whether deleted or not.
+    fn record_obj(&self, id: &str) -> Option<(ObjId, &'static RegisterDef, bool)> {
         match self.doc.get(&self.records, id) {
             Ok(Some((Value::Object(ObjType::Map), obj))) => {
-                let is_register =
-                    get_str(&self.doc, &obj, REC_REGISTER).as_deref() == Some(register);
+                let def = registers::register(&get_str(&self.doc, &obj, REC_REGISTER)?)?;
                 let deleted = matches!(
                     self.doc.get(&obj, REC_DELETED),
                     Ok(Some((Value::Scalar(s), _))) if s.as_bool() == Some(true)
                 );
-                (is_register && !deleted).then_some(obj)
+                Some((obj, def, deleted))
             }
             _ => None,
         }
     }
 
-    /// Every risk that is not deleted, most severe first, then by title.
-    pub fn risks(&self) -> Vec<(RecordId, Risk)> {
-        let mut out: Vec<(RecordId, Risk)> = self
-            .doc
+    fn records_where(&self, register: &str, deleted: bool) -> Vec<(RecordId, Record)> {
+        self.doc
             .keys(&self.records)
             .filter_map(|k| {
                 let id = RecordId::parse(&k)?;
-                let obj = self.live_record(&k, REGISTER_RISKS)?;
-                Some((id, read_risk(&self.doc, &obj)))
+                let (obj, def, is_deleted) = self.record_obj(&k)?;
+                (def.id == register && is_deleted == deleted)
+                    .then(|| (id, read_record(&self.doc, &obj, def)))
             })
-            .collect();
-        out.sort_by(|(ia, a), (ib, b)| {
-            b.score()
-                .cmp(&a.score())
-                .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
-                .then_with(|| ia.cmp(ib))
-        });
-        out
+            .collect()
     }
 
-    pub fn risk(&self, id: &RecordId) -> Option<Risk> {
-        let obj = self.live_record(id.as_str(), REGISTER_RISKS)?;
-        Some(read_risk(&self.doc, &obj))
+    /// Every live record of a register, in id order (see
+    /// [`registers::Query`] for the order a list shows).
+    pub fn records(&self, register: &str) -> Vec<(RecordId, Record)> {
+        self.records_where(register, false)
+    }
+
+    /// Deleted records of a register, which can be restored.
+    pub fn deleted_records(&self, register: &str) -> Vec<(RecordId, Record)> {
+        self.records_where(register, true)
+    }
+
+    /// A live record and its register.
+    pub fn record(&self, id: &RecordId) -> Option<(&'static RegisterDef, Record)> {
+        let (obj, def, deleted) = self.record_obj(id.as_str())?;
+        (!deleted).then(|| (def, read_record(&self.doc, &obj, def)))
+    }
+
+    /// The title of a record (deleted or not), for showing links.
+    pub fn title_of(&self, id: &RecordId) -> Option<(&'static RegisterDef, String, bool)> {
+        let (obj, def, deleted) = self.record_obj(id.as_str())?;
+        let title = read_value(&self.doc, &obj, def.field(def.title)?)
+            .map(|v| v.to_draft())
+            .unwrap_or_default();
+        Some((def, title, deleted))
     }
 
     pub fn record_info(&self, id: &RecordId) -> Option<RecordInfo> {
-        let obj = match self.doc.get(&self.records, id.as_str()) {
-            Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
-            _ => return None,
-        };
+        let (obj, _, _) = self.record_obj(id.as_str())?;
         let created_at = match self.doc.get(&obj, REC_CREATED_AT) {
             Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
                 ScalarValue::Timestamp(ms) => Utc.timestamp_millis_opt(*ms).single(),
@@ -258,19 +447,92 @@ impl Workbook {
         })
     }
 
-    pub fn add_risk(
-        &mut self,
+    /// Live records that link to `id`: (record, its register, the linking field).
+    pub fn backlinks(
+        &self,
         id: &RecordId,
-        risk: &Risk,
+    ) -> Vec<(RecordId, &'static RegisterDef, &'static FieldDef)> {
+        let Some((_, target, _)) = self.record_obj(id.as_str()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for def in registers::REGISTERS {
+            let fields: Vec<&'static FieldDef> = def
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, Kind::Link { to, .. } if to == target.id))
+                .collect();
+            if fields.is_empty() {
+                continue;
+            }
+            for (rid, r) in self.records(def.id) {
+                for f in &fields {
+                    if r.links(f.key).contains(id) {
+                        out.push((rid.clone(), def, *f));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Checks that every link added by `new` (compared with `old`) points to a
+    /// live record of the right register.
+    fn check_links(
+        &self,
+        def: &RegisterDef,
+        new: &Record,
+        old: Option<&Record>,
+    ) -> Result<(), WorkbookError> {
+        let mut errors = Vec::new();
+        for f in def.fields {
+            let Kind::Link { to, .. } = f.kind else {
+                continue;
+            };
+            let before = old.map(|o| o.links(f.key)).unwrap_or(&[]);
+            for target in new.links(f.key) {
+                if before.contains(target) {
+                    continue;
+                }
+                let ok =
+                    matches!(self.record_obj(target.as_str()), Some((_, d, false)) if d.id == to);
+                if !ok {
+                    let to_def = registers::register(to).map(|d| d.singular).unwrap_or(to);
+                    errors.push(FieldError {
+                        field: f.key,
+                        message: format!(
+                            "The linked {to_def} does not exist or was deleted; choose another."
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(WorkbookError::Invalid(errors))
+        }
+    }
+
+    /// Adds a record to a register.
+    pub fn add_record(
+        &mut self,
+        register: &str,
+        id: &RecordId,
+        record: &Record,
         ctx: &ChangeContext,
     ) -> Result<(), WorkbookError> {
+        let def = registers::register(register)
+            .ok_or_else(|| WorkbookError::Document(format!("unknown register {register}")))?;
         if self.doc.get(&self.records, id.as_str())?.is_some() {
             return Err(WorkbookError::Duplicate(id.to_string()));
         }
+        self.check_links(def, record, None)?;
         let obj = self
             .doc
             .put_object(&self.records, id.as_str(), ObjType::Map)?;
-        self.doc.put(&obj, REC_REGISTER, REGISTER_RISKS)?;
+        self.doc.put(&obj, REC_REGISTER, def.id)?;
         self.doc.put(
             &obj,
             REC_CREATED_AT,
@@ -278,31 +540,39 @@ impl Workbook {
         )?;
         self.doc
             .put(&obj, REC_CREATED_BY, ctx.author_or_default())?;
-        for field in RiskField::ALL {
-            write_field(&mut self.doc, &obj, field, risk)?;
+        for f in def.stored_fields() {
+            write_value(&mut self.doc, &obj, f, record.get(f.key))?;
         }
-        commit(&mut self.doc, ctx, &format!("Added risk “{}”", risk.title));
+        let title = record.text(def.title).to_owned();
+        commit(
+            &mut self.doc,
+            ctx,
+            &format!("Added {} “{title}”", def.singular),
+        );
         Ok(())
     }
 
-    /// Writes the fields that differ from the stored risk, so concurrent
+    /// Writes the fields that differ from the stored record, so concurrent
     /// edits of different fields by different people both survive a merge.
     /// Returns `false` (and commits nothing) when nothing changed.
-    pub fn update_risk(
+    pub fn update_record(
         &mut self,
         id: &RecordId,
-        risk: &Risk,
+        record: &Record,
         ctx: &ChangeContext,
     ) -> Result<bool, WorkbookError> {
-        let obj = self
-            .live_record(id.as_str(), REGISTER_RISKS)
+        let (obj, def, deleted) = self
+            .record_obj(id.as_str())
+            .filter(|(_, _, deleted)| !deleted)
             .ok_or_else(|| WorkbookError::NotFound(id.to_string()))?;
-        let before = read_risk(&self.doc, &obj);
+        debug_assert!(!deleted);
+        let before = read_record(&self.doc, &obj, def);
+        self.check_links(def, record, Some(&before))?;
         let mut changed = Vec::new();
-        for field in RiskField::ALL {
-            if field_value(&before, field) != field_value(risk, field) {
-                write_field(&mut self.doc, &obj, field, risk)?;
-                changed.push(field.label().to_lowercase());
+        for f in def.stored_fields() {
+            if before.get(f.key) != record.get(f.key) {
+                write_value(&mut self.doc, &obj, f, record.get(f.key))?;
+                changed.push(f.label_lower());
             }
         }
         if changed.is_empty() {
@@ -311,20 +581,60 @@ impl Workbook {
         commit(
             &mut self.doc,
             ctx,
-            &format!("Changed {} of risk “{}”", changed.join(", "), risk.title),
+            &format!(
+                "Changed {} of {} “{}”",
+                changed.join(", "),
+                def.singular,
+                record.text(def.title)
+            ),
         );
         Ok(true)
     }
 
-    /// Deletes a risk. The record is kept with a deleted mark, so a concurrent
-    /// edit by someone else is not lost and the record can be restored.
-    pub fn delete_risk(&mut self, id: &RecordId, ctx: &ChangeContext) -> Result<(), WorkbookError> {
-        let obj = self
-            .live_record(id.as_str(), REGISTER_RISKS)
+    /// Deletes a record. It is kept with a deleted mark, so a concurrent
+    /// edit by someone else is not lost and it can be restored.
+    pub fn delete_record(
+        &mut self,
+        id: &RecordId,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
+        self.set_deleted(id, true, ctx)
+    }
+
+    /// Brings a deleted record back.
+    pub fn restore_record(
+        &mut self,
+        id: &RecordId,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
+        self.set_deleted(id, false, ctx)
+    }
+
+    fn set_deleted(
+        &mut self,
+        id: &RecordId,
+        delete: bool,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
+        let (obj, def, deleted) = self
+            .record_obj(id.as_str())
+            .filter(|(_, _, deleted)| *deleted != delete)
             .ok_or_else(|| WorkbookError::NotFound(id.to_string()))?;
-        let title = get_str(&self.doc, &obj, RiskField::Title.key()).unwrap_or_default();
-        self.doc.put(&obj, REC_DELETED, true)?;
-        commit(&mut self.doc, ctx, &format!("Deleted risk “{title}”"));
+        let _ = deleted;
+        let title = read_value(&self.doc, &obj, def.field(def.title).expect("title field"))
+            .map(|v| v.to_draft())
+            .unwrap_or_default();
+        if delete {
+            self.doc.put(&obj, REC_DELETED, true)?;
+        } else {
+            self.doc.delete(&obj, REC_DELETED)?;
+        }
+        let verb = if delete { "Deleted" } else { "Restored" };
+        commit(
+            &mut self.doc,
+            ctx,
+            &format!("{verb} {} “{title}”", def.singular),
+        );
         Ok(())
     }
 }
@@ -354,68 +664,122 @@ fn get_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
     }
 }
 
-fn get_int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<i64> {
-    match doc.get(obj, key) {
-        Ok(Some((Value::Scalar(s), _))) => s.as_i64(),
-        _ => None,
-    }
-}
-
-/// The stored form of one field: what is compared to decide whether to write.
-#[derive(PartialEq)]
-enum Stored {
-    Str(String),
-    Int(i64),
-    Absent,
-}
-
-fn field_value(r: &Risk, field: RiskField) -> Stored {
-    match field {
-        RiskField::Title => Stored::Str(r.title.clone()),
-        RiskField::Description => Stored::Str(r.description.clone()),
-        RiskField::Likelihood => Stored::Int(r.likelihood.into()),
-        RiskField::Impact => Stored::Int(r.impact.into()),
-        RiskField::Owner => Stored::Str(r.owner.clone()),
-        RiskField::Treatment => Stored::Str(r.treatment.key().into()),
-        RiskField::Status => Stored::Str(r.status.key().into()),
-        RiskField::ReviewDate => match r.review_date {
-            Some(d) => Stored::Str(d.format("%Y-%m-%d").to_string()),
-            None => Stored::Absent,
+/// Reads one stored field leniently: a value of an unexpected type (written
+/// by another tool or an older version) reads as empty rather than failing.
+fn read_value(doc: &AutoCommit, obj: &ObjId, f: &FieldDef) -> Option<RValue> {
+    let (value, id) = doc.get(obj, f.key).ok()??;
+    let scalar = match &value {
+        Value::Scalar(s) => Some(s.as_ref().clone()),
+        Value::Object(_) => None,
+    };
+    let text = || scalar.as_ref().and_then(|s| s.as_str().map(str::to_owned));
+    match f.kind {
+        Kind::Text { .. } | Kind::Person | Kind::Choice(_) => text().map(RValue::Text),
+        Kind::LongText { .. } => match value {
+            Value::Object(ObjType::Text) => doc.text(&id).ok().map(RValue::Text),
+            _ => text().map(RValue::Text),
         },
+        Kind::Integer { .. } => scalar
+            .and_then(|s| match s {
+                ScalarValue::Int(i) => Some(i),
+                ScalarValue::Uint(u) => i64::try_from(u).ok(),
+                ScalarValue::F64(d) if d.fract() == 0.0 => Some(d as i64),
+                _ => None,
+            })
+            .map(RValue::Int),
+        Kind::Decimal { .. } => scalar
+            .and_then(|s| match s {
+                ScalarValue::F64(d) => Some(d),
+                ScalarValue::Int(i) => Some(i as f64),
+                ScalarValue::Uint(u) => Some(u as f64),
+                _ => None,
+            })
+            .map(RValue::Dec),
+        Kind::Date => text()
+            .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+            .map(RValue::Date),
+        Kind::DateTime => text()
+            .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M").ok())
+            .map(RValue::DateTime),
+        Kind::Flag => scalar.and_then(|s| s.as_bool()).map(RValue::Flag),
+        Kind::Link { many: false, .. } => text()
+            .and_then(|s| RecordId::parse(&s))
+            .map(|id| RValue::Links(vec![id])),
+        Kind::Link { many: true, .. } => match value {
+            Value::Object(ObjType::Map) => {
+                let mut ids: Vec<RecordId> =
+                    doc.keys(&id).filter_map(|k| RecordId::parse(&k)).collect();
+                ids.sort();
+                (!ids.is_empty()).then_some(RValue::Links(ids))
+            }
+            _ => None,
+        },
+        Kind::Computed(_) => None,
     }
 }
 
-fn write_field(
-    doc: &mut AutoCommit,
-    obj: &ObjId,
-    field: RiskField,
-    risk: &Risk,
-) -> Result<(), WorkbookError> {
-    match field_value(risk, field) {
-        Stored::Str(s) => doc.put(obj, field.key(), s)?,
-        Stored::Int(i) => doc.put(obj, field.key(), i)?,
-        Stored::Absent => {
-            if doc.get(obj, field.key())?.is_some() {
-                doc.delete(obj, field.key())?;
-            }
+fn read_record(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> Record {
+    let mut r = Record::default();
+    for f in def.stored_fields() {
+        if let Some(v) = read_value(doc, obj, f) {
+            r.set(f.key, v);
         }
     }
-    Ok(())
+    r
 }
 
-/// Reads a stored risk leniently: a field written by another tool with an
-/// unexpected value is shown with a safe default rather than hiding the record.
-fn read_risk(doc: &AutoCommit, obj: &ObjId) -> Risk {
-    let s = |f: RiskField| get_str(doc, obj, f.key()).unwrap_or_default();
-    let rating = |f: RiskField| get_int(doc, obj, f.key()).unwrap_or(1).clamp(1, 5) as u8;
-    Risk {
-        title: s(RiskField::Title),
-        description: s(RiskField::Description),
-        likelihood: rating(RiskField::Likelihood),
-        impact: rating(RiskField::Impact),
-        owner: s(RiskField::Owner),
-        treatment: Treatment::from_key(&s(RiskField::Treatment)).unwrap_or(Treatment::Reduce),
-        status: RiskStatus::from_key(&s(RiskField::Status)).unwrap_or(RiskStatus::Identified),
-        review_date: NaiveDate::parse_from_str(&s(RiskField::ReviewDate), "%Y-%m-%d").ok(),
+fn write_value(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    f: &FieldDef,
+    value: Option<&RValue>,
+) -> Result<(), WorkbookError> {
+    let existing = doc.get(obj, f.key)?;
+    let Some(value) = value else {
+        if existing.is_some() {
+            doc.delete(obj, f.key)?;
+        }
+        return Ok(());
+    };
+    match (f.kind, value) {
+        (Kind::LongText { .. }, RValue::Text(s)) => {
+            // Edit the existing text in place, so concurrent edits of other
+            // parts of it survive; a legacy plain string becomes Text.
+            let text = match existing {
+                Some((Value::Object(ObjType::Text), id)) => id,
+                _ => doc.put_object(obj, f.key, ObjType::Text)?,
+            };
+            doc.update_text(&text, s)?;
+        }
+        (Kind::Link { many: true, .. }, RValue::Links(ids)) => {
+            let set = match existing {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => doc.put_object(obj, f.key, ObjType::Map)?,
+            };
+            let old: Vec<String> = doc.keys(&set).collect();
+            for k in &old {
+                if !ids.iter().any(|id| id.as_str() == k) {
+                    doc.delete(&set, k.as_str())?;
+                }
+            }
+            for id in ids {
+                if !old.iter().any(|k| k == id.as_str()) {
+                    doc.put(&set, id.as_str(), true)?;
+                }
+            }
+        }
+        (Kind::Link { many: false, .. }, RValue::Links(ids)) => match ids.first() {
+            Some(id) => doc.put(obj, f.key, id.as_str())?,
+            None => {
+                if existing.is_some() {
+                    doc.delete(obj, f.key)?;
+                }
+            }
+        },
+        (_, RValue::Int(i)) => doc.put(obj, f.key, *i)?,
+        (_, RValue::Dec(d)) => doc.put(obj, f.key, *d)?,
+        (_, RValue::Flag(b)) => doc.put(obj, f.key, *b)?,
+        (_, v) => doc.put(obj, f.key, v.to_draft())?,
     }
+    Ok(())
 }

@@ -1,5 +1,7 @@
 use chrono::{TimeZone, Utc};
-use sms_core::{ActorBytes, ChangeContext, RecordId, Risk, RiskDraft, Workbook, WorkbookId};
+use sms_core::{
+    registers, ActorBytes, ChangeContext, Record, RecordDraft, RecordId, Workbook, WorkbookId,
+};
 
 pub fn ctx(author: &str, secs: i64) -> ChangeContext {
     ChangeContext::new(author, Utc.timestamp_opt(1_790_000_000 + secs, 0).unwrap())
@@ -21,12 +23,30 @@ pub fn new_workbook() -> Workbook {
     Workbook::create(wb_id(), "Test workbook", actor(1), &ctx("Ana", 0)).unwrap()
 }
 
-pub fn risk(title: &str) -> Risk {
-    RiskDraft {
-        title: title.into(),
-        owner: "Ana".into(),
-        ..RiskDraft::new_risk()
+/// A valid record of `register` from (key, form value) pairs.
+pub fn record(register: &str, fields: &[(&'static str, &str)]) -> Record {
+    let def = registers::register(register).unwrap();
+    let mut d = RecordDraft::new(def);
+    for (k, v) in fields {
+        d.set(k, *v);
     }
-    .validate()
-    .unwrap()
+    d.validate(def).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+pub fn risk(title: &str) -> Record {
+    record(
+        "risk",
+        &[
+            ("title", title),
+            ("owner", "Ana"),
+            ("likelihood", "3"),
+            ("impact", "3"),
+        ],
+    )
+}
+
+pub fn risks(wb: &Workbook) -> Vec<(RecordId, Record)> {
+    let mut v = wb.records("risk");
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }

@@ -1,27 +1,93 @@
+use std::collections::BTreeMap;
+
 use crate::common::*;
-use sms_core::demo;
+use sms_core::{demo, registers, Record, RecordId, Value, Workbook};
+
+/// The demo workbook with fixed record ids.
+fn demo_workbook() -> Workbook {
+    let mut n = 0u16;
+    demo::build(wb_id(), actor(1), &ctx("Demo", 0), || {
+        n += 1;
+        let [hi, lo] = n.to_be_bytes();
+        RecordId::from_random([hi, lo, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+    })
+    .unwrap()
+}
 
 #[test]
-fn demo_workbook_has_valid_risks_in_every_band() {
-    let mut n = 0u8;
-    let wb = demo::build(wb_id(), actor(1), &ctx("Demo", 0), || {
-        n += 1;
-        rid(n)
-    })
-    .unwrap();
+fn demo_workbook_builds_and_every_record_is_valid() {
+    let wb = demo_workbook();
     assert_eq!(wb.name(), demo::DEMO_NAME);
-    let risks = wb.risks();
-    assert_eq!(risks.len(), 8);
-    let mut bands: Vec<_> = risks.iter().map(|(_, r)| r.band()).collect();
+    let total: usize = registers::REGISTERS
+        .iter()
+        .map(|d| wb.records(d.id).len())
+        .sum();
+    assert_eq!(total, demo::RECORDS.len());
+
+    // The risk register shows every band.
+    let def = registers::register("risk").unwrap();
+    let band = def.field("band").unwrap();
+    let mut bands: Vec<_> = wb
+        .records("risk")
+        .iter()
+        .filter_map(|(_, r)| match r.value_of(band) {
+            Some(Value::Text(b)) => Some(b),
+            _ => None,
+        })
+        .collect();
     bands.sort();
     bands.dedup();
-    use sms_core::ScoreBand::*;
-    assert_eq!(
-        bands,
-        [Low, Medium, High, Critical],
-        "the demo shows every band"
-    );
-    for (_, r) in &risks {
-        assert_eq!(sms_core::RiskDraft::from_risk(r).validate().as_ref(), Ok(r));
+    assert_eq!(bands, ["Critical", "High", "Low", "Medium"]);
+}
+
+#[test]
+fn every_register_has_demo_records() {
+    let wb = demo_workbook();
+    for def in registers::REGISTERS {
+        let n = wb.records(def.id).len();
+        assert!(n >= 2, "register {} has {n} demo records", def.id);
     }
+}
+
+#[test]
+fn demo_audit_findings_trace_to_improvements() {
+    let wb = demo_workbook();
+    let by_id = |register: &str| -> BTreeMap<RecordId, Record> {
+        wb.records(register).into_iter().collect()
+    };
+    let nonconformities = by_id("nonconformity");
+    let actions = by_id("action");
+    let improvements = by_id("improvement");
+
+    let mut chains = Vec::new();
+    for (_, finding) in wb.records("audit_finding") {
+        for nc_id in finding.links("nonconformity") {
+            let nc = nonconformities
+                .get(nc_id)
+                .expect("finding links a live nonconformity");
+            for action_id in nc.links("actions") {
+                let action = actions
+                    .get(action_id)
+                    .expect("nonconformity links a live action");
+                for imp_id in action.links("improvement") {
+                    let improvement = improvements
+                        .get(imp_id)
+                        .expect("action links a live improvement");
+                    chains.push((
+                        finding.text("title").to_owned(),
+                        nc.text("title").to_owned(),
+                        action.text("title").to_owned(),
+                        improvement.text("title").to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        !chains.is_empty(),
+        "no audit finding leads through a nonconformity and an action to an improvement"
+    );
+    assert!(chains
+        .iter()
+        .all(|(f, n, a, i)| [f, n, a, i].iter().all(|t| !t.is_empty())));
 }

@@ -1,7 +1,10 @@
 //! Integration tests of the core crate, through its public interface.
 
+mod checklist;
 mod common;
+mod dashboard;
 mod demo;
+mod engine;
 mod fixtures;
 mod merge;
 mod persistence;

@@ -3,46 +3,56 @@
 
 use crate::common::*;
 use proptest::prelude::*;
-use sms_core::{Risk, RiskStatus, Treatment, Workbook};
+use sms_core::{Value, Workbook};
 
 #[derive(Clone, Debug)]
 enum Op {
     Add(u8, String),
-    SetLikelihood(u8, u8),
+    SetLikelihood(u8, i64),
     SetOwner(u8, String),
-    SetTreatment(u8, usize),
+    EditDescription(u8, usize, String),
     Delete(u8),
+    Restore(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0..6u8, "[a-z]{1,8}").prop_map(|(i, t)| Op::Add(i, t)),
-        (0..6u8, 1..=5u8).prop_map(|(i, v)| Op::SetLikelihood(i, v)),
+        (0..6u8, 1..=5i64).prop_map(|(i, v)| Op::SetLikelihood(i, v)),
         (0..6u8, "[A-Z][a-z]{1,6}").prop_map(|(i, o)| Op::SetOwner(i, o)),
-        (0..6u8, 0..4usize).prop_map(|(i, t)| Op::SetTreatment(i, t)),
+        (0..6u8, 0..20usize, "[a-z ]{1,5}").prop_map(|(i, at, s)| Op::EditDescription(i, at, s)),
         (0..6u8).prop_map(Op::Delete),
+        (0..6u8).prop_map(Op::Restore),
     ]
 }
 
 fn apply(wb: &mut Workbook, ops: &[Op], who: &str) {
     for (n, op) in ops.iter().enumerate() {
         let c = ctx(who, n as i64);
-        let edit = |wb: &mut Workbook, i: u8, f: &dyn Fn(&mut Risk)| {
-            if let Some(mut r) = wb.risk(&rid(i)) {
+        let edit = |wb: &mut Workbook, i: u8, f: &dyn Fn(&mut sms_core::Record)| {
+            if let Some((_, mut r)) = wb.record(&rid(i)) {
                 f(&mut r);
-                wb.update_risk(&rid(i), &r, &c).unwrap();
+                wb.update_record(&rid(i), &r, &c).unwrap();
             }
         };
         match op {
             Op::Add(i, t) => {
                 // Adding an id that exists (maybe deleted) is refused; fine.
-                let _ = wb.add_risk(&rid(*i), &risk(t), &c);
+                let _ = wb.add_record("risk", &rid(*i), &risk(t), &c);
             }
-            Op::SetLikelihood(i, v) => edit(wb, *i, &|r| r.likelihood = *v),
-            Op::SetOwner(i, o) => edit(wb, *i, &|r| r.owner = o.clone()),
-            Op::SetTreatment(i, t) => edit(wb, *i, &|r| r.treatment = Treatment::ALL[*t]),
+            Op::SetLikelihood(i, v) => edit(wb, *i, &|r| r.set("likelihood", Value::Int(*v))),
+            Op::SetOwner(i, o) => edit(wb, *i, &|r| r.set("owner", Value::Text(o.clone()))),
+            Op::EditDescription(i, at, s) => edit(wb, *i, &|r| {
+                let mut d = r.text("description").to_owned();
+                let at = (*at).min(d.len());
+                d.insert_str(at, s);
+                r.set("description", Value::Text(d));
+            }),
             Op::Delete(i) => {
-                let _ = wb.delete_risk(&rid(*i), &c);
+                let _ = wb.delete_record(&rid(*i), &c);
+            }
+            Op::Restore(i) => {
+                let _ = wb.restore_record(&rid(*i), &c);
             }
         }
     }
@@ -51,10 +61,16 @@ fn apply(wb: &mut Workbook, ops: &[Op], who: &str) {
 fn base() -> Workbook {
     let mut wb = new_workbook();
     for i in 0..3 {
-        wb.add_risk(&rid(i), &risk(&format!("base {i}")), &ctx("Ana", i.into()))
+        let mut r = risk(&format!("base {i}"));
+        r.set("description", Value::Text("shared text".into()));
+        wb.add_record("risk", &rid(i), &r, &ctx("Ana", i.into()))
             .unwrap();
     }
     wb
+}
+
+fn state(wb: &Workbook) -> (Vec<(sms_core::RecordId, sms_core::Record)>, usize) {
+    (risks(wb), wb.deleted_records("risk").len())
 }
 
 proptest! {
@@ -75,7 +91,7 @@ proptest! {
         ab.merge(&mut b).unwrap();
         let mut ba = b.fork(actor(13));
         ba.merge(&mut a).unwrap();
-        prop_assert_eq!(ab.risks(), ba.risks());
+        prop_assert_eq!(state(&ab), state(&ba));
         prop_assert_eq!(ab.heads(), ba.heads());
 
         // Idempotent: merging again changes nothing.
@@ -97,16 +113,14 @@ proptest! {
             let mut it = copies.into_iter();
             (it.next().unwrap(), it.next().unwrap(), it.next().unwrap())
         };
-        // (x + y) + z
         let mut left = x.fork(actor(30));
         left.merge(&mut y).unwrap();
         left.merge(&mut z).unwrap();
-        // x + (z + y)
         let mut zy = z.fork(actor(31));
         zy.merge(&mut y).unwrap();
         let mut right = x.fork(actor(32));
         right.merge(&mut zy).unwrap();
-        prop_assert_eq!(left.risks(), right.risks());
+        prop_assert_eq!(state(&left), state(&right));
     }
 }
 
@@ -115,16 +129,38 @@ fn concurrent_edits_of_different_fields_both_survive() {
     let mut root = base();
     let mut a = root.fork(actor(10));
     let mut b = root.fork(actor(11));
-    let mut ra = a.risk(&rid(0)).unwrap();
-    ra.likelihood = 5;
-    a.update_risk(&rid(0), &ra, &ctx("Ana", 1)).unwrap();
-    let mut rb = b.risk(&rid(0)).unwrap();
-    rb.status = RiskStatus::Closed;
-    b.update_risk(&rid(0), &rb, &ctx("Ben", 1)).unwrap();
+    let (_, mut ra) = a.record(&rid(0)).unwrap();
+    ra.set("likelihood", Value::Int(5));
+    a.update_record(&rid(0), &ra, &ctx("Ana", 1)).unwrap();
+    let (_, mut rb) = b.record(&rid(0)).unwrap();
+    rb.set("status", Value::Text("closed".into()));
+    b.update_record(&rid(0), &rb, &ctx("Ben", 1)).unwrap();
 
     a.merge(&mut b).unwrap();
-    let merged = a.risk(&rid(0)).unwrap();
-    assert_eq!((merged.likelihood, merged.status), (5, RiskStatus::Closed));
+    let (_, merged) = a.record(&rid(0)).unwrap();
+    assert_eq!(
+        (merged.int("likelihood"), merged.text("status")),
+        (Some(5), "closed")
+    );
+}
+
+#[test]
+fn concurrent_edits_of_one_description_merge_by_character() {
+    let mut root = base();
+    let mut a = root.fork(actor(10));
+    let mut b = root.fork(actor(11));
+    let (_, mut ra) = a.record(&rid(0)).unwrap();
+    ra.set("description", Value::Text("Ana: shared text".into()));
+    a.update_record(&rid(0), &ra, &ctx("Ana", 1)).unwrap();
+    let (_, mut rb) = b.record(&rid(0)).unwrap();
+    rb.set("description", Value::Text("shared text, said Ben".into()));
+    b.update_record(&rid(0), &rb, &ctx("Ben", 1)).unwrap();
+
+    a.merge(&mut b).unwrap();
+    assert_eq!(
+        a.record(&rid(0)).unwrap().1.text("description"),
+        "Ana: shared text, said Ben"
+    );
 }
 
 #[test]
@@ -132,14 +168,15 @@ fn an_edit_concurrent_with_a_delete_is_kept_in_the_document() {
     let mut root = base();
     let mut a = root.fork(actor(10));
     let mut b = root.fork(actor(11));
-    a.delete_risk(&rid(0), &ctx("Ana", 1)).unwrap();
-    let mut rb = b.risk(&rid(0)).unwrap();
-    rb.owner = "Ben".into();
-    b.update_risk(&rid(0), &rb, &ctx("Ben", 1)).unwrap();
+    a.delete_record(&rid(0), &ctx("Ana", 1)).unwrap();
+    let (_, mut rb) = b.record(&rid(0)).unwrap();
+    rb.set("owner", Value::Text("Ben".into()));
+    b.update_record(&rid(0), &rb, &ctx("Ben", 1)).unwrap();
     a.merge(&mut b).unwrap();
-    // Deleted wins for the list, but the record (with Ben's edit) remains.
-    assert_eq!(a.risk(&rid(0)), None);
-    assert!(a.record_info(&rid(0)).is_some());
+    // Deleted wins for the list, but the record keeps Ben's edit and can be restored.
+    assert!(a.record(&rid(0)).is_none());
+    a.restore_record(&rid(0), &ctx("Ana", 2)).unwrap();
+    assert_eq!(a.record(&rid(0)).unwrap().1.text("owner"), "Ben");
 }
 
 #[test]

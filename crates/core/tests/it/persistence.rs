@@ -8,8 +8,13 @@ fn snapshot_plus_incremental_chunks_reload_to_the_same_state() {
     let mut wb = new_workbook();
     let mut chunks = vec![wb.save()];
     for i in 1..=5 {
-        wb.add_risk(&rid(i), &risk(&format!("R{i}")), &ctx("Ana", i.into()))
-            .unwrap();
+        wb.add_record(
+            "risk",
+            &rid(i),
+            &risk(&format!("R{i}")),
+            &ctx("Ana", i.into()),
+        )
+        .unwrap();
         chunks.push(wb.take_unsaved().unwrap());
     }
     assert_eq!(wb.take_unsaved(), None, "nothing left unsaved");
@@ -17,7 +22,7 @@ fn snapshot_plus_incremental_chunks_reload_to_the_same_state() {
     // Any order of chunks loads.
     chunks.reverse();
     let mut back = Workbook::load(chunks.iter().map(Vec::as_slice), actor(2)).unwrap();
-    assert_eq!(back.risks(), wb.risks());
+    assert_eq!(risks(&back), risks(&wb));
     assert_eq!(back.heads(), wb.heads());
     assert_eq!(back.take_unsaved(), None, "a loaded state counts as saved");
 }
@@ -41,8 +46,9 @@ fn compaction_keeps_every_change() {
     );
     for i in 0..40u8 {
         let mut r = risk(&format!("Risk {i} {}", "x".repeat(150)));
-        r.description = "d".repeat(3000);
-        wb.add_risk(&rid(i), &r, &ctx("Ana", i.into())).unwrap();
+        r.set("description", sms_core::Value::Text("d".repeat(3000)));
+        wb.add_record("risk", &rid(i), &r, &ctx("Ana", i.into()))
+            .unwrap();
         let b = wb.take_unsaved().unwrap();
         put(
             &mut store,
@@ -62,8 +68,8 @@ fn compaction_keeps_every_change() {
 
     load_order(&mut store);
     let back = Workbook::load(store.iter().map(|(_, b)| b.as_slice()), actor(3)).unwrap();
-    assert_eq!(back.risks().len(), 40);
-    assert_eq!(back.risks(), wb.risks());
+    assert_eq!(risks(&back).len(), 40);
+    assert_eq!(risks(&back), risks(&wb));
 }
 
 #[test]
@@ -75,7 +81,8 @@ fn random_bytes_are_reported_as_corrupt() {
 #[test]
 fn truncated_workbook_is_reported_as_corrupt() {
     let mut wb = new_workbook();
-    wb.add_risk(&rid(1), &risk("A"), &ctx("Ana", 1)).unwrap();
+    wb.add_record("risk", &rid(1), &risk("A"), &ctx("Ana", 1))
+        .unwrap();
     let bytes = wb.save();
     let err = Workbook::load([&bytes[..bytes.len() / 2]], actor(2)).unwrap_err();
     assert!(matches!(err, LoadError::Corrupt(_)), "{err:?}");

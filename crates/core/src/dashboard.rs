@@ -1,0 +1,182 @@
+//! What the dashboard shows, computed from the workbook: reviews that are
+//! overdue, upcoming audits and reviews, open nonconformities and actions
+//! by age, and the risk heat map. Every figure keeps the records behind it.
+
+use chrono::NaiveDate;
+
+use crate::registers::{Kind, REGISTERS};
+use crate::{RecordId, Workbook};
+
+/// Date fields that say when something is next due.
+const DUE_FIELDS: &[&str] = &[
+    "review_date",
+    "next_due",
+    "next_review",
+    "next_test",
+    "due_date",
+];
+
+/// Status values after which nothing is due any more.
+const FINISHED: &[&str] = &[
+    "closed",
+    "done",
+    "cancelled",
+    "retired",
+    "resolved",
+    "achieved",
+    "missed",
+    "rejected",
+    "fulfilled",
+    "withdrawn",
+    "expired",
+];
+
+/// A record with a date that matters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dated {
+    pub id: RecordId,
+    pub register: &'static str,
+    pub title: String,
+    /// Label of the date field, e.g. "Review date".
+    pub what: &'static str,
+    pub date: NaiveDate,
+}
+
+/// An open record and how many days it has been open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Aged {
+    pub id: RecordId,
+    pub register: &'static str,
+    pub title: String,
+    pub days: i64,
+}
+
+/// Age bands for open items.
+pub const AGE_BANDS: [(&str, i64, i64); 3] = [
+    ("Under 30 days", 0, 29),
+    ("30 to 90 days", 30, 90),
+    ("Over 90 days", 91, i64::MAX),
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    /// Due dates that have passed, oldest first.
+    pub overdue: Vec<Dated>,
+    /// Audits and management reviews in the next 90 days, soonest first.
+    pub upcoming: Vec<Dated>,
+    /// Open nonconformities, oldest first.
+    pub open_nonconformities: Vec<Aged>,
+    /// Open corrective actions, oldest first.
+    pub open_corrective_actions: Vec<Aged>,
+    /// Live, not closed risks by likelihood (row, 1–5) and impact (column, 1–5).
+    pub heat: [[Vec<RecordId>; 5]; 5],
+}
+
+fn finished(status: &str) -> bool {
+    FINISHED.contains(&status)
+}
+
+impl Dashboard {
+    pub fn compute(wb: &Workbook, today: NaiveDate) -> Self {
+        let mut d = Dashboard::default();
+        let ninety = today + chrono::Days::new(90);
+        for def in REGISTERS {
+            let due: Vec<_> = def
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, Kind::Date) && DUE_FIELDS.contains(&f.key))
+                .collect();
+            for (id, r) in wb.records(def.id) {
+                if finished(r.text("status")) || finished(r.text("decision")) {
+                    continue;
+                }
+                let title = r.text(def.title).to_owned();
+                for f in &due {
+                    if let Some(date) = r.date(f.key) {
+                        if date < today {
+                            d.overdue.push(Dated {
+                                id: id.clone(),
+                                register: def.id,
+                                title: title.clone(),
+                                what: f.label,
+                                date,
+                            });
+                        }
+                    }
+                }
+                let upcoming = match def.id {
+                    "audit" => r.date("planned").filter(|_| r.text("status") == "planned"),
+                    "management_review" => r.date("date").filter(|_| r.text("status") == "planned"),
+                    _ => None,
+                };
+                if let Some(date) = upcoming.filter(|d| *d >= today && *d <= ninety) {
+                    let what = def
+                        .field(if def.id == "audit" { "planned" } else { "date" })
+                        .map(|f| f.label)
+                        .unwrap_or("Date");
+                    d.upcoming.push(Dated {
+                        id: id.clone(),
+                        register: def.id,
+                        title: title.clone(),
+                        what,
+                        date,
+                    });
+                }
+                let opened = |key: &str| {
+                    r.date(key).or_else(|| {
+                        wb.record_info(&id)
+                            .and_then(|i| i.created_at)
+                            .map(|t| t.date_naive())
+                    })
+                };
+                match def.id {
+                    "nonconformity" => {
+                        if let Some(since) = opened("raised_on") {
+                            d.open_nonconformities.push(Aged {
+                                id: id.clone(),
+                                register: def.id,
+                                title: title.clone(),
+                                days: (today - since).num_days().max(0),
+                            });
+                        }
+                    }
+                    "action" if r.text("kind") == "corrective" => {
+                        if let Some(since) = opened("created") {
+                            d.open_corrective_actions.push(Aged {
+                                id: id.clone(),
+                                register: def.id,
+                                title: title.clone(),
+                                days: (today - since).num_days().max(0),
+                            });
+                        }
+                    }
+                    "risk" => {
+                        if let (Some(l), Some(i)) = (r.int("likelihood"), r.int("impact")) {
+                            if (1..=5).contains(&l) && (1..=5).contains(&i) {
+                                d.heat[(l - 1) as usize][(i - 1) as usize].push(id.clone());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        d.overdue
+            .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title)));
+        d.upcoming
+            .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title)));
+        d.open_nonconformities
+            .sort_by_key(|a| std::cmp::Reverse(a.days));
+        d.open_corrective_actions
+            .sort_by_key(|a| std::cmp::Reverse(a.days));
+        d
+    }
+
+    /// Items of `items` in an age band.
+    pub fn in_band(items: &[Aged], band: (i64, i64)) -> Vec<&Aged> {
+        items
+            .iter()
+            .filter(|a| a.days >= band.0 && a.days <= band.1)
+            .collect()
+    }
+}

@@ -1,0 +1,338 @@
+//! The ISO/IEC 20000-1 compliance checklist: every checklist item with its
+//! status, owner, notes and evidence, roll-ups by clause and overall
+//! readiness.
+
+use leptos::prelude::*;
+use sms_core::{
+    catalogue::{self, Clause},
+    checklist::{rollups, ItemStatus, Rollup},
+    registers, RecordId, WorkbookError,
+};
+
+use crate::{
+    markdown::Markdown,
+    register::Notice,
+    route::{navigate, Route},
+    state::AppState,
+};
+
+fn status_chip(s: ItemStatus) -> impl IntoView {
+    view! { <span class=format!("chip status-{}", s.key().replace('_', "-"))>{s.label()}</span> }
+}
+
+fn bar(r: Rollup, label: String) -> impl IntoView {
+    let pct = r.readiness();
+    view! {
+        <div class="progress" role="img" aria-label=format!("{label}: {pct}% ready")>
+            <div class="progress-fill" style:width=format!("{pct}%")></div>
+        </div>
+    }
+}
+
+#[component]
+pub fn ChecklistPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let notice = expect_context::<Notice>();
+    let items = Memo::new(move |_| state.read(|wb| wb.checklist()).unwrap_or_default());
+    let status_filter = RwSignal::new(String::new());
+    let owner_filter = RwSignal::new(String::new());
+    let clause_filter = RwSignal::new(String::new());
+
+    let summary =
+        Memo::new(move |_| items.with(|items| rollups(items.iter().map(|(c, s)| (*c, s.status)))));
+    let owners = Memo::new(move |_| {
+        let mut o: Vec<String> = items.with(|i| {
+            i.iter()
+                .map(|(_, s)| s.owner.clone())
+                .filter(|o| !o.is_empty())
+                .collect()
+        });
+        o.sort();
+        o.dedup();
+        o
+    });
+    let shown = Memo::new(move |_| {
+        let (st, ow, cl) = (status_filter.get(), owner_filter.get(), clause_filter.get());
+        items.with(|items| {
+            items
+                .iter()
+                .filter(|(c, s)| {
+                    (st.is_empty() || s.status.key() == st)
+                        && (ow.is_empty() || s.owner == ow)
+                        && (cl.is_empty() || c.number.split('.').next() == Some(cl.as_str()))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+
+    view! {
+        <section aria-labelledby="checklist-heading">
+            <h2 id="checklist-heading">"Compliance checklist"</h2>
+            <p class="lede">
+                "Every requirement of ISO/IEC 20000-1 clauses 4–10, in our own words: what you have in place, who owns it, and the records that prove it."
+            </p>
+            {move || notice.0.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <div class="readiness">
+                <p class="readiness-figure">
+                    <span class="big" data-testid="readiness">{move || format!("{}%", summary.with(|(_, all)| all.readiness()))}</span>
+                    " ready"
+                </p>
+                <p class="muted">
+                    {move || summary.with(|(_, a)| format!(
+                        "{} of {} applicable items implemented or verified · {} in progress · {} not started · {} not applicable",
+                        a.done(), a.applicable(), a.in_progress, a.not_started, a.not_applicable
+                    ))}
+                </p>
+                {move || bar(summary.with(|(_, a)| *a), "Overall".into())}
+            </div>
+            <table class="register rollup">
+                <caption>"Readiness by clause"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Clause"</th>
+                        <th scope="col">"Items"</th>
+                        <th scope="col">"Done"</th>
+                        <th scope="col">"In progress"</th>
+                        <th scope="col">"Not started"</th>
+                        <th scope="col">"N/A"</th>
+                        <th scope="col">"Ready"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || summary.with(|(per, _)| per.iter().map(|(c, r)| {
+                        let n = c.number;
+                        view! {
+                            <tr>
+                                <th scope="row" data-label="Clause">
+                                    <button type="button" class="link" on:click=move |_| clause_filter.set(n.to_owned())>
+                                        {format!("{} {}", c.number, c.title)}
+                                    </button>
+                                </th>
+                                <td data-label="Items">{r.total}</td>
+                                <td data-label="Done">{r.done()}</td>
+                                <td data-label="In progress">{r.in_progress}</td>
+                                <td data-label="Not started">{r.not_started}</td>
+                                <td data-label="N/A">{r.not_applicable}</td>
+                                <td data-label="Ready">{format!("{}%", r.readiness())}</td>
+                            </tr>
+                        }
+                    }).collect_view())}
+                </tbody>
+            </table>
+
+            <div class="toolbar" role="search">
+                <label class="filter">
+                    <span>"Status"</span>
+                    <select prop:value=status_filter on:change=move |ev| status_filter.set(event_target_value(&ev))>
+                        <option value="">"All"</option>
+                        {ItemStatus::ALL.iter().map(|s| view! { <option value=s.key()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>"Owner"</span>
+                    <select prop:value=owner_filter on:change=move |ev| owner_filter.set(event_target_value(&ev))>
+                        <option value="">"All"</option>
+                        {move || owners.get().into_iter().map(|o| { let v = o.clone(); view! { <option value=v>{o}</option> } }).collect_view()}
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>"Clause"</span>
+                    <select prop:value=clause_filter on:change=move |ev| clause_filter.set(event_target_value(&ev))>
+                        <option value="">"All"</option>
+                        {catalogue::top_level().map(|c| view! { <option value=c.number>{format!("{} {}", c.number, c.title)}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <p class="count" aria-live="polite">{move || format!("{} items shown", shown.with(Vec::len))}</p>
+            <ul class="checklist">
+                {move || shown.get().into_iter().map(|(c, s)| view! {
+                    <li class="checklist-item" data-clause=c.number>
+                        <div class="item-head">
+                            <a class="item-title" href=Route::Item(c.number).href()>
+                                <span class="clause">{c.number}</span>" "{c.title}
+                            </a>
+                            {status_chip(s.status)}
+                        </div>
+                        <p class="muted">{c.summary}</p>
+                        <p class="item-meta">
+                            {if s.owner.is_empty() { "No owner".to_owned() } else { format!("Owner: {}", s.owner) }}
+                            " · "
+                            {match s.evidence.len() { 0 => "no evidence linked".to_owned(), 1 => "1 evidence record".to_owned(), n => format!("{n} evidence records") }}
+                        </p>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// One checklist item: its status, owner, notes and evidence.
+#[component]
+pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let notice = expect_context::<Notice>();
+    let initial = state
+        .read(|wb| wb.checklist_item(clause.number))
+        .unwrap_or_default();
+    let draft = RwSignal::new(initial);
+    let errors = RwSignal::new(Vec::<sms_core::FieldError>::new());
+    let error_of = move |field: &'static str| {
+        move || {
+            errors.with(|es| {
+                es.iter()
+                    .find(|e| e.field == field)
+                    .map(|e| e.message.clone())
+            })
+        }
+    };
+
+    // Records of the registers that evidence this item, for choosing.
+    let candidates = Memo::new(move |_| {
+        state
+            .read(|wb| {
+                clause
+                    .registers
+                    .iter()
+                    .filter_map(|r| registers::register(r))
+                    .map(|def| {
+                        let mut recs: Vec<(String, String)> = wb
+                            .records(def.id)
+                            .into_iter()
+                            .map(|(id, r)| (id.to_string(), r.text(def.title).to_owned()))
+                            .collect();
+                        recs.sort_by_key(|a| a.1.to_lowercase());
+                        (def.name, recs)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let s = draft.get_untracked();
+        match state.edit(|wb, ctx| wb.set_checklist_item(clause.number, &s, ctx)) {
+            Ok(_) => {
+                errors.set(Vec::new());
+                notice
+                    .0
+                    .set(Some(format!("Saved {} {}.", clause.number, clause.title)));
+                navigate(&Route::Checklist);
+            }
+            Err(WorkbookError::Invalid(es)) => errors.set(es),
+            Err(e) => errors.set(vec![sms_core::FieldError {
+                field: "status",
+                message: format!("Could not save: {e}."),
+            }]),
+        }
+    };
+
+    let title_of = move |id: &RecordId| {
+        state
+            .read(|wb| wb.title_of(id))
+            .flatten()
+            .map(|(def, t, deleted)| (def, if deleted { format!("{t} (deleted)") } else { t }))
+    };
+
+    view! {
+        <section aria-labelledby="item-heading" class="form-page">
+            <p class="breadcrumb"><a href=Route::Checklist.href()>"Compliance checklist"</a></p>
+            <h2 id="item-heading"><span class="clause">{clause.number}</span>" "{clause.title}</h2>
+            <p>{clause.summary}</p>
+            <div class="auditor">
+                <h3>"What an auditor asks to see"</h3>
+                <p>{clause.evidence}</p>
+                <p class="muted">
+                    "Kept in: "
+                    {clause.registers.iter().filter_map(|r| registers::register(r)).map(|d| view! {
+                        <a class="chip-link" href=Route::List(d.id).href()>{d.name}</a>
+                    }).collect_view()}
+                </p>
+            </div>
+            <form class="record-form" on:submit=save novalidate>
+                <div class="field">
+                    <label for="item-status">"Status"</label>
+                    <select id="item-status" prop:value=move || draft.with(|d| d.status.key())
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            draft.update(|d| d.status = ItemStatus::from_key(&v).unwrap_or_default());
+                        }>
+                        {ItemStatus::ALL.iter().map(|s| view! { <option value=s.key()>{s.label()}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error" aria-live="polite">{error_of("status")}</p>
+                </div>
+                <Show when=move || draft.with(|d| d.status == ItemStatus::NotApplicable)>
+                    <div class="field" class:has-error=move || error_of("justification")().is_some()>
+                        <label for="item-justification">"Why it does not apply"</label>
+                        <textarea id="item-justification" rows="3"
+                            aria-invalid=move || error_of("justification")().map(|_| "true")
+                            aria-describedby="item-justification-error"
+                            prop:value=move || draft.with(|d| d.justification.clone())
+                            on:input=move |ev| draft.update(|d| d.justification = event_target_value(&ev))></textarea>
+                        <p class="field-error" id="item-justification-error" aria-live="polite">{error_of("justification")}</p>
+                    </div>
+                </Show>
+                <div class="field">
+                    <label for="item-owner">"Owner " <span class="optional">"(optional)"</span></label>
+                    <input id="item-owner" type="text" maxlength="100"
+                        prop:value=move || draft.with(|d| d.owner.clone())
+                        on:input=move |ev| draft.update(|d| d.owner = event_target_value(&ev)) />
+                    <p class="field-error" aria-live="polite">{error_of("owner")}</p>
+                </div>
+                <div class="field">
+                    <label for="item-notes">"Notes " <span class="optional">"(optional)"</span></label>
+                    <p class="hint" id="item-notes-hint">"Plain text with simple Markdown: **bold**, *italic*, lists with -, links like [title](https://…)."</p>
+                    <textarea id="item-notes" rows="5" aria-describedby="item-notes-hint"
+                        prop:value=move || draft.with(|d| d.notes.clone())
+                        on:input=move |ev| draft.update(|d| d.notes = event_target_value(&ev))></textarea>
+                    <p class="field-error" aria-live="polite">{error_of("notes")}</p>
+                    <Show when=move || draft.with(|d| !d.notes.trim().is_empty())>
+                        <div class="notes-preview" aria-label="Notes as they will show">
+                            <Markdown source=Signal::derive(move || draft.with(|d| d.notes.clone())) />
+                        </div>
+                    </Show>
+                </div>
+                <div class="field">
+                    <label for="item-evidence">"Evidence " <span class="optional">"(optional)"</span></label>
+                    <ul class="chips evidence">
+                        {move || draft.with(|d| d.evidence.clone()).into_iter().map(|id| {
+                            let (reg, label) = title_of(&id).map(|(d, t)| (d.singular, t)).unwrap_or(("record", "(missing record)".into()));
+                            let remove = format!("Remove {label}");
+                            let id2 = id.clone();
+                            view! {
+                                <li class="chip">
+                                    <span class="muted">{format!("{reg}: ")}</span>
+                                    <a href=Route::Record(id.clone()).href()>{label}</a>
+                                    <button type="button" class="remove" aria-label=remove
+                                        on:click=move |_| draft.update(|d| d.evidence.retain(|e| *e != id2))>"×"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <select id="item-evidence" prop:value=""
+                        on:change=move |ev| {
+                            if let Some(id) = RecordId::parse(&event_target_value(&ev)) {
+                                draft.update(|d| if !d.evidence.contains(&id) { d.evidence.push(id); d.evidence.sort(); });
+                            }
+                            if let Some(sel) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlSelectElement>(t).ok()) {
+                                sel.set_value("");
+                            }
+                        }>
+                        <option value="">"Add evidence…"</option>
+                        {move || candidates.get().into_iter().map(|(name, recs)| view! {
+                            <optgroup label=name>
+                                {recs.into_iter().map(|(id, t)| view! { <option value=id>{t}</option> }).collect_view()}
+                            </optgroup>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" aria-live="polite">{error_of("evidence")}</p>
+                </div>
+                <div class="buttons">
+                    <button type="submit" class="primary">"Save item"</button>
+                    <a class="button" href=Route::Checklist.href()>"Cancel"</a>
+                </div>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,56 @@
+//! How values read in lists and on screen.
+
+use leptos::prelude::*;
+use sms_core::{
+    registers::{FieldDef, Kind},
+    Record, Value, Workbook,
+};
+
+use crate::route::Route;
+
+/// Plain-text form of a field's value ("" when empty).
+pub fn text(f: &FieldDef, r: &Record, wb: &Workbook) -> String {
+    let Some(v) = r.value_of(f) else {
+        return String::new();
+    };
+    match (&f.kind, &v) {
+        (Kind::Choice(_), Value::Text(k)) => f.choice_label(k).unwrap_or(k).to_owned(),
+        (_, Value::Date(d)) => d.format("%-d %b %Y").to_string(),
+        (_, Value::DateTime(d)) => d.format("%-d %b %Y %H:%M").to_string(),
+        (_, Value::Flag(b)) => if *b { "Yes" } else { "No" }.into(),
+        (_, Value::Links(ids)) => ids
+            .iter()
+            .map(|id| {
+                wb.title_of(id)
+                    .map(|(_, t, deleted)| if deleted { format!("{t} (deleted)") } else { t })
+                    .unwrap_or_else(|| "(missing record)".into())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => v.to_draft(),
+    }
+}
+
+/// A list cell: links become links, computed labels become chips.
+pub fn cell(f: &'static FieldDef, r: &Record, wb: &Workbook) -> AnyView {
+    match (f.kind, r.value_of(f)) {
+        (Kind::Link { .. }, Some(Value::Links(ids))) => ids
+            .iter()
+            .map(|id| {
+                let label = wb
+                    .title_of(id)
+                    .map(|(_, t, _)| t)
+                    .unwrap_or_else(|| "(missing record)".into());
+                view! { <a class="chip-link" href=Route::Record(id.clone()).href()>{label}</a> }
+            })
+            .collect_view()
+            .into_any(),
+        (Kind::Computed(_), Some(Value::Text(t))) | (Kind::Choice(_), Some(Value::Text(t))) => {
+            let label = f.choice_label(&t).map(str::to_owned).unwrap_or(t.clone());
+            view! { <span class=format!("chip chip-{}", t.to_lowercase().replace([' ', '_'], "-"))>{label}</span> }
+                .into_any()
+        }
+        (Kind::Flag, Some(Value::Flag(false))) => "".into_any(),
+        _ => text(f, r, wb).into_any(),
+    }
+}

@@ -1,0 +1,450 @@
+//! The form of one record, generated from its register's declaration.
+
+use leptos::prelude::*;
+use sms_core::{
+    registers::{FieldDef, Kind, RegisterDef},
+    RecordDraft, RecordId, WorkbookError,
+};
+use wasm_bindgen::JsCast;
+
+use super::{display, Notice};
+use crate::{
+    route::{navigate, Route},
+    state::AppState,
+};
+
+/// Add (`editing` is `None`) or edit one record. Nothing is stored until
+/// every field is valid.
+#[component]
+pub fn RecordForm(
+    def: &'static RegisterDef,
+    editing: Option<RecordId>,
+    initial: RecordDraft,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let notice = expect_context::<Notice>();
+    let draft = RwSignal::new(initial);
+    // Errors show after the first attempt to save, then follow every keystroke.
+    let tried = RwSignal::new(false);
+    // Errors only the workbook can find (a link to a record deleted meanwhile).
+    let store_errors = RwSignal::new(Vec::<sms_core::FieldError>::new());
+    let save_error = RwSignal::new(None::<String>);
+    let is_new = editing.is_none();
+
+    Effect::new(move |_| {
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+        if let Some(first) = def.stored_fields().next() {
+            focus(&control_id(first));
+        }
+    });
+
+    let edit_id = editing.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        store_errors.set(Vec::new());
+        let record = match draft.get_untracked().validate(def) {
+            Ok(r) => r,
+            Err(errors) => {
+                if let Some(f) = errors.first().and_then(|e| def.field(e.field)) {
+                    focus(&control_id(f));
+                }
+                return;
+            }
+        };
+        let result = match &edit_id {
+            None => {
+                let id = crate::platform::new_record_id();
+                state.edit(|wb, ctx| wb.add_record(def.id, &id, &record, ctx))
+            }
+            Some(id) => state.edit(|wb, ctx| wb.update_record(id, &record, ctx).map(|_| ())),
+        };
+        let title = record.text(def.title).to_owned();
+        match result {
+            Ok(()) => {
+                notice.0.set(Some(if is_new {
+                    format!("Added “{title}”.")
+                } else {
+                    format!("Saved changes to “{title}”.")
+                }));
+                navigate(&Route::List(def.id));
+            }
+            Err(WorkbookError::Invalid(errors)) => {
+                if let Some(f) = errors.first().and_then(|e| def.field(e.field)) {
+                    focus(&control_id(f));
+                }
+                store_errors.set(errors);
+            }
+            Err(e) => save_error.set(Some(format!("Could not save: {e}."))),
+        }
+    };
+
+    let heading = if is_new {
+        format!("Add {}", article(def.singular))
+    } else {
+        format!("Edit {}", def.singular)
+    };
+
+    view! {
+        <section aria-labelledby="record-form-heading" class="form-page">
+            <p class="breadcrumb"><a href=Route::List(def.id).href()>{def.name}</a></p>
+            <h2 id="record-form-heading">{heading}</h2>
+            <form class="record-form" on:submit=submit novalidate>
+                {def
+                    .fields
+                    .iter()
+                    .map(|f| field_view(def, f, draft, tried, store_errors))
+                    .collect_view()}
+                {move || save_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                <div class="buttons">
+                    <button type="submit" class="primary">{format!("Save {}", def.singular)}</button>
+                    <a class="button" href=Route::List(def.id).href()>"Cancel"</a>
+                </div>
+            </form>
+            {editing.map(|id| view! { <Backlinks id /> })}
+        </section>
+    }
+}
+
+fn article(noun: &str) -> String {
+    let an = noun.starts_with(['a', 'e', 'i', 'o', 'u']) || noun.starts_with("SLA");
+    format!("{} {noun}", if an { "an" } else { "a" })
+}
+
+fn focus(id: &str) {
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+fn control_id(f: &FieldDef) -> String {
+    format!("field-{}", f.key.replace('_', "-"))
+}
+
+fn field_view(
+    def: &'static RegisterDef,
+    f: &'static FieldDef,
+    draft: RwSignal<RecordDraft>,
+    tried: RwSignal<bool>,
+    store_errors: RwSignal<Vec<sms_core::FieldError>>,
+) -> AnyView {
+    let state = expect_context::<AppState>();
+    let id = control_id(f);
+    if let Kind::Computed(_) = f.kind {
+        // Shown live from the other fields, never edited.
+        let value = move || {
+            let record = draft.with(|d| d.partial(def));
+            state
+                .read(|wb| display::text(f, &record, wb))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "—".into())
+        };
+        return view! {
+            <div class="field computed">
+                <span class="label" id=format!("{id}-label")>{f.label}</span>
+                <output aria-labelledby=format!("{id}-label") aria-live="polite">{value}</output>
+            </div>
+        }
+        .into_any();
+    }
+
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let error = Memo::new(move |_| {
+        if let Some(e) = store_errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == f.key)
+                .map(|e| e.message.clone())
+        }) {
+            return Some(e);
+        }
+        if !tried.get() {
+            return None;
+        }
+        draft.with(|d| d.field_error(def, f.key)).map(|e| e.message)
+    });
+    let value = move || draft.with(|d| d.get(f.key).to_owned());
+    let set = move |v: String| draft.update(|d| d.set(f.key, v));
+    let has_help = !f.help.is_empty();
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if has_help {
+                ids.push(hint_id.clone());
+            }
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let invalid = move || error.with(Option::is_some).then_some("true");
+
+    let control = match f.kind {
+        Kind::Text { max } => view! {
+            <input id=id.clone() type="text" maxlength=max required=f.required aria-invalid=invalid aria-describedby=described_by
+                prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+        }.into_any(),
+        Kind::Person => {
+            let list_id = format!("{id}-people");
+            let people = Memo::new(move |_| state.read(people_in).unwrap_or_default());
+            view! {
+                <input id=id.clone() type="text" maxlength="100" autocomplete="off" list=list_id.clone() required=f.required
+                    aria-invalid=invalid aria-describedby=described_by
+                    prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+                <datalist id=list_id>
+                    {move || people.get().into_iter().map(|p| view! { <option value=p></option> }).collect_view()}
+                </datalist>
+            }.into_any()
+        }
+        Kind::LongText { max } => view! {
+            <textarea id=id.clone() rows="4" maxlength=max aria-invalid=invalid aria-describedby=described_by
+                prop:value=value on:input=move |ev| set(event_target_value(&ev))></textarea>
+        }.into_any(),
+        Kind::Choice(options) => {
+            let opts: Vec<(String, String)> = options.iter().map(|(k, l)| ((*k).into(), (*l).into())).collect();
+            select(id.clone(), f.required, opts, value, set, invalid, described_by).into_any()
+        }
+        Kind::Integer { min, max } if max - min <= 10 => {
+            let opts = (min..=max).map(|i| (i.to_string(), i.to_string())).collect();
+            select(id.clone(), f.required, opts, value, set, invalid, described_by).into_any()
+        }
+        Kind::Integer { min, max } => view! {
+            <input id=id.clone() type="number" step="1" min=min max=max inputmode="numeric" aria-invalid=invalid aria-describedby=described_by
+                prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+        }.into_any(),
+        Kind::Decimal { .. } => view! {
+            <input id=id.clone() type="text" inputmode="decimal" aria-invalid=invalid aria-describedby=described_by
+                prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+        }.into_any(),
+        Kind::Date => view! {
+            <input id=id.clone() type="date" aria-invalid=invalid aria-describedby=described_by
+                prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+        }.into_any(),
+        Kind::DateTime => view! {
+            <input id=id.clone() type="datetime-local" aria-invalid=invalid aria-describedby=described_by
+                prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+        }.into_any(),
+        Kind::Flag => view! {
+            <input id=id.clone() type="checkbox" class="checkbox" aria-invalid=invalid aria-describedby=described_by
+                prop:checked=move || value() == "true"
+                on:change=move |ev| set(event_target_checked(&ev).to_string()) />
+        }.into_any(),
+        Kind::Link { to, many: false } => {
+            let targets = Memo::new(move |_| state.read(|wb| link_targets(wb, to)).unwrap_or_default());
+            let opts = move || targets.get();
+            view! {
+                <select id=id.clone() aria-invalid=invalid aria-describedby=described_by
+                    prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                    <option value="">"— none —"</option>
+                    {move || {
+                        let current = value();
+                        opts().into_iter().map(|(k, l)| {
+                            let selected = k == current;
+                            view! { <option value=k selected=selected>{l}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            }.into_any()
+        }
+        Kind::Link { to, many: true } => many_links(id.clone(), f, to, draft, invalid, described_by).into_any(),
+        Kind::Computed(_) => unreachable!("handled above"),
+    };
+
+    let is_flag = matches!(f.kind, Kind::Flag);
+    view! {
+        <div class="field" class:has-error=move || error.with(Option::is_some) class:flag=is_flag>
+            <label for=id.clone()>
+                {f.label}
+                {(!f.required && !is_flag).then(|| view! { <span class="optional">" (optional)"</span> })}
+            </label>
+            {has_help.then(|| view! { <p class="hint" id=hint_id.clone()>{f.help}</p> })}
+            {control}
+            <p class="field-error" id=error_id.clone() aria-live="polite">{move || error.get()}</p>
+        </div>
+    }
+    .into_any()
+}
+
+fn select(
+    id: String,
+    required: bool,
+    options: Vec<(String, String)>,
+    value: impl Fn() -> String + Copy + Send + Sync + 'static,
+    set: impl Fn(String) + Copy + 'static,
+    invalid: impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
+    described_by: impl Fn() -> Option<String> + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <select id=id aria-invalid=invalid aria-describedby=described_by
+            prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+            <option value="">{if required { "Choose…" } else { "—" }}</option>
+            {options.into_iter().map(|(k, l)| {
+                let selected = value() == k;
+                view! { <option value=k selected=selected>{l}</option> }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// Names of people already in the workbook, for suggestions.
+fn people_in(wb: &sms_core::Workbook) -> Vec<String> {
+    let mut people = std::collections::BTreeSet::new();
+    for def in sms_core::registers::REGISTERS {
+        let person_fields: Vec<_> = def
+            .fields
+            .iter()
+            .filter(|f| matches!(f.kind, Kind::Person))
+            .collect();
+        if person_fields.is_empty() {
+            continue;
+        }
+        for (_, r) in wb.records(def.id) {
+            for f in &person_fields {
+                let name = r.text(f.key).trim();
+                if !name.is_empty() {
+                    people.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    people.into_iter().collect()
+}
+
+/// (id, title) of the live records of register `to`, by title.
+fn link_targets(wb: &sms_core::Workbook, to: &str) -> Vec<(String, String)> {
+    let Some(def) = sms_core::registers::register(to) else {
+        return Vec::new();
+    };
+    let mut v: Vec<(String, String)> = wb
+        .records(to)
+        .into_iter()
+        .map(|(id, r)| (id.to_string(), r.text(def.title).to_owned()))
+        .collect();
+    v.sort_by_key(|a| a.1.to_lowercase());
+    v
+}
+
+/// Several links: the chosen records as removable chips, and a list to add one.
+fn many_links(
+    id: String,
+    f: &'static FieldDef,
+    to: &'static str,
+    draft: RwSignal<RecordDraft>,
+    invalid: impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static,
+    described_by: impl Fn() -> Option<String> + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let target_def = sms_core::registers::register(to).expect("declared");
+    let targets = Memo::new(move |_| state.read(|wb| link_targets(wb, to)).unwrap_or_default());
+    let chosen = move || -> Vec<String> {
+        draft.with(|d| d.get(f.key).split_whitespace().map(str::to_owned).collect())
+    };
+    let set_chosen = move |ids: Vec<String>| draft.update(|d| d.set(f.key, ids.join(" ")));
+    let title_of = move |rid: &str| -> String {
+        RecordId::parse(rid)
+            .and_then(|rid| state.read(|wb| wb.title_of(&rid)).flatten())
+            .map(|(_, t, deleted)| if deleted { format!("{t} (deleted)") } else { t })
+            .unwrap_or_else(|| "(missing record)".into())
+    };
+    view! {
+        <div class="links">
+            <ul class="chips">
+                {move || chosen().into_iter().map(|rid| {
+                    let label = title_of(&rid);
+                    let remove_label = format!("Remove {label}");
+                    let rid2 = rid.clone();
+                    view! {
+                        <li class="chip">
+                            <a href=format!("#/record/{rid}")>{label}</a>
+                            <button type="button" class="remove" aria-label=remove_label on:click=move |_| {
+                                set_chosen(chosen().into_iter().filter(|x| *x != rid2).collect());
+                            }>"×"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <select id=id.clone() aria-invalid=invalid aria-describedby=described_by
+                prop:value=""
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if !v.is_empty() {
+                        let mut c = chosen();
+                        if !c.contains(&v) {
+                            c.push(v);
+                        }
+                        set_chosen(c);
+                    }
+                    // Back to the prompt, ready for the next one.
+                    if let Some(sel) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                        sel.set_value("");
+                    }
+                }>
+                <option value="">{format!("Add a link to {}…", article(target_def.singular))}</option>
+                {move || {
+                    let c = chosen();
+                    targets.get().into_iter().filter(|(k, _)| !c.contains(k)).map(|(k, l)| view! { <option value=k>{l}</option> }).collect_view()
+                }}
+            </select>
+        </div>
+    }
+}
+
+/// Records that link to this one, and checklist items it evidences.
+#[component]
+fn Backlinks(id: RecordId) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let evidences = {
+        let id = id.clone();
+        Memo::new(move |_| state.read(|wb| wb.evidenced_items(&id)).unwrap_or_default())
+    };
+    let items = Memo::new(move |_| {
+        state
+            .read(|wb| {
+                wb.backlinks(&id)
+                    .into_iter()
+                    .map(|(rid, def, f)| {
+                        let title = wb.title_of(&rid).map(|(_, t, _)| t).unwrap_or_default();
+                        (rid, def.singular, f.label, title)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    view! {
+        <section class="backlinks" aria-labelledby="backlinks-heading">
+            <h3 id="backlinks-heading">"Linked from"</h3>
+            <Show when=move || !items.with(Vec::is_empty) fallback=|| view! { <p class="empty">"No other record links here yet."</p> }>
+                <ul>
+                    {move || items.get().into_iter().map(|(rid, singular, field, title)| view! {
+                        <li>
+                            <span class="muted">{format!("{} ({}): ", capitalise(singular), field.to_lowercase())}</span>
+                            <a href=Route::Record(rid).href()>{title}</a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+            <Show when=move || !evidences.with(Vec::is_empty)>
+                <h3>"Evidence for checklist items"</h3>
+                <ul>
+                    {move || evidences.get().into_iter().map(|c| view! {
+                        <li><a href=Route::Item(c.number).href()>{format!("{} {}", c.number, c.title)}</a></li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_lowercase() => f.to_uppercase().chain(c).collect(),
+        Some(f) => std::iter::once(f).chain(c).collect(),
+        None => String::new(),
+    }
+}

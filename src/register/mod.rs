@@ -1,0 +1,113 @@
+//! Every register's screens, generated from its declaration in
+//! `sms_core::registers`: list, form, deleted records.
+
+mod display;
+mod form;
+mod list;
+
+use leptos::{html, prelude::*};
+use sms_core::{
+    registers::{self, RegisterDef},
+    RecordDraft, RecordId,
+};
+
+use crate::{route::Route, state::AppState};
+
+/// A one-line confirmation shown on the next screen ("Added …").
+#[derive(Clone, Copy)]
+pub struct Notice(pub RwSignal<Option<String>>);
+
+/// The main pane for the current route.
+#[component]
+pub fn Registers() -> impl IntoView {
+    let route = expect_context::<RwSignal<Route>>();
+    let state = expect_context::<AppState>();
+    provide_context(Notice(RwSignal::new(None)));
+
+    move || match route.get() {
+        Route::Dashboard => view! { <crate::dashboard::DashboardPage /> }.into_any(),
+        Route::Workbooks => view! { <crate::workbooks::WorkbooksPage /> }.into_any(),
+        Route::Checklist => view! { <crate::checklist::ChecklistPage /> }.into_any(),
+        Route::Item(n) => {
+            let clause = sms_core::catalogue::clause(n).expect("routes name catalogue items");
+            view! { <crate::checklist::ItemPage clause /> }.into_any()
+        }
+        Route::List(r) => {
+            let def = registers::register(r).expect("routes name declared registers");
+            view! { <list::RegisterList def /> }.into_any()
+        }
+        Route::Deleted(r) => {
+            let def = registers::register(r).expect("declared");
+            view! { <list::DeletedList def /> }.into_any()
+        }
+        Route::New(r) => {
+            let def = registers::register(r).expect("declared");
+            view! { <form::RecordForm def editing=None initial=RecordDraft::new(def) /> }.into_any()
+        }
+        Route::Record(id) => match state.read(|wb| wb.record(&id)).flatten() {
+            Some((def, r)) => {
+                let initial = RecordDraft::from_record(def, &r);
+                view! { <form::RecordForm def editing=Some(id) initial /> }.into_any()
+            }
+            None => view! {
+                <section>
+                    <h2>"Record not found"</h2>
+                    <p>"This record does not exist in this workbook, or it was deleted."</p>
+                    <p><a href=crate::route::HOME.href()>"Go to the dashboard"</a></p>
+                </section>
+            }
+            .into_any(),
+        },
+    }
+}
+
+/// Asks before deleting; the person can back out with Escape or "Keep it".
+#[component]
+fn ConfirmDelete(
+    def: &'static RegisterDef,
+    to_delete: RwSignal<Option<(RecordId, String)>>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let notice = expect_context::<Notice>();
+    let dialog = NodeRef::<html::Dialog>::new();
+    let error = RwSignal::new(None::<String>);
+
+    Effect::new(move |_| {
+        let Some(d) = dialog.get() else { return };
+        if to_delete.get().is_some() {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        } else if d.open() {
+            d.close();
+        }
+    });
+
+    let confirm = move |_| {
+        let Some((id, title)) = to_delete.get_untracked() else {
+            return;
+        };
+        match state.edit(|wb, ctx| wb.delete_record(&id, ctx)) {
+            Ok(()) => {
+                notice.0.set(Some(format!(
+                    "Deleted “{title}”. You can restore it from the deleted records."
+                )));
+                error.set(None);
+                to_delete.set(None);
+            }
+            Err(e) => error.set(Some(format!("Could not delete: {e}."))),
+        }
+    };
+
+    view! {
+        <dialog node_ref=dialog class="confirm" aria-labelledby="confirm-delete-title" on:close=move |_| to_delete.set(None)>
+            <h2 id="confirm-delete-title">{format!("Delete this {}?", def.singular)}</h2>
+            <p>{move || to_delete.get().map(|(_, t)| format!("“{t}” will be removed from {}. You can restore it later.", def.name.to_lowercase()))}</p>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <div class="buttons">
+                <button type="button" class="danger" on:click=confirm>"Yes, delete"</button>
+                <button type="button" autofocus on:click=move |_| to_delete.set(None)>"Keep it"</button>
+            </div>
+        </dialog>
+    }
+}

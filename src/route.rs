@@ -1,0 +1,79 @@
+//! Hash routes, so the browser's back button and bookmarks work and a static
+//! host needs no rewrite rules.
+//!
+//! `#/r/<register>` list · `#/r/<register>/new` · `#/r/<register>/deleted` ·
+//! `#/record/<id>` one record · `#/checklist` · `#/checklist/<clause>` ·
+//! `#/dashboard` (the start page) · `#/workbooks`.
+
+use leptos::prelude::*;
+use sms_core::{registers, RecordId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    List(&'static str),
+    New(&'static str),
+    Deleted(&'static str),
+    Record(RecordId),
+    Dashboard,
+    Workbooks,
+    Checklist,
+    /// One checklist item, by clause number.
+    Item(&'static str),
+}
+
+pub const HOME: Route = Route::Dashboard;
+
+impl Route {
+    pub fn parse(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let parts: Vec<&str> = path.split('/').collect();
+        let reg = |id: &str| registers::register(id).map(|d| d.id);
+        match parts.as_slice() {
+            ["r", id] => reg(id).map(Route::List),
+            ["r", id, "new"] => reg(id).map(Route::New),
+            ["r", id, "deleted"] => reg(id).map(Route::Deleted),
+            ["record", id] => RecordId::parse(id).map(Route::Record),
+            ["dashboard"] => Some(Route::Dashboard),
+            ["workbooks"] => Some(Route::Workbooks),
+            ["checklist"] => Some(Route::Checklist),
+            ["checklist", n] => sms_core::catalogue::clause(n)
+                .filter(|c| sms_core::catalogue::is_checklist_item(c))
+                .map(|c| Route::Item(c.number)),
+            _ => None,
+        }
+        .unwrap_or(HOME)
+    }
+
+    pub fn href(&self) -> String {
+        match self {
+            Route::List(r) => format!("#/r/{r}"),
+            Route::New(r) => format!("#/r/{r}/new"),
+            Route::Deleted(r) => format!("#/r/{r}/deleted"),
+            Route::Record(id) => format!("#/record/{id}"),
+            Route::Dashboard => "#/dashboard".into(),
+            Route::Workbooks => "#/workbooks".into(),
+            Route::Checklist => "#/checklist".into(),
+            Route::Item(n) => format!("#/checklist/{n}"),
+        }
+    }
+}
+
+fn current_hash() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
+/// The current route, following `hashchange`.
+pub fn provide_route() -> RwSignal<Route> {
+    let route = RwSignal::new(Route::parse(&current_hash()));
+    let handle = window_event_listener(leptos::ev::hashchange, move |_| {
+        route.set(Route::parse(&current_hash()));
+    });
+    on_cleanup(move || handle.remove());
+    provide_context(route);
+    route
+}
+
+/// Goes to `to` (adds a history entry).
+pub fn navigate(to: &Route) {
+    let _ = window().location().set_hash(&to.href());
+}

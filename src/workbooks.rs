@@ -1,0 +1,182 @@
+//! Workbooks kept in this browser: list, open, rename, delete, create an
+//! empty one or a fresh copy of the demo.
+
+use leptos::{html, prelude::*, task::spawn_local};
+use sms_core::WorkbookId;
+
+use crate::state::{AppState, SaveState};
+
+#[component]
+pub fn WorkbooksPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let open_id = state.read(|wb| wb.id().clone());
+    let list = LocalResource::new(move || async move {
+        match state.store() {
+            Some(store) => store.workbooks().await.map_err(|e| e.to_string()),
+            None => {
+                Err("This browser is not saving workbooks, so only the open one exists.".into())
+            }
+        }
+    });
+    let message = RwSignal::new(None::<String>);
+    let new_name = RwSignal::new(String::new());
+    let new_error = RwSignal::new(None::<String>);
+    let rename_to = RwSignal::new(state.read(|wb| wb.name()).unwrap_or_default());
+    let rename_msg = RwSignal::new(None::<(bool, String)>);
+    let to_delete = RwSignal::new(None::<(WorkbookId, String)>);
+    // Switching reloads the page: only when every change is on disk.
+    let settled = move || state.save.get() == SaveState::Saved;
+
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let name = new_name.get_untracked();
+        if name.trim().is_empty() {
+            new_error.set(Some("Enter a name for the new workbook.".into()));
+            return;
+        }
+        new_error.set(None);
+        spawn_local(async move {
+            if let Err(e) = state.create_workbook(Some(name)).await {
+                new_error.set(Some(format!("Could not create the workbook: {e}.")));
+            }
+        });
+    };
+    let demo = move |_| {
+        spawn_local(async move {
+            if let Err(e) = state.create_workbook(None).await {
+                message.set(Some(format!("Could not create the demo workbook: {e}.")));
+            }
+        });
+    };
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match state.rename(&rename_to.get_untracked()) {
+            Ok(()) => {
+                rename_msg.set(Some((true, "Renamed.".into())));
+                list.refetch();
+            }
+            Err(e) => rename_msg.set(Some((false, format!("Could not rename: {e}.")))),
+        }
+    };
+
+    view! {
+        <section aria-labelledby="workbooks-heading" class="form-page">
+            <h2 id="workbooks-heading">"Workbooks"</h2>
+            <p class="lede">"Each workbook is a separate service management system, kept in this browser."</p>
+            {move || message.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            <Show when=move || !settled()>
+                <p class="hint">"Opening another workbook waits until every change is saved."</p>
+            </Show>
+            <Transition fallback=|| view! { <p>"Reading the list of workbooks…"</p> }>
+                {move || {
+                    let open_id = open_id.clone();
+                    Suspend::new(async move {
+                    match list.await {
+                        Ok(items) => view! {
+                            <ul class="workbook-list">
+                                {items.into_iter().map(|(id, name)| {
+                                    let is_open = open_id.as_ref() == Some(&id);
+                                    let (id_open, id_del, name_del) = (id.clone(), id.clone(), name.clone());
+                                    view! {
+                                        <li class:current=is_open>
+                                            <span class="wb-name">{name.clone()}</span>
+                                            {if is_open {
+                                                view! { <span class="chip">"Open now"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <button type="button" disabled=move || !settled()
+                                                        aria-label=format!("Open {name}")
+                                                        on:click=move |_| {
+                                                            let id = id_open.clone();
+                                                            spawn_local(async move {
+                                                                if let Err(e) = state.open_workbook(id).await {
+                                                                    message.set(Some(format!("Could not open it: {e}.")));
+                                                                }
+                                                            });
+                                                        }>"Open"</button>
+                                                }.into_any()
+                                            }}
+                                            <button type="button" class="danger" disabled=move || !settled()
+                                                aria-label=format!("Delete {name_del}")
+                                                on:click=move |_| to_delete.set(Some((id_del.clone(), name_del.clone())))>
+                                                "Delete"
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="hint">{e}</p> }.into_any(),
+                    }
+                    })
+                }}
+            </Transition>
+
+            <h3>"Rename this workbook"</h3>
+            <form class="inline-form" on:submit=rename>
+                <label for="rename-workbook">"Name"</label>
+                <input id="rename-workbook" type="text" maxlength="120" prop:value=rename_to
+                    on:input=move |ev| rename_to.set(event_target_value(&ev)) />
+                <button type="submit">"Rename"</button>
+            </form>
+            {move || rename_msg.get().map(|(ok, m)| view! { <p class=if ok { "notice" } else { "field-error" } role="status">{m}</p> })}
+
+            <h3>"Start another workbook"</h3>
+            <form class="inline-form" on:submit=create>
+                <label for="new-workbook">"Name of the new, empty workbook"</label>
+                <input id="new-workbook" type="text" maxlength="120" prop:value=new_name
+                    aria-describedby="new-workbook-error"
+                    on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                <button type="submit" class="primary" disabled=move || !settled()>"Create workbook"</button>
+                <p class="field-error" id="new-workbook-error" aria-live="polite">{move || new_error.get()}</p>
+            </form>
+            <p>
+                <button type="button" disabled=move || !settled() on:click=demo>"Open a fresh copy of the demo workbook"</button>
+            </p>
+        </section>
+        <ConfirmDeleteWorkbook to_delete />
+    }
+}
+
+#[component]
+fn ConfirmDeleteWorkbook(to_delete: RwSignal<Option<(WorkbookId, String)>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dialog = NodeRef::<html::Dialog>::new();
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let Some(d) = dialog.get() else { return };
+        if to_delete.get().is_some() {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        } else if d.open() {
+            d.close();
+        }
+    });
+    let confirm = move |_| {
+        let Some((id, _)) = to_delete.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            match state.delete_workbook(id).await {
+                Ok(()) => {
+                    to_delete.set(None);
+                    // The list is read afresh.
+                    let _ = window().location().reload();
+                }
+                Err(e) => error.set(Some(format!("Could not delete: {e}."))),
+            }
+        });
+    };
+    view! {
+        <dialog node_ref=dialog class="confirm" aria-labelledby="confirm-wb-title" on:close=move |_| to_delete.set(None)>
+            <h2 id="confirm-wb-title">"Delete this workbook?"</h2>
+            <p>{move || to_delete.get().map(|(_, n)| format!("“{n}” and all its records will be removed from this browser. This cannot be undone; download a copy first if you may need it."))}</p>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <div class="buttons">
+                <button type="button" class="danger" on:click=confirm>"Yes, delete the workbook"</button>
+                <button type="button" autofocus on:click=move |_| to_delete.set(None)>"Keep it"</button>
+            </div>
+        </dialog>
+    }
+}

@@ -288,7 +288,8 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         on:input=move |ev| draft.update(|d| d.notes = event_target_value(&ev))></textarea>
                     <p class="field-error" aria-live="polite">{error_of("notes")}</p>
                     <Show when=move || draft.with(|d| !d.notes.trim().is_empty())>
-                        <div class="notes-preview" aria-label="Notes as they will show">
+                        <p class="hint">"Preview"</p>
+                        <div class="notes-preview">
                             <Markdown source=Signal::derive(move || draft.with(|d| d.notes.clone())) />
                         </div>
                     </Show>

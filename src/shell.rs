@@ -189,7 +189,7 @@ fn Sidebar() -> impl IntoView {
         <nav class="sidebar" aria-label="Workbook areas">
             // Open beside the content on wide screens; folded above it on phones.
             <details class="sidebar-toggle" prop:open=wide>
-                <summary>"Registers by clause"</summary>
+                <summary>"Areas of the workbook"</summary>
                 <ul class="groups">
                     <li>
                         <ul>

@@ -1437,6 +1437,42 @@ pub const RECORDS: &[DemoRecord] = &[
     ]),
 ];
 
+/// Checklist items the demo provider has worked on: (clause, status,
+/// owner, evidence as local record names, notes). The rest are not started.
+#[rustfmt::skip]
+pub const CHECKLIST: &[(&str, &str, &str, &str, &str)] = &[
+    ("4.1", "implemented", "Priya Nair", "ctx-carbon-reporting ctx-heat ctx-legacy-payroll ctx-skills ctx-cyber-rules", "Reviewed at every management review; climate change **is** relevant (cooling, customer carbon reporting)."),
+    ("4.2", "implemented", "Priya Nair", "ip-board ip-customers ip-regulator ip-staff", ""),
+    ("4.3", "verified", "Priya Nair", "scope-sms-v2", "Scope v2 approved by the board; verified in audit 2026-A."),
+    ("5.2.1", "implemented", "Lena Ortiz", "pol-sm doc-sm-policy", ""),
+    ("5.2.2", "in_progress", "Lena Ortiz", "comm-policy-briefing", "Briefings done for the service desk; operations teams next."),
+    ("5.3", "implemented", "Priya Nair", "role-sms-manager role-ism role-desk-manager role-delivery-manager", ""),
+    ("6.1", "implemented", "Priya Nair", "risk-phishing risk-power risk-backup-supplier opp-sla-reporting", "Risk method:\n\n- 5 × 5 likelihood and impact\n- reviewed quarterly"),
+    ("6.2.1", "implemented", "Lena Ortiz", "obj-availability obj-change-success obj-first-contact obj-satisfaction", ""),
+    ("6.2.2", "in_progress", "Lena Ortiz", "plan-sla-automation", ""),
+    ("6.3", "implemented", "Priya Nair", "doc-sms-plan plan-certification plan-audit-programme", ""),
+    ("7.2", "in_progress", "Sam Okafor", "comp-priya comp-lena comp-sam", "Two records overdue for renewal."),
+    ("7.5.3", "in_progress", "Lena Ortiz", "doc-change-procedure doc-infosec-policy", "Finding from audit 2026-B: some document reviews were late."),
+    ("8.2.4", "implemented", "Tom Becker", "svc-email svc-payroll svc-portal svc-backup svc-desk svc-network", ""),
+    ("8.2.6", "in_progress", "Tom Becker", "ci-mx01 ci-db01 ci-payroll-app", ""),
+    ("8.3.3", "implemented", "Lena Ortiz", "sla-email-harbourline sla-payroll-meadowbrook slr-email-2026-10 slr-payroll-2026-10", ""),
+    ("8.3.4.1", "in_progress", "Tom Becker", "sup-vaultline sup-fibrelink disp-fibrelink-invoice", "Supplier reviews were missed in Q2; see the nonconformity."),
+    ("8.3.4.2", "not_applicable", "", "", ""),
+    ("8.5.1.2", "implemented", "Lena Ortiz", "chg-payroll-7-4 chg-db-index", ""),
+    ("8.5.1.3", "in_progress", "Lena Ortiz", "chg-mx-cert-emergency nc-emergency-changes", "Emergency changes are not always reviewed afterwards."),
+    ("8.6.1", "verified", "Sam Okafor", "inc-2026-027 inc-2026-031", ""),
+    ("8.6.3", "implemented", "Sam Okafor", "prob-mx-certificate prob-payroll-db", ""),
+    ("8.7.2", "in_progress", "Tom Becker", "cont-dc-plan cont-dc-test-2026", ""),
+    ("8.7.3.1", "implemented", "Priya Nair", "pol-infosec doc-infosec-policy", ""),
+    ("9.2", "implemented", "Grace Whitfield", "audit-2026-a audit-2026-b find-emergency-changes", ""),
+    ("9.3", "implemented", "Priya Nair", "mr-2026-05", ""),
+    ("10.1", "in_progress", "Priya Nair", "nc-emergency-changes nc-supplier-reviews act-ecab-review", ""),
+];
+
+/// Justification the demo gives for its one not-applicable item.
+const NOT_APPLICABLE: &str =
+    "Northwind has no internal suppliers or customers acting as suppliers; all supply is external.";
+
 /// Why a demo record is invalid (a defect in the data above).
 fn invalid(name: &str, why: impl std::fmt::Display) -> WorkbookError {
     WorkbookError::Document(format!("demo record {name}: {why}"))
@@ -1494,6 +1530,29 @@ pub fn build(
             };
             stored.map_err(|e| invalid(name, format!("{e:?}")))?;
         }
+    }
+    for (clause, status, owner, evidence, notes) in CHECKLIST {
+        let state = crate::checklist::ItemState {
+            status: crate::checklist::ItemStatus::from_key(status)
+                .ok_or_else(|| invalid(clause, "unknown status"))?,
+            owner: (*owner).into(),
+            notes: (*notes).into(),
+            justification: if *status == "not_applicable" {
+                NOT_APPLICABLE.into()
+            } else {
+                String::new()
+            },
+            evidence: evidence
+                .split_whitespace()
+                .map(|n| {
+                    ids.get(n)
+                        .cloned()
+                        .ok_or_else(|| invalid(clause, format!("no demo record {n}")))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        wb.set_checklist_item(clause, &state, ctx)
+            .map_err(|e| invalid(clause, format!("{e:?}")))?;
     }
     Ok(wb)
 }

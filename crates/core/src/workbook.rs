@@ -218,14 +218,15 @@ impl Workbook {
     }
 
     /// Merges every change of `other` (a copy of the same workbook) into this
-    /// one. Returns how many changes were new here.
-    pub fn merge(&mut self, other: &mut Workbook) -> Result<usize, WorkbookError> {
+    /// one. Merging the same changes again changes nothing.
+    pub fn merge(&mut self, other: &mut Workbook) -> Result<(), WorkbookError> {
         if other.id != self.id {
             return Err(WorkbookError::Document(
                 "the other copy is a different workbook".into(),
             ));
         }
-        Ok(self.doc.merge(&mut other.doc)?.len())
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
     }
 
     /// Metadata of every change, oldest first (in causal order).
@@ -447,7 +448,9 @@ impl Workbook {
         })
     }
 
-    /// Live records that link to `id`: (record, its register, the linking field).
+    /// Live records that link to `id`: (record, its register, the linking
+    /// field). One pass over the records, reading only link fields that can
+    /// point at `id`'s register.
     pub fn backlinks(
         &self,
         id: &RecordId,
@@ -456,23 +459,35 @@ impl Workbook {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for def in registers::REGISTERS {
-            let fields: Vec<&'static FieldDef> = def
-                .fields
-                .iter()
-                .filter(|f| matches!(f.kind, Kind::Link { to, .. } if to == target.id))
-                .collect();
-            if fields.is_empty() {
+        for k in self.doc.keys(&self.records) {
+            let Some((obj, def, deleted)) = self.record_obj(&k) else {
+                continue;
+            };
+            if deleted {
                 continue;
             }
-            for (rid, r) in self.records(def.id) {
-                for f in &fields {
-                    if r.links(f.key).contains(id) {
-                        out.push((rid.clone(), def, *f));
+            for f in def.fields {
+                let Kind::Link { to, many } = f.kind else {
+                    continue;
+                };
+                if to != target.id {
+                    continue;
+                }
+                let links_here = match self.doc.get(&obj, f.key) {
+                    Ok(Some((Value::Scalar(s), _))) if !many => s.as_str() == Some(id.as_str()),
+                    Ok(Some((Value::Object(ObjType::Map), set))) if many => {
+                        matches!(self.doc.get(&set, id.as_str()), Ok(Some(_)))
+                    }
+                    _ => false,
+                };
+                if links_here {
+                    if let Some(rid) = RecordId::parse(&k) {
+                        out.push((rid, def, f));
                     }
                 }
             }
         }
+        out.sort_by(|a, b| (a.1.name, &a.0).cmp(&(b.1.name, &b.0)));
         out
     }
 

@@ -91,3 +91,23 @@ fn demo_audit_findings_trace_to_improvements() {
         .iter()
         .all(|(f, n, a, i)| [f, n, a, i].iter().all(|t| !t.is_empty())));
 }
+
+#[test]
+fn demo_checklist_shows_work_under_way() {
+    use sms_core::checklist::{rollups, ItemStatus};
+    let wb = demo_workbook();
+    let items = wb.checklist();
+    let (_, all) = rollups(items.iter().map(|(c, s)| (*c, s.status)));
+    assert!(
+        all.readiness() > 0 && all.readiness() < 100,
+        "{}",
+        all.readiness()
+    );
+    assert!(all.in_progress > 0 && all.not_started > 0 && all.not_applicable == 1);
+    let (_, na) = items
+        .iter()
+        .find(|(_, s)| s.status == ItemStatus::NotApplicable)
+        .unwrap();
+    assert!(!na.justification.is_empty());
+    assert!(items.iter().filter(|(_, s)| !s.evidence.is_empty()).count() >= 20);
+}

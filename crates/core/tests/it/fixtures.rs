@@ -82,4 +82,13 @@ fn current_schema_fixture_opens() {
     for def in sms_core::registers::REGISTERS {
         assert!(!wb.records(def.id).is_empty(), "{} has records", def.id);
     }
+    let worked_on = wb
+        .checklist()
+        .iter()
+        .filter(|(_, s)| s.status != Default::default())
+        .count();
+    assert!(
+        worked_on > 10,
+        "the fixture has checklist states ({worked_on})"
+    );
 }

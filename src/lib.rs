@@ -7,6 +7,7 @@
 //! - `register`: every register's list and form, generated from its declaration.
 
 mod checklist;
+mod confirm;
 mod dashboard;
 pub mod idb;
 mod markdown;

@@ -238,14 +238,19 @@ impl AppState {
         }
     }
 
-    async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
-        let wb = demo::build(
+    /// A new copy of the demo workbook, with its own id.
+    fn demo(&self, actor: sms_core::ActorBytes) -> Workbook {
+        demo::build(
             platform::new_workbook_id(),
             actor,
             &self.context(),
             platform::new_record_id,
         )
-        .expect("the demo workbook is valid");
+        .expect("the demo workbook is valid")
+    }
+
+    async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
+        let wb = self.demo(actor);
         let _ = store.set_name(wb.id(), &wb.name()).await;
         let saver = self.saver.get_value();
         {
@@ -261,13 +266,7 @@ impl AppState {
     }
 
     fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
-        let wb = demo::build(
-            platform::new_workbook_id(),
-            actor,
-            &self.context(),
-            platform::new_record_id,
-        )
-        .expect("the demo workbook is valid");
+        let wb = self.demo(actor);
         self.workbook.set_value(Some(wb));
         self.ready(SaveState::NotSaving(why));
     }

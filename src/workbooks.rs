@@ -1,10 +1,13 @@
 //! Workbooks kept in this browser: list, open, rename, delete, create an
 //! empty one or a fresh copy of the demo.
 
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{prelude::*, task::spawn_local};
 use sms_core::WorkbookId;
 
-use crate::state::{AppState, SaveState};
+use crate::{
+    confirm::ConfirmDialog,
+    state::{AppState, SaveState},
+};
 
 #[component]
 pub fn WorkbooksPage() -> impl IntoView {
@@ -141,19 +144,8 @@ pub fn WorkbooksPage() -> impl IntoView {
 #[component]
 fn ConfirmDeleteWorkbook(to_delete: RwSignal<Option<(WorkbookId, String)>>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let dialog = NodeRef::<html::Dialog>::new();
     let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        let Some(d) = dialog.get() else { return };
-        if to_delete.get().is_some() {
-            if !d.open() {
-                let _ = d.show_modal();
-            }
-        } else if d.open() {
-            d.close();
-        }
-    });
-    let confirm = move |_| {
+    let confirm = move || {
         let Some((id, _)) = to_delete.get_untracked() else {
             return;
         };
@@ -169,14 +161,19 @@ fn ConfirmDeleteWorkbook(to_delete: RwSignal<Option<(WorkbookId, String)>>) -> i
         });
     };
     view! {
-        <dialog node_ref=dialog class="confirm" aria-labelledby="confirm-wb-title" on:close=move |_| to_delete.set(None)>
-            <h2 id="confirm-wb-title">"Delete this workbook?"</h2>
-            <p>{move || to_delete.get().map(|(_, n)| format!("“{n}” and all its records will be removed from this browser. This cannot be undone; download a copy first if you may need it."))}</p>
-            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            <div class="buttons">
-                <button type="button" class="danger" on:click=confirm>"Yes, delete the workbook"</button>
-                <button type="button" autofocus on:click=move |_| to_delete.set(None)>"Keep it"</button>
-            </div>
-        </dialog>
+        <ConfirmDialog
+            open=Signal::derive(move || to_delete.with(Option::is_some))
+            on_cancel=move || to_delete.set(None)
+            on_confirm=confirm
+            title="Delete this workbook?".to_owned()
+            body=Signal::derive(move || {
+                to_delete
+                    .get()
+                    .map(|(_, n)| format!("“{n}” and all its records will be removed from this browser. This cannot be undone; download a copy first if you may need it."))
+                    .unwrap_or_default()
+            })
+            confirm_label="Yes, delete the workbook"
+            error
+        />
     }
 }

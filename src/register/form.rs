@@ -30,6 +30,8 @@ pub fn RecordForm(
     let store_errors = RwSignal::new(Vec::<sms_core::FieldError>::new());
     let save_error = RwSignal::new(None::<String>);
     let is_new = editing.is_none();
+    // Suggestions for every person field, read once per change of the workbook.
+    let people = Memo::new(move |_| state.read(people_in).unwrap_or_default());
 
     Effect::new(move |_| {
         window().scroll_to_with_x_and_y(0.0, 0.0);
@@ -93,7 +95,7 @@ pub fn RecordForm(
                 {def
                     .fields
                     .iter()
-                    .map(|f| field_view(def, f, draft, tried, store_errors))
+                    .map(|f| field_view(def, f, draft, tried, store_errors, people))
                     .collect_view()}
                 {move || save_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <div class="buttons">
@@ -130,6 +132,7 @@ fn field_view(
     draft: RwSignal<RecordDraft>,
     tried: RwSignal<bool>,
     store_errors: RwSignal<Vec<sms_core::FieldError>>,
+    people: Memo<Vec<String>>,
 ) -> AnyView {
     let state = expect_context::<AppState>();
     let id = control_id(f);
@@ -191,7 +194,6 @@ fn field_view(
         }.into_any(),
         Kind::Person => {
             let list_id = format!("{id}-people");
-            let people = Memo::new(move |_| state.read(people_in).unwrap_or_default());
             view! {
                 <input id=id.clone() type="text" maxlength="100" autocomplete="off" list=list_id.clone() required=f.required
                     aria-invalid=invalid aria-describedby=described_by

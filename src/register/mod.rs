@@ -5,13 +5,13 @@ mod display;
 mod form;
 mod list;
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use sms_core::{
     registers::{self, RegisterDef},
     RecordDraft, RecordId,
 };
 
-use crate::{route::Route, state::AppState};
+use crate::{confirm::ConfirmDialog, route::Route, state::AppState};
 
 /// A one-line confirmation shown on the next screen ("Added …").
 #[derive(Clone, Copy)]
@@ -61,7 +61,7 @@ pub fn Registers() -> impl IntoView {
     }
 }
 
-/// Asks before deleting; the person can back out with Escape or "Keep it".
+/// Asks before deleting a record.
 #[component]
 fn ConfirmDelete(
     def: &'static RegisterDef,
@@ -69,21 +69,8 @@ fn ConfirmDelete(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let notice = expect_context::<Notice>();
-    let dialog = NodeRef::<html::Dialog>::new();
     let error = RwSignal::new(None::<String>);
-
-    Effect::new(move |_| {
-        let Some(d) = dialog.get() else { return };
-        if to_delete.get().is_some() {
-            if !d.open() {
-                let _ = d.show_modal();
-            }
-        } else if d.open() {
-            d.close();
-        }
-    });
-
-    let confirm = move |_| {
+    let confirm = move || {
         let Some((id, title)) = to_delete.get_untracked() else {
             return;
         };
@@ -98,16 +85,20 @@ fn ConfirmDelete(
             Err(e) => error.set(Some(format!("Could not delete: {e}."))),
         }
     };
-
     view! {
-        <dialog node_ref=dialog class="confirm" aria-labelledby="confirm-delete-title" on:close=move |_| to_delete.set(None)>
-            <h2 id="confirm-delete-title">{format!("Delete this {}?", def.singular)}</h2>
-            <p>{move || to_delete.get().map(|(_, t)| format!("“{t}” will be removed from {}. You can restore it later.", def.name.to_lowercase()))}</p>
-            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            <div class="buttons">
-                <button type="button" class="danger" on:click=confirm>"Yes, delete"</button>
-                <button type="button" autofocus on:click=move |_| to_delete.set(None)>"Keep it"</button>
-            </div>
-        </dialog>
+        <ConfirmDialog
+            open=Signal::derive(move || to_delete.with(Option::is_some))
+            on_cancel=move || to_delete.set(None)
+            on_confirm=confirm
+            title=format!("Delete this {}?", def.singular)
+            body=Signal::derive(move || {
+                to_delete
+                    .get()
+                    .map(|(_, t)| format!("“{t}” will be removed from {}. You can restore it later.", def.name.to_lowercase()))
+                    .unwrap_or_default()
+            })
+            confirm_label="Yes, delete"
+            error
+        />
     }
 }

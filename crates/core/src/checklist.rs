@@ -181,6 +181,11 @@ pub(crate) fn evidence_prefix(number: &str) -> String {
     format!("checklist/{number}/evidence/")
 }
 
+/// The clause number a root key of the checklist belongs to.
+pub(crate) fn clause_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix("checklist/")?.split('/').next()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

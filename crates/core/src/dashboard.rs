@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::registers::{Kind, REGISTERS};
-use crate::{RecordId, Workbook};
+use crate::{RecordId, RecordIndex};
 
 /// Date fields that say when something is next due.
 const DUE_FIELDS: &[&str] = &[
@@ -77,7 +77,7 @@ fn finished(status: &str) -> bool {
 }
 
 impl Dashboard {
-    pub fn compute(wb: &Workbook, today: NaiveDate) -> Self {
+    pub fn compute(index: &RecordIndex, today: NaiveDate) -> Self {
         let mut d = Dashboard::default();
         let ninety = today + chrono::Days::new(90);
         for def in REGISTERS {
@@ -86,7 +86,8 @@ impl Dashboard {
                 .iter()
                 .filter(|f| matches!(f.kind, Kind::Date) && DUE_FIELDS.contains(&f.key))
                 .collect();
-            for (id, r) in wb.records(def.id) {
+            for e in index.live(def.id) {
+                let (id, r) = (&e.id, &e.record);
                 if finished(r.text("status")) || finished(r.text("decision")) {
                     continue;
                 }
@@ -123,11 +124,8 @@ impl Dashboard {
                     });
                 }
                 let opened = |key: &str| {
-                    r.date(key).or_else(|| {
-                        wb.record_info(&id)
-                            .and_then(|i| i.created_at)
-                            .map(|t| t.date_naive())
-                    })
+                    r.date(key)
+                        .or_else(|| e.info.created_at.map(|t| t.date_naive()))
                 };
                 match def.id {
                     "nonconformity" => {

@@ -22,6 +22,7 @@ pub mod demo;
 mod error;
 pub mod generate;
 mod ids;
+pub mod index;
 pub mod markdown;
 pub mod registers;
 pub mod risk;
@@ -32,9 +33,10 @@ mod workbook;
 pub use change::{ChangeContext, ChangeMeta};
 pub use error::{LoadError, WorkbookError};
 pub use ids::{ActorBytes, RecordId, WorkbookId};
+pub use index::{Entry, RecordIndex, SortedList};
 pub use registers::{FieldError, Record, RecordDraft, RegisterDef, Value};
 pub use risk::ScoreBand;
-pub use workbook::{RecordInfo, Workbook};
+pub use workbook::{Delta, RecordInfo, StoredRecord, Workbook};
 
 /// Re-exported so callers can name change hashes without depending on Automerge.
 pub use automerge::ChangeHash;

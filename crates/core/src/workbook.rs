@@ -2,9 +2,12 @@
 //! and typed operations on it. Every operation that changes the document
 //! commits exactly one change carrying a [`ChangeContext`].
 
+use std::collections::BTreeSet;
+
 use automerge::{
     transaction::{CommitOptions, Transactable},
-    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, PatchAction, Prop, ReadDoc, ScalarValue,
+    Value, ROOT,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
@@ -23,6 +26,44 @@ pub struct Workbook {
     id: WorkbookId,
     /// Heads already handed out as saved bytes; see [`Workbook::take_unsaved`].
     saved_heads: Vec<ChangeHash>,
+    /// Whether [`Workbook::take_delta`] can say exactly what changed.
+    tracking: bool,
+}
+
+/// What changed in a workbook since the last [`Workbook::take_delta`]: the
+/// records touched (added, edited, deleted or restored, by this copy or by a
+/// merge), and whether the checklist or the workbook's own fields changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Nothing is known: read everything again.
+    pub everything: bool,
+    pub records: BTreeSet<RecordId>,
+    /// Checklist items touched, by clause number.
+    pub checklist: BTreeSet<String>,
+    /// Name, schema version or other root fields.
+    pub workbook: bool,
+}
+
+impl Delta {
+    pub fn everything() -> Self {
+        Delta {
+            everything: true,
+            ..Delta::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.everything && self.records.is_empty() && self.checklist.is_empty() && !self.workbook
+    }
+}
+
+/// One record as stored, with its register and metadata.
+#[derive(Clone, Debug)]
+pub struct StoredRecord {
+    pub def: &'static RegisterDef,
+    pub deleted: bool,
+    pub record: Record,
+    pub info: RecordInfo,
 }
 
 impl std::fmt::Debug for Workbook {
@@ -64,6 +105,7 @@ impl Workbook {
             records,
             id,
             saved_heads: Vec::new(),
+            tracking: false,
         })
     }
 
@@ -116,6 +158,7 @@ impl Workbook {
             records,
             id,
             saved_heads: Vec::new(),
+            tracking: false,
         })
     }
 
@@ -165,6 +208,7 @@ impl Workbook {
             records: self.records.clone(),
             id: self.id.clone(),
             saved_heads: Vec::new(),
+            tracking: false,
         }
     }
 
@@ -188,6 +232,70 @@ impl Workbook {
             &format!("Renamed the workbook to “{name}”"),
         );
         Ok(())
+    }
+
+    /// From now on, record what each change touches so that
+    /// [`Self::take_delta`] can answer in proportion to the change rather
+    /// than the workbook. Costs a little memory per change until the next
+    /// `take_delta`.
+    pub fn track_changes(&mut self) {
+        self.doc.update_diff_cursor();
+        self.tracking = true;
+    }
+
+    /// What changed since the last call (or since [`Self::track_changes`]).
+    /// Without tracking the answer is [`Delta::everything`].
+    pub fn take_delta(&mut self) -> Delta {
+        if !self.tracking {
+            return Delta::everything();
+        }
+        let patches = self.doc.diff_incremental();
+        let mut delta = Delta::default();
+        for p in patches {
+            let in_records = matches!(p.path.first(), Some((_, Prop::Map(k))) if k == KEY_RECORDS);
+            if in_records {
+                // Inside a record (its fields, text or link sets): the record
+                // is the second step of the path. On the records map itself:
+                // the key that was put or deleted.
+                let key = match (p.path.get(1), &p.action) {
+                    (Some((_, Prop::Map(k))), _) => Some(k.as_str()),
+                    (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
+                        Some(key.as_str())
+                    }
+                    (None, PatchAction::Conflict { prop: Prop::Map(k) }) => Some(k.as_str()),
+                    _ => None,
+                };
+                match key.and_then(RecordId::parse) {
+                    Some(id) => {
+                        delta.records.insert(id);
+                    }
+                    None => delta.everything = true,
+                }
+                continue;
+            }
+            if p.path.is_empty() {
+                let key = match &p.action {
+                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                        Some(key.as_str())
+                    }
+                    PatchAction::Conflict { prop: Prop::Map(k) } => Some(k.as_str()),
+                    _ => None,
+                };
+                match key {
+                    Some(KEY_RECORDS) => delta.everything = true,
+                    Some(k) => match checklist::clause_of_key(k) {
+                        Some(number) => {
+                            delta.checklist.insert(number.to_owned());
+                        }
+                        None => delta.workbook = true,
+                    },
+                    None => delta.workbook = true,
+                }
+                continue;
+            }
+            delta.workbook = true;
+        }
+        delta
     }
 
     /// Current heads of the document.
@@ -418,6 +526,26 @@ impl Workbook {
         self.records_where(register, true)
     }
 
+    /// Ids of every record (live or deleted), in id order.
+    pub fn record_ids(&self) -> Vec<RecordId> {
+        self.doc
+            .keys(&self.records)
+            .filter_map(|k| RecordId::parse(&k))
+            .collect()
+    }
+
+    /// A record as stored (live or deleted), with its metadata; `None` if
+    /// there is no such record or it names no known register.
+    pub fn stored_record(&self, id: &RecordId) -> Option<StoredRecord> {
+        let (obj, def, deleted) = self.record_obj(id.as_str())?;
+        Some(StoredRecord {
+            def,
+            deleted,
+            record: read_record(&self.doc, &obj, def),
+            info: read_info(&self.doc, &obj),
+        })
+    }
+
     /// A live record and its register.
     pub fn record(&self, id: &RecordId) -> Option<(&'static RegisterDef, Record)> {
         let (obj, def, deleted) = self.record_obj(id.as_str())?;
@@ -435,17 +563,7 @@ impl Workbook {
 
     pub fn record_info(&self, id: &RecordId) -> Option<RecordInfo> {
         let (obj, _, _) = self.record_obj(id.as_str())?;
-        let created_at = match self.doc.get(&obj, REC_CREATED_AT) {
-            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
-                ScalarValue::Timestamp(ms) => Utc.timestamp_millis_opt(*ms).single(),
-                _ => None,
-            },
-            _ => None,
-        };
-        Some(RecordInfo {
-            created_at,
-            created_by: get_str(&self.doc, &obj, REC_CREATED_BY).unwrap_or_default(),
-        })
+        Some(read_info(&self.doc, &obj))
     }
 
     /// Live records that link to `id`: (record, its register, the linking
@@ -730,6 +848,20 @@ fn read_value(doc: &AutoCommit, obj: &ObjId, f: &FieldDef) -> Option<RValue> {
             _ => None,
         },
         Kind::Computed(_) => None,
+    }
+}
+
+fn read_info(doc: &AutoCommit, obj: &ObjId) -> RecordInfo {
+    let created_at = match doc.get(obj, REC_CREATED_AT) {
+        Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Timestamp(ms) => Utc.timestamp_millis_opt(*ms).single(),
+            _ => None,
+        },
+        _ => None,
+    };
+    RecordInfo {
+        created_at,
+        created_by: get_str(doc, obj, REC_CREATED_BY).unwrap_or_default(),
     }
 }
 

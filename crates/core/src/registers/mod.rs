@@ -3,7 +3,7 @@
 //! the app's list and form — is derived from the declaration.
 
 mod defs;
-mod query;
+pub(crate) mod query;
 mod value;
 
 pub use defs::REGISTERS;

@@ -69,7 +69,7 @@ fn overdue_reviews_heat_map_and_ages() {
     wb.add_record("audit", &rid(5), &audit, &ctx("Ana", 5))
         .unwrap();
 
-    let d = Dashboard::compute(&wb, day("2026-11-24"));
+    let d = Dashboard::compute(&sms_core::RecordIndex::build(&wb), day("2026-11-24"));
     let overdue: Vec<_> = d
         .overdue
         .iter()

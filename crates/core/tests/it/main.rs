@@ -6,6 +6,7 @@ mod dashboard;
 mod demo;
 mod engine;
 mod fixtures;
+mod index;
 mod merge;
 mod persistence;
 mod purity;

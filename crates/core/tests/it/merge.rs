@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use sms_core::{Value, Workbook};
 
 #[derive(Clone, Debug)]
-enum Op {
+pub(crate) enum Op {
     Add(u8, String),
     SetLikelihood(u8, i64),
     SetOwner(u8, String),
@@ -15,7 +15,7 @@ enum Op {
     Restore(u8),
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0..6u8, "[a-z]{1,8}").prop_map(|(i, t)| Op::Add(i, t)),
         (0..6u8, 1..=5i64).prop_map(|(i, v)| Op::SetLikelihood(i, v)),
@@ -26,7 +26,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn apply(wb: &mut Workbook, ops: &[Op], who: &str) {
+pub(crate) fn apply(wb: &mut Workbook, ops: &[Op], who: &str) {
     for (n, op) in ops.iter().enumerate() {
         let c = ctx(who, n as i64);
         let edit = |wb: &mut Workbook, i: u8, f: &dyn Fn(&mut sms_core::Record)| {

@@ -1,0 +1,414 @@
+//! The read model: every record of a workbook materialized once, then kept
+//! in step by re-reading only the records a [`Delta`] names. Lists, link
+//! titles, back-links, person suggestions and the dashboard read from here,
+//! never from the Automerge document, so the screen's work after an edit or
+//! a merge grows with the change, not with the workbook.
+//!
+//! [`SortedList`] is one register's list in display order; it is refreshed
+//! by taking the changed records out and inserting their new versions, and
+//! filtered (search, choice filters) without sorting again.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::registers::{query, FieldDef, Kind, Query, Record, RegisterDef, SortDir, Value};
+use crate::workbook::{Delta, RecordInfo, Workbook};
+use crate::RecordId;
+
+/// One record as the screen shows it.
+#[derive(Debug)]
+pub struct Entry {
+    pub id: RecordId,
+    pub def: &'static RegisterDef,
+    pub deleted: bool,
+    pub record: Record,
+    pub info: RecordInfo,
+    /// The index serial at which this version was read; a view that keys a
+    /// row on `(id, version)` redraws exactly the rows that changed.
+    pub version: u64,
+    /// Lower-cased searchable text, built once per version.
+    haystack: String,
+}
+
+impl Entry {
+    pub fn title(&self) -> &str {
+        self.record.text(self.def.title)
+    }
+
+    /// Whether every search term (already lower-cased) occurs in the record.
+    pub fn matches_terms(&self, terms: &[String]) -> bool {
+        terms.iter().all(|t| self.haystack.contains(t.as_str()))
+    }
+}
+
+/// What an [`RecordIndex::apply`] changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Everything was read again.
+    pub everything: bool,
+    /// Registers with an added, changed, deleted or restored record.
+    pub registers: BTreeSet<&'static str>,
+    pub records: usize,
+    pub checklist: bool,
+    pub workbook: bool,
+}
+
+/// Changes kept for [`RecordIndex::changed_since`]; older ones make a list
+/// rebuild itself instead.
+const LOG_LIMIT: usize = 8192;
+
+/// Every record of a workbook, by id, with back-links.
+#[derive(Debug, Default)]
+pub struct RecordIndex {
+    entries: HashMap<RecordId, Arc<Entry>>,
+    /// Register id → ids of its records, live and deleted.
+    by_register: HashMap<&'static str, BTreeSet<RecordId>>,
+    /// Target → (live source, link field key).
+    backlinks: HashMap<RecordId, BTreeSet<(RecordId, &'static str)>>,
+    serial: u64,
+    /// Recent record changes: (serial, register, id).
+    log: VecDeque<(u64, &'static str, RecordId)>,
+    /// Changes at or before this serial may be missing from `log`.
+    log_floor: u64,
+}
+
+impl RecordIndex {
+    /// Reads every record of `wb`.
+    pub fn build(wb: &Workbook) -> Self {
+        let mut index = RecordIndex::default();
+        index.read_all(wb);
+        index
+    }
+
+    fn read_all(&mut self, wb: &Workbook) {
+        self.entries.clear();
+        self.by_register.clear();
+        self.backlinks.clear();
+        self.log.clear();
+        self.serial += 1;
+        self.log_floor = self.serial;
+        for id in wb.record_ids() {
+            self.read_one(wb, &id);
+        }
+    }
+
+    /// Brings the index up to date with `wb` after the changes in `delta`.
+    pub fn apply(&mut self, wb: &Workbook, delta: &Delta) -> Applied {
+        let mut applied = Applied {
+            checklist: !delta.checklist.is_empty(),
+            workbook: delta.workbook,
+            ..Applied::default()
+        };
+        if delta.everything {
+            self.read_all(wb);
+            applied.everything = true;
+            applied.checklist = true;
+            applied.workbook = true;
+            applied.registers = self.by_register.keys().copied().collect();
+            applied.records = self.entries.len();
+            return applied;
+        }
+        if delta.records.is_empty() {
+            return applied;
+        }
+        self.serial += 1;
+        for id in &delta.records {
+            let old = self.remove(id);
+            let new = self.read_one(wb, id);
+            for def in [old, new].into_iter().flatten() {
+                applied.registers.insert(def.id);
+                self.log.push_back((self.serial, def.id, id.clone()));
+            }
+            applied.records += 1;
+        }
+        while self.log.len() > LOG_LIMIT {
+            if let Some((s, _, _)) = self.log.pop_front() {
+                self.log_floor = s;
+            }
+        }
+        applied
+    }
+
+    fn remove(&mut self, id: &RecordId) -> Option<&'static RegisterDef> {
+        let old = self.entries.remove(id)?;
+        if let Some(ids) = self.by_register.get_mut(old.def.id) {
+            ids.remove(id);
+        }
+        if !old.deleted {
+            for (target, key) in link_targets(&old) {
+                if let Some(set) = self.backlinks.get_mut(target) {
+                    set.remove(&(id.clone(), key));
+                    if set.is_empty() {
+                        self.backlinks.remove(target);
+                    }
+                }
+            }
+        }
+        Some(old.def)
+    }
+
+    fn read_one(&mut self, wb: &Workbook, id: &RecordId) -> Option<&'static RegisterDef> {
+        let stored = wb.stored_record(id)?;
+        let haystack = query::haystack(stored.def, &stored.record);
+        let entry = Arc::new(Entry {
+            id: id.clone(),
+            def: stored.def,
+            deleted: stored.deleted,
+            record: stored.record,
+            info: stored.info,
+            version: self.serial,
+            haystack,
+        });
+        if !entry.deleted {
+            for (target, key) in link_targets(&entry) {
+                self.backlinks
+                    .entry(target.clone())
+                    .or_default()
+                    .insert((id.clone(), key));
+            }
+        }
+        self.by_register
+            .entry(entry.def.id)
+            .or_default()
+            .insert(id.clone());
+        self.entries.insert(id.clone(), entry);
+        Some(stored.def)
+    }
+
+    /// Grows by one with every [`Self::apply`] that changed a record.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// Records of `register` changed after `serial`, or `None` when that is
+    /// no longer known (the caller then starts over).
+    pub fn changed_since(&self, register: &str, serial: u64) -> Option<BTreeSet<RecordId>> {
+        if serial < self.log_floor {
+            return None;
+        }
+        Some(
+            self.log
+                .iter()
+                .rev()
+                .take_while(|(s, _, _)| *s > serial)
+                .filter(|(_, r, _)| *r == register)
+                .map(|(_, _, id)| id.clone())
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, id: &RecordId) -> Option<&Arc<Entry>> {
+        self.entries.get(id)
+    }
+
+    /// A live record.
+    pub fn live_record(&self, id: &RecordId) -> Option<&Arc<Entry>> {
+        self.entries.get(id).filter(|e| !e.deleted)
+    }
+
+    /// Title of a record (deleted or not), for showing links.
+    pub fn title_of(&self, id: &RecordId) -> Option<(&'static RegisterDef, &str, bool)> {
+        self.entries.get(id).map(|e| (e.def, e.title(), e.deleted))
+    }
+
+    fn of_register<'a>(
+        &'a self,
+        register: &str,
+        deleted: bool,
+    ) -> impl Iterator<Item = &'a Arc<Entry>> + 'a {
+        self.by_register
+            .get(register)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.entries.get(id))
+            .filter(move |e| e.deleted == deleted)
+    }
+
+    /// Live records of a register, in id order.
+    pub fn live<'a>(&'a self, register: &str) -> impl Iterator<Item = &'a Arc<Entry>> + 'a {
+        self.of_register(register, false)
+    }
+
+    /// Deleted records of a register, in id order.
+    pub fn deleted<'a>(&'a self, register: &str) -> impl Iterator<Item = &'a Arc<Entry>> + 'a {
+        self.of_register(register, true)
+    }
+
+    /// Live records of a register as (id, record) pairs, in id order.
+    pub fn records(&self, register: &str) -> Vec<(RecordId, Record)> {
+        self.live(register)
+            .map(|e| (e.id.clone(), e.record.clone()))
+            .collect()
+    }
+
+    /// Every record, live and deleted.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Live records that link to `id`, with the linking field, by register
+    /// name then id.
+    pub fn backlinks(&self, id: &RecordId) -> Vec<(&Arc<Entry>, &'static FieldDef)> {
+        let mut out: Vec<_> = self
+            .backlinks
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|(source, key)| {
+                let e = self.entries.get(source)?;
+                Some((e, e.def.field(key)?))
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0.def.name, &a.0.id).cmp(&(b.0.def.name, &b.0.id)));
+        out
+    }
+
+    /// Every name entered in a person field of a live record, sorted.
+    pub fn people(&self) -> Vec<String> {
+        let mut people = BTreeSet::new();
+        for e in self.entries.values().filter(|e| !e.deleted) {
+            for f in e.def.fields {
+                if matches!(f.kind, Kind::Person) {
+                    let name = e.record.text(f.key).trim();
+                    if !name.is_empty() {
+                        people.insert(name);
+                    }
+                }
+            }
+        }
+        people.into_iter().map(str::to_owned).collect()
+    }
+}
+
+/// (target, field key) of every link a record holds.
+fn link_targets(e: &Entry) -> impl Iterator<Item = (&RecordId, &'static str)> + '_ {
+    e.def
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Link { .. }))
+        .flat_map(move |f| e.record.links(f.key).iter().map(move |t| (t, f.key)))
+}
+
+/// One register's live records in display order.
+#[derive(Clone, Debug)]
+pub struct SortedList {
+    pub def: &'static RegisterDef,
+    pub sort: (&'static str, SortDir),
+    /// The index serial this list reflects.
+    pub serial: u64,
+    rows: Vec<Arc<Entry>>,
+}
+
+impl PartialEq for SortedList {
+    fn eq(&self, other: &Self) -> bool {
+        self.def.id == other.def.id && self.sort == other.sort && self.serial == other.serial
+    }
+}
+
+impl SortedList {
+    /// Sorts every live record of `def` by `sort` (the register's default
+    /// when `None`).
+    pub fn new(
+        index: &RecordIndex,
+        def: &'static RegisterDef,
+        sort: Option<(&'static str, SortDir)>,
+    ) -> Self {
+        let sort = sort.unwrap_or(def.sort);
+        let mut keyed: Vec<(query::SortKey, Arc<Entry>)> = index
+            .live(def.id)
+            .map(|e| (query::SortKey::of(def, sort.0, &e.record, &e.id), e.clone()))
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0, sort.1));
+        SortedList {
+            def,
+            sort,
+            serial: index.serial(),
+            rows: keyed.into_iter().map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// This list brought up to date with `index`: the changed records are
+    /// taken out and their live versions inserted in order. `None` when
+    /// nothing in this register changed.
+    pub fn refreshed(&self, index: &RecordIndex) -> Option<SortedList> {
+        if index.serial() == self.serial {
+            return None;
+        }
+        let Some(changed) = index.changed_since(self.def.id, self.serial) else {
+            return Some(SortedList::new(index, self.def, Some(self.sort)));
+        };
+        if changed.is_empty() {
+            return None;
+        }
+        let mut rows: Vec<Arc<Entry>> = self
+            .rows
+            .iter()
+            .filter(|e| !changed.contains(&e.id))
+            .cloned()
+            .collect();
+        let (key, dir) = self.sort;
+        for id in &changed {
+            let Some(e) = index.live_record(id) else {
+                continue;
+            };
+            if e.def.id != self.def.id {
+                continue;
+            }
+            let k = query::SortKey::of(self.def, key, &e.record, &e.id);
+            let at = rows.partition_point(|r| {
+                query::SortKey::of(self.def, key, &r.record, &r.id).cmp(&k, dir)
+                    == std::cmp::Ordering::Less
+            });
+            rows.insert(at, e.clone());
+        }
+        Some(SortedList {
+            def: self.def,
+            sort: self.sort,
+            serial: index.serial(),
+            rows,
+        })
+    }
+
+    pub fn rows(&self) -> &[Arc<Entry>] {
+        &self.rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows that match the search and filters of `q`, in list order
+    /// (`q.sort` is ignored: the list is already sorted).
+    pub fn filter(&self, q: &Query) -> Vec<Arc<Entry>> {
+        let terms = q.terms();
+        if terms.is_empty() && q.filters.is_empty() {
+            return self.rows.clone();
+        }
+        self.rows
+            .iter()
+            .filter(|e| q.matches_filters(&e.record) && e.matches_terms(&terms))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The value of a link field as the titles of its targets.
+pub fn link_titles(index: &RecordIndex, v: &Value) -> Vec<String> {
+    v.links()
+        .iter()
+        .map(|id| {
+            index
+                .title_of(id)
+                .map(|(_, t, _)| t.to_owned())
+                .unwrap_or_else(|| "(missing record)".into())
+        })
+        .collect()
+}

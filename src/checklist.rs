@@ -189,24 +189,21 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
 
     // Records of the registers that evidence this item, for choosing.
     let candidates = Memo::new(move |_| {
-        state
-            .read(|wb| {
-                clause
-                    .registers
-                    .iter()
-                    .filter_map(|r| registers::register(r))
-                    .map(|def| {
-                        let mut recs: Vec<(String, String)> = wb
-                            .records(def.id)
-                            .into_iter()
-                            .map(|(id, r)| (id.to_string(), r.text(def.title).to_owned()))
-                            .collect();
-                        recs.sort_by_key(|a| a.1.to_lowercase());
-                        (def.name, recs)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        state.index(|ix| {
+            clause
+                .registers
+                .iter()
+                .filter_map(|r| registers::register(r))
+                .map(|def| {
+                    let mut recs: Vec<(String, String)> = ix
+                        .live(def.id)
+                        .map(|e| (e.id.to_string(), e.title().to_owned()))
+                        .collect();
+                    recs.sort_by_key(|a| a.1.to_lowercase());
+                    (def.name, recs)
+                })
+                .collect::<Vec<_>>()
+        })
     });
 
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -229,10 +226,18 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     };
 
     let title_of = move |id: &RecordId| {
-        state
-            .read(|wb| wb.title_of(id))
-            .flatten()
-            .map(|(def, t, deleted)| (def, if deleted { format!("{t} (deleted)") } else { t }))
+        state.index(|ix| {
+            ix.title_of(id).map(|(def, t, deleted)| {
+                (
+                    def,
+                    if deleted {
+                        format!("{t} (deleted)")
+                    } else {
+                        t.to_owned()
+                    },
+                )
+            })
+        })
     };
 
     view! {

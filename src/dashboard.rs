@@ -57,11 +57,7 @@ fn aged_cell(items: &[Aged], band: (i64, i64), what: &'static str) -> impl IntoV
 pub fn DashboardPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let today = platform::now().date_naive();
-    let data = Memo::new(move |_| {
-        state
-            .read(|wb| Dashboard::compute(wb, today))
-            .unwrap_or_default()
-    });
+    let data = Memo::new(move |_| state.index(|ix| Dashboard::compute(ix, today)));
     let readiness = Memo::new(move |_| {
         state
             .read(|wb| {
@@ -76,13 +72,11 @@ pub fn DashboardPage() -> impl IntoView {
             return Vec::new();
         };
         let ids: Vec<RecordId> = data.with(|d| d.heat[l][i].clone());
-        state
-            .read(|wb| {
-                ids.iter()
-                    .filter_map(|id| wb.title_of(id).map(|(_, t, _)| (id.clone(), t)))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        state.index(|ix| {
+            ids.iter()
+                .filter_map(|id| ix.title_of(id).map(|(_, t, _)| (id.clone(), t.to_owned())))
+                .collect::<Vec<_>>()
+        })
     });
 
     view! {

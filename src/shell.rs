@@ -145,9 +145,7 @@ fn Sidebar() -> impl IntoView {
     let route = expect_context::<RwSignal<crate::route::Route>>();
     let current = move || match route.get() {
         Route::List(r) | Route::New(r) | Route::Deleted(r) => Some(r),
-        Route::Record(id) => expect_context::<AppState>()
-            .read(|wb| wb.record(&id).map(|(def, _)| def.id))
-            .flatten(),
+        Route::Record(id) => expect_context::<AppState>().index(|ix| ix.get(&id).map(|e| e.def.id)),
         Route::Checklist | Route::Item(_) => Some("checklist"),
         Route::Dashboard => Some("dashboard"),
         Route::Workbooks => Some("workbooks"),

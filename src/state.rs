@@ -13,7 +13,7 @@ use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
     demo,
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
-    ChangeContext, Workbook, WorkbookError, WorkbookId,
+    ChangeContext, RecordIndex, Workbook, WorkbookError, WorkbookId,
 };
 
 use crate::{
@@ -54,6 +54,9 @@ struct Saver {
 #[derive(Clone, Copy)]
 pub struct AppState {
     workbook: StoredValue<Option<Workbook>, LocalStorage>,
+    /// The read model views use, kept in step with `workbook` by applying
+    /// each change's delta (never by reading the whole document again).
+    index: StoredValue<RecordIndex, LocalStorage>,
     saver: StoredValue<Rc<RefCell<Saver>>, LocalStorage>,
     /// Bumped on every change of the document; views derive from it.
     pub revision: RwSignal<u64>,
@@ -71,6 +74,7 @@ impl AppState {
     pub fn new() -> Self {
         AppState {
             workbook: StoredValue::new_local(None),
+            index: StoredValue::new_local(RecordIndex::default()),
             saver: StoredValue::new_local(Rc::new(RefCell::new(Saver {
                 store: None,
                 ledger: ChunkLedger::new(),
@@ -91,6 +95,24 @@ impl AppState {
         self.workbook.with_value(|wb| wb.as_ref().map(f))
     }
 
+    /// Reads from the records of the open workbook (tracking `revision`).
+    pub fn index<T>(&self, f: impl FnOnce(&RecordIndex) -> T) -> T {
+        self.revision.track();
+        self.index.with_value(f)
+    }
+
+    /// Reads from the records without tracking changes.
+    pub fn index_untracked<T>(&self, f: impl FnOnce(&RecordIndex) -> T) -> T {
+        self.index.with_value(f)
+    }
+
+    /// Makes `wb` the open workbook, with a read model built from it once.
+    fn set_workbook(&self, mut wb: Workbook) {
+        wb.track_changes();
+        self.index.set_value(RecordIndex::build(&wb));
+        self.workbook.set_value(Some(wb));
+    }
+
     pub fn context(&self) -> ChangeContext {
         ChangeContext::new(self.author.get_untracked(), platform::now())
     }
@@ -101,8 +123,19 @@ impl AppState {
         f: impl FnOnce(&mut Workbook, &ChangeContext) -> Result<T, WorkbookError>,
     ) -> Result<T, WorkbookError> {
         let ctx = self.context();
+        let index = self.index;
         let out = self.workbook.try_update_value(|wb| match wb.as_mut() {
-            Some(wb) => f(wb, &ctx),
+            Some(wb) => {
+                let out = f(wb, &ctx);
+                // Even a failed operation may have touched the document.
+                let delta = wb.take_delta();
+                if !delta.is_empty() {
+                    index.update_value(|ix| {
+                        ix.apply(wb, &delta);
+                    });
+                }
+                out
+            }
             None => Err(WorkbookError::Document(
                 "the workbook is still opening".into(),
             )),
@@ -215,7 +248,7 @@ impl AppState {
                                 let saver = self.saver.get_value();
                                 saver.borrow_mut().store = Some(store);
                             }
-                            self.workbook.set_value(Some(wb));
+                            self.set_workbook(wb);
                             self.ready(SaveState::Saved);
                             if upgraded {
                                 self.request_save();
@@ -260,14 +293,14 @@ impl AppState {
             // as the one to open next time.
             s.needs_snapshot = true;
         }
-        self.workbook.set_value(Some(wb));
+        self.set_workbook(wb);
         self.ready(SaveState::Saving);
         self.request_save();
     }
 
     fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
         let wb = self.demo(actor);
-        self.workbook.set_value(Some(wb));
+        self.set_workbook(wb);
         self.ready(SaveState::NotSaving(why));
     }
 

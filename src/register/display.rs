@@ -3,13 +3,13 @@
 use leptos::prelude::*;
 use sms_core::{
     registers::{FieldDef, Kind},
-    Record, Value, Workbook,
+    Record, RecordIndex, Value,
 };
 
 use crate::route::Route;
 
 /// Plain-text form of a field's value ("" when empty).
-pub fn text(f: &FieldDef, r: &Record, wb: &Workbook) -> String {
+pub fn text(f: &FieldDef, r: &Record, ix: &RecordIndex) -> String {
     let Some(v) = r.value_of(f) else {
         return String::new();
     };
@@ -21,8 +21,14 @@ pub fn text(f: &FieldDef, r: &Record, wb: &Workbook) -> String {
         (_, Value::Links(ids)) => ids
             .iter()
             .map(|id| {
-                wb.title_of(id)
-                    .map(|(_, t, deleted)| if deleted { format!("{t} (deleted)") } else { t })
+                ix.title_of(id)
+                    .map(|(_, t, deleted)| {
+                        if deleted {
+                            format!("{t} (deleted)")
+                        } else {
+                            t.to_owned()
+                        }
+                    })
                     .unwrap_or_else(|| "(missing record)".into())
             })
             .collect::<Vec<_>>()
@@ -32,14 +38,14 @@ pub fn text(f: &FieldDef, r: &Record, wb: &Workbook) -> String {
 }
 
 /// A list cell: links become links, computed labels become chips.
-pub fn cell(f: &'static FieldDef, r: &Record, wb: &Workbook) -> AnyView {
+pub fn cell(f: &'static FieldDef, r: &Record, ix: &RecordIndex) -> AnyView {
     match (f.kind, r.value_of(f)) {
         (Kind::Link { .. }, Some(Value::Links(ids))) => ids
             .iter()
             .map(|id| {
-                let label = wb
+                let label = ix
                     .title_of(id)
-                    .map(|(_, t, _)| t)
+                    .map(|(_, t, _)| t.to_owned())
                     .unwrap_or_else(|| "(missing record)".into());
                 view! { <a class="chip-link" href=Route::Record(id.clone()).href()>{label}</a> }
             })
@@ -51,6 +57,6 @@ pub fn cell(f: &'static FieldDef, r: &Record, wb: &Workbook) -> AnyView {
                 .into_any()
         }
         (Kind::Flag, Some(Value::Flag(false))) => "".into_any(),
-        _ => text(f, r, wb).into_any(),
+        _ => text(f, r, ix).into_any(),
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use sms_core::{
     registers::{FieldDef, Kind, RegisterDef},
-    RecordDraft, RecordId, WorkbookError,
+    RecordDraft, RecordId, RecordIndex, WorkbookError,
 };
 use wasm_bindgen::JsCast;
 
@@ -31,7 +31,7 @@ pub fn RecordForm(
     let save_error = RwSignal::new(None::<String>);
     let is_new = editing.is_none();
     // Suggestions for every person field, read once per change of the workbook.
-    let people = Memo::new(move |_| state.read(people_in).unwrap_or_default());
+    let people = Memo::new(move |_| state.index(RecordIndex::people));
 
     Effect::new(move |_| {
         window().scroll_to_with_x_and_y(0.0, 0.0);
@@ -140,8 +140,7 @@ fn field_view(
         // Shown live from the other fields, never edited.
         let value = move || {
             let record = draft.with(|d| d.partial(def));
-            state
-                .read(|wb| display::text(f, &record, wb))
+            Some(state.index(|ix| display::text(f, &record, ix)))
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| "—".into())
         };
@@ -237,7 +236,7 @@ fn field_view(
                 on:change=move |ev| set(event_target_checked(&ev).to_string()) />
         }.into_any(),
         Kind::Link { to, many: false } => {
-            let targets = Memo::new(move |_| state.read(|wb| link_targets(wb, to)).unwrap_or_default());
+            let targets = Memo::new(move |_| state.index(|ix| link_targets(ix, to)));
             let opts = move || targets.get();
             view! {
                 <select id=id.clone() aria-invalid=invalid aria-describedby=described_by
@@ -294,38 +293,11 @@ fn select(
 }
 
 /// Names of people already in the workbook, for suggestions.
-fn people_in(wb: &sms_core::Workbook) -> Vec<String> {
-    let mut people = std::collections::BTreeSet::new();
-    for def in sms_core::registers::REGISTERS {
-        let person_fields: Vec<_> = def
-            .fields
-            .iter()
-            .filter(|f| matches!(f.kind, Kind::Person))
-            .collect();
-        if person_fields.is_empty() {
-            continue;
-        }
-        for (_, r) in wb.records(def.id) {
-            for f in &person_fields {
-                let name = r.text(f.key).trim();
-                if !name.is_empty() {
-                    people.insert(name.to_owned());
-                }
-            }
-        }
-    }
-    people.into_iter().collect()
-}
-
 /// (id, title) of the live records of register `to`, by title.
-fn link_targets(wb: &sms_core::Workbook, to: &str) -> Vec<(String, String)> {
-    let Some(def) = sms_core::registers::register(to) else {
-        return Vec::new();
-    };
-    let mut v: Vec<(String, String)> = wb
-        .records(to)
-        .into_iter()
-        .map(|(id, r)| (id.to_string(), r.text(def.title).to_owned()))
+fn link_targets(ix: &RecordIndex, to: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = ix
+        .live(to)
+        .map(|e| (e.id.to_string(), e.title().to_owned()))
         .collect();
     v.sort_by_key(|a| a.1.to_lowercase());
     v
@@ -342,15 +314,24 @@ fn many_links(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let target_def = sms_core::registers::register(to).expect("declared");
-    let targets = Memo::new(move |_| state.read(|wb| link_targets(wb, to)).unwrap_or_default());
+    let targets = Memo::new(move |_| state.index(|ix| link_targets(ix, to)));
     let chosen = move || -> Vec<String> {
         draft.with(|d| d.get(f.key).split_whitespace().map(str::to_owned).collect())
     };
     let set_chosen = move |ids: Vec<String>| draft.update(|d| d.set(f.key, ids.join(" ")));
     let title_of = move |rid: &str| -> String {
         RecordId::parse(rid)
-            .and_then(|rid| state.read(|wb| wb.title_of(&rid)).flatten())
-            .map(|(_, t, deleted)| if deleted { format!("{t} (deleted)") } else { t })
+            .and_then(|rid| {
+                state.index(|ix| {
+                    ix.title_of(&rid).map(|(_, t, deleted)| {
+                        if deleted {
+                            format!("{t} (deleted)")
+                        } else {
+                            t.to_owned()
+                        }
+                    })
+                })
+            })
             .unwrap_or_else(|| "(missing record)".into())
     };
     view! {
@@ -405,17 +386,12 @@ fn Backlinks(id: RecordId) -> impl IntoView {
         Memo::new(move |_| state.read(|wb| wb.evidenced_items(&id)).unwrap_or_default())
     };
     let items = Memo::new(move |_| {
-        state
-            .read(|wb| {
-                wb.backlinks(&id)
-                    .into_iter()
-                    .map(|(rid, def, f)| {
-                        let title = wb.title_of(&rid).map(|(_, t, _)| t).unwrap_or_default();
-                        (rid, def.singular, f.label, title)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        state.index(|ix| {
+            ix.backlinks(&id)
+                .into_iter()
+                .map(|(e, f)| (e.id.clone(), e.def.singular, f.label, e.title().to_owned()))
+                .collect::<Vec<_>>()
+        })
     });
     view! {
         <section class="backlinks" aria-labelledby="backlinks-heading">

@@ -1,16 +1,31 @@
 //! The list of one register: search, filters, sorting, add, edit, delete.
 
-use leptos::prelude::*;
+use std::sync::Arc;
+
+use leptos::{ev, html, prelude::*};
 use sms_core::{
     registers::{Kind, Query, RegisterDef, SortDir},
-    RecordId,
+    Entry, RecordId, SortedList,
 };
 
 use super::{display, ConfirmDelete, Notice};
 use crate::{route::Route, state::AppState};
 
-/// Rows rendered at first and per "Show more"; keeps big registers fluid.
-const PAGE: usize = 200;
+/// Rows drawn above and below the ones on screen.
+const OVERSCAN: usize = 15;
+/// Height of a row before one has been measured, in CSS pixels.
+const ROW_ESTIMATE: f64 = 45.0;
+
+/// The rows a list shows; equal only to itself, so every new result is
+/// drawn and an unchanged one is not.
+#[derive(Clone)]
+struct Rows(Arc<Vec<Arc<Entry>>>);
+
+impl PartialEq for Rows {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 #[component]
 pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
@@ -19,22 +34,100 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let filters = RwSignal::new(Vec::<(&'static str, String)>::new());
     let sort = RwSignal::new(None::<(&'static str, SortDir)>);
-    let shown = RwSignal::new(PAGE);
     let to_delete = RwSignal::new(None::<(RecordId, String)>);
 
-    let rows = Memo::new(move |_| state.read(|wb| wb.records(def.id)).unwrap_or_default());
-    let deleted_count = Memo::new(move |_| {
-        state
-            .read(|wb| wb.deleted_records(def.id).len())
-            .unwrap_or(0)
+    // The register in display order, brought up to date after each change by
+    // moving only the records that changed.
+    let list = Memo::new(move |prev: Option<&Arc<SortedList>>| {
+        let wanted = sort.get();
+        state.index(|ix| match prev {
+            Some(p) if p.sort == wanted.unwrap_or(def.sort) => match p.refreshed(ix) {
+                Some(next) => Arc::new(next),
+                None => p.clone(),
+            },
+            _ => Arc::new(SortedList::new(ix, def, wanted)),
+        })
     });
+    let deleted_count = Memo::new(move |_| state.index(|ix| ix.deleted(def.id).count()));
+    // Search and filters: one pass over the sorted rows, no sorting.
     let visible = Memo::new(move |_| {
         let q = Query {
             search: search.get(),
             filters: filters.get(),
-            sort: sort.get(),
+            sort: None,
         };
-        rows.with(|rows| q.apply(def, rows))
+        Rows(Arc::new(list.with(|l| l.filter(&q))))
+    });
+
+    // Only the rows near the screen are in the page; spacers stand in for
+    // the rest, so a register of any size scrolls and filters smoothly.
+    let tbody = NodeRef::<html::Tbody>::new();
+    let row_height = RwSignal::new(ROW_ESTIMATE);
+    let first_row = RwSignal::new(0usize);
+    let screen_rows = RwSignal::new(30usize);
+    let printing = RwSignal::new(false);
+    let measure = move || {
+        let Some(tb) = tbody.get_untracked() else {
+            return;
+        };
+        let win = window();
+        let view_h = win
+            .inner_height()
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(800.0);
+        // Average height of the rows drawn now (phones show rows as cards).
+        let drawn = tb.query_selector_all("tr[data-record-id]").ok();
+        if let Some(drawn) = drawn.filter(|d| d.length() > 0) {
+            let mut total = 0.0;
+            for i in 0..drawn.length() {
+                if let Some(el) = drawn
+                    .item(i)
+                    .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                {
+                    total += el.get_bounding_client_rect().height();
+                }
+            }
+            let avg = total / f64::from(drawn.length());
+            if avg > 4.0 && (avg - row_height.get_untracked()).abs() > 1.0 {
+                row_height.set(avg);
+            }
+        }
+        let h = row_height.get_untracked();
+        let top = tb.get_bounding_client_rect().top();
+        let first = ((-top) / h).floor().max(0.0) as usize;
+        let rows_on_screen = (view_h / h).ceil() as usize + 1;
+        if first_row.get_untracked() != first {
+            first_row.set(first);
+        }
+        if screen_rows.get_untracked() != rows_on_screen {
+            screen_rows.set(rows_on_screen);
+        }
+    };
+    let on_scroll = window_event_listener(ev::scroll, move |_| measure());
+    let on_resize = window_event_listener(ev::resize, move |_| measure());
+    let before_print = window_event_listener(ev::beforeprint, move |_| printing.set(true));
+    let after_print = window_event_listener(ev::afterprint, move |_| printing.set(false));
+    on_cleanup(move || {
+        on_scroll.remove();
+        on_resize.remove();
+        before_print.remove();
+        after_print.remove();
+    });
+    // Measure again once new rows are drawn.
+    Effect::new(move |_| {
+        visible.track();
+        measure();
+    });
+    let range = Memo::new(move |_| {
+        let n = visible.with(|v| v.0.len());
+        if printing.get() {
+            return (0, n);
+        }
+        let first = first_row.get().min(n);
+        let start = first.saturating_sub(OVERSCAN);
+        let end = (first + screen_rows.get() + OVERSCAN).min(n);
+        (start, end.max(start))
     });
 
     let columns: Vec<&'static sms_core::registers::FieldDef> =
@@ -98,7 +191,6 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
                         prop:value=search
                         on:input=move |ev| {
                             search.set(event_target_value(&ev));
-                            shown.set(PAGE);
                         }
                     />
                 </label>
@@ -122,8 +214,7 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
                                                 fs.push((f.key, v));
                                             }
                                         });
-                                        shown.set(PAGE);
-                                    }
+                                                }
                                 >
                                     <option value="">"All"</option>
                                     {options.iter().map(|(k, l)| view! { <option value=*k>{*l}</option> }).collect_view()}
@@ -135,8 +226,8 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
             </div>
             <p class="count" aria-live="polite">
                 {move || {
-                    let total = rows.with(Vec::len);
-                    let n = visible.with(Vec::len);
+                    let total = list.with(|l| l.len());
+                    let n = visible.with(|v| v.0.len());
                     if n == total {
                         format!("{n} {}", if n == 1 { "record" } else { "records" })
                     } else {
@@ -152,10 +243,10 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
                 }}
             </p>
             <Show
-                when=move || !visible.with(Vec::is_empty)
+                when=move || !visible.with(|v| v.0.is_empty())
                 fallback=move || view! {
                     <p class="empty">
-                        {move || if rows.with(Vec::is_empty) {
+                        {move || if list.with(|l| l.is_empty()) {
                             format!("Nothing here yet. Use “Add {}” to record the first one.", def.singular)
                         } else {
                             "No records match the search or filters.".to_owned()
@@ -163,65 +254,106 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
                     </p>
                 }
             >
-                <table class="register">
+                <table
+                    class="register"
+                    aria-rowcount=move || visible.with(|v| v.0.len()) + 1
+                >
                     <caption class="visually-hidden">{def.name}</caption>
                     <thead>
-                        <tr>
+                        <tr aria-rowindex="1">
                             {header_cell(title_field)}
                             {columns.iter().map(|f| header_cell(f)).collect_view()}
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
-                    <tbody>
-                        {
-                            let columns = columns.clone();
-                            move || {
-                                let cols = columns.clone();
-                                state.read(|wb| {
-                                    rows.with(|rows| {
-                                        visible.with(|idx| {
-                                            idx.iter().take(shown.get()).map(|&i| {
-                                                let (id, r) = &rows[i];
-                                                let title = r.text(def.title).to_owned();
-                                                let (edit_title, del_title) = (title.clone(), title.clone());
-                                                let del_id = id.clone();
-                                                view! {
-                                                    <tr data-record-id=id.to_string()>
-                                                        <td data-label=title_field.label class="title-cell">
-                                                            <a class="record-title" href=Route::Record(id.clone()).href()>{title}</a>
-                                                        </td>
-                                                        {cols.iter().map(|f| view! {
-                                                            <td data-label=f.label>{display::cell(f, r, wb)}</td>
-                                                        }).collect_view()}
-                                                        <td class="actions">
-                                                            <a class="button" href=Route::Record(id.clone()).href() aria-label=format!("Edit {edit_title}")>"Edit"</a>
-                                                            <button
-                                                                type="button"
-                                                                class="danger"
-                                                                aria-label=format!("Delete {del_title}")
-                                                                on:click=move |_| to_delete.set(Some((del_id.clone(), del_title.clone())))
-                                                            >
-                                                                "Delete"
-                                                            </button>
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()
-                                        })
-                                    })
+                    <tbody node_ref=tbody>
+                        <tr class="spacer" aria-hidden="true">
+                            <td
+                                colspan=columns.len() + 2
+                                style:height=move || format!("{}px", range.get().0 as f64 * row_height.get())
+                            ></td>
+                        </tr>
+                        <For
+                            each=move || {
+                                let (start, end) = range.get();
+                                visible.with(|v| {
+                                    v.0[start..end]
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(i, e)| (start + i, e.clone()))
+                                        .collect::<Vec<_>>()
                                 })
                             }
-                        }
+                            key=|(at, e)| (*at, e.id.clone(), e.version)
+                            children={
+                                let columns = columns.clone();
+                                move |(at, e)| row(state, def, &columns, at, e, to_delete)
+                            }
+                        />
+                        <tr class="spacer" aria-hidden="true">
+                            <td
+                                colspan=columns.len() + 2
+                                style:height=move || {
+                                    let n = visible.with(|v| v.0.len());
+                                    format!("{}px", n.saturating_sub(range.get().1) as f64 * row_height.get())
+                                }
+                            ></td>
+                        </tr>
                     </tbody>
                 </table>
-                <Show when=move || { visible.with(Vec::len) > shown.get() }>
-                    <button type="button" on:click=move |_| shown.update(|n| *n += PAGE)>
-                        {move || format!("Show more ({} not shown)", visible.with(Vec::len) - shown.get())}
-                    </button>
-                </Show>
             </Show>
         </section>
         <ConfirmDelete def to_delete />
+    }
+}
+
+/// One row of a register list.
+fn row(
+    state: AppState,
+    def: &'static RegisterDef,
+    columns: &[&'static sms_core::registers::FieldDef],
+    at: usize,
+    e: Arc<Entry>,
+    to_delete: RwSignal<Option<(RecordId, String)>>,
+) -> impl IntoView {
+    let title_field = def.field(def.title).expect("declared");
+    let title = e.title().to_owned();
+    let (edit_title, del_title) = (title.clone(), title.clone());
+    let del_id = e.id.clone();
+    let id = e.id.clone();
+    let cells = columns
+        .iter()
+        .map(|&f| {
+            let e = e.clone();
+            let cell = if matches!(f.kind, Kind::Link { .. }) {
+                // Titles of linked records follow their renames.
+                (move || state.index(|ix| display::cell(f, &e.record, ix))).into_any()
+            } else {
+                state
+                    .index_untracked(|ix| display::cell(f, &e.record, ix))
+                    .into_any()
+            };
+            view! { <td data-label=f.label>{cell}</td> }
+        })
+        .collect_view();
+    view! {
+        <tr data-record-id=id.to_string() aria-rowindex=at + 2>
+            <td data-label=title_field.label class="title-cell">
+                <a class="record-title" href=Route::Record(id.clone()).href()>{title}</a>
+            </td>
+            {cells}
+            <td class="actions">
+                <a class="button" href=Route::Record(id.clone()).href() aria-label=format!("Edit {edit_title}")>"Edit"</a>
+                <button
+                    type="button"
+                    class="danger"
+                    aria-label=format!("Delete {del_title}")
+                    on:click=move |_| to_delete.set(Some((del_id.clone(), del_title.clone())))
+                >
+                    "Delete"
+                </button>
+            </td>
+        </tr>
     }
 }
 
@@ -231,9 +363,11 @@ pub fn DeletedList(def: &'static RegisterDef) -> impl IntoView {
     let state = expect_context::<AppState>();
     let notice = expect_context::<Notice>();
     let rows = Memo::new(move |_| {
-        state
-            .read(|wb| wb.deleted_records(def.id))
-            .unwrap_or_default()
+        state.index(|ix| {
+            ix.deleted(def.id)
+                .map(|e| (e.id.clone(), e.record.clone()))
+                .collect::<Vec<_>>()
+        })
     });
     view! {
         <section aria-labelledby="deleted-heading">

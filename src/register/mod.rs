@@ -44,9 +44,10 @@ pub fn Registers() -> impl IntoView {
             let def = registers::register(r).expect("declared");
             view! { <form::RecordForm def editing=None initial=RecordDraft::new(def) /> }.into_any()
         }
-        Route::Record(id) => match state.read(|wb| wb.record(&id)).flatten() {
-            Some((def, r)) => {
-                let initial = RecordDraft::from_record(def, &r);
+        Route::Record(id) => match state.index(|ix| ix.live_record(&id).cloned()) {
+            Some(e) => {
+                let def = e.def;
+                let initial = RecordDraft::from_record(def, &e.record);
                 view! { <form::RecordForm def editing=Some(id) initial /> }.into_any()
             }
             None => view! {

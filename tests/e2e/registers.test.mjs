@@ -26,7 +26,7 @@ test('every register in the sidebar opens with the demo records, accessibly', as
     const name = (await link.innerText()).replace(/^[\d.]+\s*/, '').trim();
     await link.click();
     await page.getByRole('heading', { level: 2, name }).waitFor();
-    assert.ok((await page.locator('table.register tbody tr').count()) >= 2, `${name} shows demo records`);
+    assert.ok((await page.locator('table.register tbody tr[data-record-id]').count()) >= 2, `${name} shows demo records`);
     assert.equal(await link.getAttribute('aria-current'), 'page', `${name} is marked current`);
   }
   await assertNoAxeViolations(page);
@@ -119,14 +119,14 @@ test('a record can link to several others, added and removed as chips', async ()
 test('lists search across fields, filter by choice, and sort by column', async () => {
   const page = await openApp(app.context, app.url);
   await open(page, '#/r/incident');
-  const rows = page.locator('table.register tbody tr');
+  const rows = page.locator('table.register tbody tr[data-record-id]');
   const total = await rows.count();
   assert.ok(total >= 5);
 
   await page.getByLabel('Status').selectOption('closed');
   const closed = await rows.count();
   assert.ok(closed > 0 && closed < total, `filter narrows (${closed} of ${total})`);
-  for (const text of await page.locator('table.register tbody tr td[data-label="Status"]').allInnerTexts()) {
+  for (const text of await page.locator('table.register tbody tr[data-record-id] td[data-label="Status"]').allInnerTexts()) {
     assert.equal(text.trim(), 'Closed');
   }
   await page.getByLabel('Status').selectOption('');

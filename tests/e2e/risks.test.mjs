@@ -18,7 +18,7 @@ class Register {
     this.saveState = page.locator('header .save-state[role="status"]');
   }
   rows() {
-    return this.page.locator('table.register tbody tr');
+    return this.page.locator('table.register tbody tr[data-record-id]');
   }
   row(title) {
     return this.rows().filter({ has: this.page.locator('.record-title', { hasText: title }) });

@@ -21,6 +21,7 @@
 
 import { after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -307,4 +308,60 @@ export async function assertNoAxeViolations(page, opts) {
 export function fieldLabel(label) {
   const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^${escaped}( \\(optional\\))?$`);
+}
+
+// --- large workbooks ------------------------------------------------------------
+
+const generated = new Map();
+
+/**
+ * A generated workbook of `n` incidents (sms_core::generate::incidents, built
+ * by the core's `generate_workbook` example): { id, name, key, bytes, file }.
+ * Cached per `n` for the test run.
+ */
+export function generatedWorkbook(n) {
+  if (generated.has(n)) return generated.get(n);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-gen-'));
+  const file = path.join(dir, `incidents-${n}.smsw`);
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '--release', '--locked', '-p', 'sms-core', '--example', 'generate_workbook', '--', String(n), file],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const info = { ...JSON.parse(out.trim().split('\n').pop()), file };
+  generated.set(n, info);
+  return info;
+}
+
+/**
+ * Put a workbook file into the app's storage as the workbook to open, the
+ * way the app itself stores one (chunks store: snapshot bytes under their
+ * chunk key; meta store: the current workbook and its name), then reload.
+ * The page must have opened the app once, so the database exists.
+ */
+export async function seedWorkbook(page, { id, name, key, file }) {
+  const base64 = readFileSync(file).toString('base64');
+  await page.evaluate(
+    ([id, name, key, base64]) =>
+      new Promise((resolve, reject) => {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const open = indexedDB.open('sms-workbook');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['chunks', 'meta'], 'readwrite');
+          tx.objectStore('chunks').put(bytes, key);
+          tx.objectStore('meta').put(id, 'current');
+          tx.objectStore('meta').put(name, `name/${id}`);
+          tx.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    [id, name, key, base64],
+  );
+  await page.reload();
+  await waitReady(page, { timeout: 120_000 });
 }

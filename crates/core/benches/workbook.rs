@@ -14,7 +14,9 @@ use chrono::{TimeZone, Utc};
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode};
 use sms_core::generate::{self, Rng};
 use sms_core::registers::{self, Query};
-use sms_core::{ActorBytes, ChangeContext, Record, RecordId, Value, Workbook};
+use sms_core::{
+    ActorBytes, ChangeContext, Record, RecordId, RecordIndex, SortedList, Value, Workbook,
+};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 const SEED: u64 = 20_261_124;
@@ -44,6 +46,9 @@ struct Fixture {
     rows: Vec<(RecordId, Record)>,
     /// The service whose backlinks are measured.
     service: RecordId,
+    /// The read model of `loaded`, and its incident list in default order.
+    index: RecordIndex,
+    list: SortedList,
     /// A new incident for the add benchmark.
     new_id: RecordId,
     new_record: Record,
@@ -111,6 +116,8 @@ impl Fixture {
             .validate(def)
             .expect("valid incident");
         let new_id = rng.record_id();
+        let index = RecordIndex::build(&loaded);
+        let list = SortedList::new(&index, def, None);
 
         Fixture {
             n,
@@ -121,6 +128,8 @@ impl Fixture {
             service,
             new_id,
             new_record,
+            index,
+            list,
         }
     }
 }
@@ -250,6 +259,101 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
                 |mut base| {
                     base.merge(edited).unwrap();
                     base
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("index_build");
+    for f in fixtures.iter() {
+        g.measurement_time(measurement_time(f.n));
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| RecordIndex::build(black_box(&f.loaded)))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("sort_list");
+    for f in fixtures.iter() {
+        g.measurement_time(measurement_time(f.n));
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| SortedList::new(black_box(&f.index), def, None))
+        });
+    }
+    g.finish();
+
+    // One keystroke in the search box: filter the sorted list.
+    let mut g = c.benchmark_group("filter_keystroke");
+    for f in fixtures.iter() {
+        g.measurement_time(measurement_time(f.n));
+        let q = Query {
+            search: "network".into(),
+            ..Query::default()
+        };
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| f.list.filter(black_box(&q)))
+        });
+    }
+    g.finish();
+
+    // What the screen costs after one edit: the delta, re-reading the one
+    // record into the index, and moving it in the sorted list (the edit
+    // itself is not measured).
+    let mut g = c.benchmark_group("edit_to_screen");
+    for f in fixtures.iter_mut() {
+        g.measurement_time(measurement_time(f.n));
+        let mut copy = f.loaded.fork(actor(8));
+        copy.track_changes();
+        let mut index = RecordIndex::build(&copy);
+        let mut list = SortedList::new(&index, def, None);
+        let (id, record) = f.rows[f.rows.len() / 2].clone();
+        let mut round = 0u64;
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    round += 1;
+                    let mut r = record.clone();
+                    r.set("title", Value::Text(format!("Edited {round}")));
+                    copy.update_record(&id, &r, &ctx("Chen Wei")).unwrap();
+                    let start = Instant::now();
+                    let delta = copy.take_delta();
+                    index.apply(&copy, &delta);
+                    if let Some(next) = list.refreshed(&index) {
+                        list = next;
+                    }
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    }
+    g.finish();
+
+    // Merging a file of 1,000 changes and bringing the screen up to date.
+    let mut g = c.benchmark_group("merge_1000_to_screen");
+    for f in fixtures.iter_mut() {
+        g.measurement_time(measurement_time(f.n));
+        let Fixture {
+            loaded, edited, n, ..
+        } = f;
+        g.bench_function(BenchmarkId::from_parameter(*n), |b| {
+            b.iter_batched(
+                || {
+                    let mut base = loaded.fork(actor(5));
+                    base.track_changes();
+                    let index = RecordIndex::build(&base);
+                    let list = SortedList::new(&index, def, None);
+                    (base, index, list)
+                },
+                |(mut base, mut index, list)| {
+                    base.merge(edited).unwrap();
+                    let delta = base.take_delta();
+                    index.apply(&base, &delta);
+                    let list = list.refreshed(&index).unwrap_or(list);
+                    (base, index, list)
                 },
                 BatchSize::PerIteration,
             )

@@ -1,0 +1,65 @@
+// A large register stays usable: only the rows near the screen are in the
+// page, scrolling reaches every record, search and filters answer over all
+// of them, and an edit shows at once in the list and the search.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  useApp, openApp, waitForText, assertNoProblems, assertNoAxeViolations,
+  fieldLabel, generatedWorkbook, seedWorkbook,
+} from './support.mjs';
+
+const N = 2000;
+const app = useApp();
+
+test(`a register of ${N} records draws only the rows on screen and stays searchable`, async () => {
+  const wb = generatedWorkbook(N);
+  const page = await openApp(app.context, app.url);
+  await seedWorkbook(page, wb);
+  await page.goto(new URL('#/r/incident', app.url).href);
+  const count = page.locator('p.count');
+  await waitForText(count, `${N} records`);
+
+  const rows = page.locator('table.register tbody tr[data-record-id]');
+  const drawn = await rows.count();
+  assert.ok(drawn > 5 && drawn <= 120, `only rows near the screen are drawn, not ${drawn}`);
+  assert.equal(await page.locator('table.register').getAttribute('aria-rowcount'), String(N + 1));
+
+  // Scrolling to the end brings the last record into the page.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await page.locator(`table.register tr[aria-rowindex="${N + 1}"]`).waitFor();
+  assert.ok((await rows.count()) <= 120, 'still only rows near the screen');
+  const lastTitle = await page.locator(`table.register tr[aria-rowindex="${N + 1}"] a.record-title`).innerText();
+  assert.ok(lastTitle.length > 0);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.locator('table.register tr[aria-rowindex="2"]').waitFor();
+
+  // A filter answers over every record.
+  await page.getByLabel('Status').selectOption('open');
+  const filtered = await waitForText(count, /^\d+ of 2000 records match$/);
+  const open = Number(filtered.split(' ')[0]);
+  assert.ok(open > 20 && open < N / 2, `a share of the incidents are open: ${open}`);
+  for (const text of await page.locator('table.register tbody tr[data-record-id] td[data-label="Status"]').allInnerTexts()) {
+    assert.equal(text.trim(), 'Open');
+  }
+  await page.getByLabel('Status').selectOption('');
+  await waitForText(count, `${N} records`);
+
+  // Edit one record deep in the list; the list and the search show it at once.
+  const target = page.locator('table.register tbody tr[data-record-id]').nth(3);
+  const id = await target.getAttribute('data-record-id');
+  await target.getByRole('link', { name: /^Edit / }).click();
+  await page.getByLabel(fieldLabel('Title')).fill('Zebra crossing lights out');
+  await page.getByRole('button', { name: 'Save incident' }).click();
+  await page.locator('.notice').waitFor();
+  await page.getByRole('searchbox', { name: 'Search' }).fill('zebra crossing');
+  await waitForText(count, `1 of ${N} records match`);
+  assert.equal(await rows.count(), 1);
+  assert.equal(await rows.first().getAttribute('data-record-id'), id);
+
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+  await page.getByRole('searchbox', { name: 'Search' }).fill('');
+  await waitForText(count, `${N} records`);
+  await assertNoAxeViolations(page);
+  assertNoProblems(page);
+  await page.close();
+});

@@ -44,7 +44,9 @@ pub fn Registers() -> impl IntoView {
             let def = registers::register(r).expect("declared");
             view! { <form::RecordForm def editing=None initial=RecordDraft::new(def) /> }.into_any()
         }
-        Route::Record(id) => match state.index(|ix| ix.live_record(&id).cloned()) {
+        // Read once per route: a change elsewhere must not redraw a form
+        // that is being filled in.
+        Route::Record(id) => match state.index_untracked(|ix| ix.live_record(&id).cloned()) {
             Some(e) => {
                 let def = e.def;
                 let initial = RecordDraft::from_record(def, &e.record);

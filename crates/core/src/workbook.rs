@@ -28,6 +28,10 @@ pub struct Workbook {
     saved_heads: Vec<ChangeHash>,
     /// Whether [`Workbook::take_delta`] can say exactly what changed.
     tracking: bool,
+    /// What changed since the last `take_delta`, while tracking: noted by
+    /// each operation of this copy, and read from Automerge's patches for
+    /// changes that come from elsewhere (merges).
+    touched: Delta,
 }
 
 /// What changed in a workbook since the last [`Workbook::take_delta`]: the
@@ -106,6 +110,7 @@ impl Workbook {
             id,
             saved_heads: Vec::new(),
             tracking: false,
+            touched: Delta::default(),
         })
     }
 
@@ -159,6 +164,7 @@ impl Workbook {
             id,
             saved_heads: Vec::new(),
             tracking: false,
+            touched: Delta::default(),
         })
     }
 
@@ -191,6 +197,9 @@ impl Workbook {
             }
         }
         self.doc.put(ROOT, KEY_SCHEMA_VERSION, SCHEMA_VERSION)?;
+        if self.tracking {
+            self.touched.everything = true;
+        }
         commit(
             &mut self.doc,
             ctx,
@@ -209,6 +218,7 @@ impl Workbook {
             id: self.id.clone(),
             saved_heads: Vec::new(),
             tracking: false,
+            touched: Delta::default(),
         }
     }
 
@@ -225,6 +235,7 @@ impl Workbook {
         if name == self.name() {
             return Ok(());
         }
+        self.note_workbook();
         self.doc.put(ROOT, KEY_NAME, name.as_str())?;
         commit(
             &mut self.doc,
@@ -234,13 +245,12 @@ impl Workbook {
         Ok(())
     }
 
-    /// From now on, record what each change touches so that
+    /// From now on, note what each change touches so that
     /// [`Self::take_delta`] can answer in proportion to the change rather
-    /// than the workbook. Costs a little memory per change until the next
-    /// `take_delta`.
+    /// than the workbook.
     pub fn track_changes(&mut self) {
-        self.doc.update_diff_cursor();
         self.tracking = true;
+        self.touched = Delta::default();
     }
 
     /// What changed since the last call (or since [`Self::track_changes`]).
@@ -249,53 +259,91 @@ impl Workbook {
         if !self.tracking {
             return Delta::everything();
         }
-        let patches = self.doc.diff_incremental();
-        let mut delta = Delta::default();
-        for p in patches {
-            let in_records = matches!(p.path.first(), Some((_, Prop::Map(k))) if k == KEY_RECORDS);
-            if in_records {
-                // Inside a record (its fields, text or link sets): the record
-                // is the second step of the path. On the records map itself:
-                // the key that was put or deleted.
-                let key = match (p.path.get(1), &p.action) {
-                    (Some((_, Prop::Map(k))), _) => Some(k.as_str()),
-                    (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
-                        Some(key.as_str())
-                    }
-                    (None, PatchAction::Conflict { prop: Prop::Map(k) }) => Some(k.as_str()),
-                    _ => None,
-                };
-                match key.and_then(RecordId::parse) {
-                    Some(id) => {
-                        delta.records.insert(id);
-                    }
-                    None => delta.everything = true,
-                }
-                continue;
-            }
-            if p.path.is_empty() {
-                let key = match &p.action {
-                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                        Some(key.as_str())
-                    }
-                    PatchAction::Conflict { prop: Prop::Map(k) } => Some(k.as_str()),
-                    _ => None,
-                };
-                match key {
-                    Some(KEY_RECORDS) => delta.everything = true,
-                    Some(k) => match checklist::clause_of_key(k) {
-                        Some(number) => {
-                            delta.checklist.insert(number.to_owned());
-                        }
-                        None => delta.workbook = true,
-                    },
-                    None => delta.workbook = true,
-                }
-                continue;
-            }
-            delta.workbook = true;
+        std::mem::take(&mut self.touched)
+    }
+
+    fn note_record(&mut self, id: &RecordId) {
+        if self.tracking {
+            self.touched.records.insert(id.clone());
         }
-        delta
+    }
+
+    fn note_workbook(&mut self) {
+        if self.tracking {
+            self.touched.workbook = true;
+        }
+    }
+
+    fn note_checklist(&mut self, number: &str) {
+        if self.tracking {
+            self.touched.checklist.insert(number.to_owned());
+        }
+    }
+
+    /// Runs `f`, which brings in changes made elsewhere, and notes what they
+    /// touched from Automerge's patches (recorded only for the duration of
+    /// `f`, so local edits cost nothing extra).
+    fn absorbing<T>(
+        &mut self,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T, automerge::AutomergeError>,
+    ) -> Result<T, automerge::AutomergeError> {
+        if !self.tracking {
+            return f(&mut self.doc);
+        }
+        self.doc.update_diff_cursor();
+        let out = f(&mut self.doc);
+        let patches = self.doc.diff_incremental();
+        self.doc.reset_diff_cursor();
+        for p in patches {
+            self.note_patch(&p);
+        }
+        out
+    }
+
+    fn note_patch(&mut self, p: &automerge::Patch) {
+        let delta = &mut self.touched;
+        let in_records = matches!(p.path.first(), Some((_, Prop::Map(k))) if k == KEY_RECORDS);
+        if in_records {
+            // Inside a record (its fields, text or link sets): the record is
+            // the second step of the path. On the records map itself: the
+            // key that was put or deleted.
+            let key = match (p.path.get(1), &p.action) {
+                (Some((_, Prop::Map(k))), _) => Some(k.as_str()),
+                (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
+                    Some(key.as_str())
+                }
+                (None, PatchAction::Conflict { prop: Prop::Map(k) }) => Some(k.as_str()),
+                _ => None,
+            };
+            match key.and_then(RecordId::parse) {
+                Some(id) => {
+                    delta.records.insert(id);
+                }
+                None => delta.everything = true,
+            }
+            return;
+        }
+        if p.path.is_empty() {
+            let key = match &p.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                    Some(key.as_str())
+                }
+                PatchAction::Conflict { prop: Prop::Map(k) } => Some(k.as_str()),
+                _ => None,
+            };
+            match key {
+                Some(KEY_RECORDS) => delta.everything = true,
+                Some(k) => match checklist::clause_of_key(k) {
+                    Some(number) => {
+                        delta.checklist.insert(number.to_owned());
+                    }
+                    None => delta.workbook = true,
+                },
+                None => delta.workbook = true,
+            }
+            return;
+        }
+        delta.workbook = true;
     }
 
     /// Current heads of the document.
@@ -333,7 +381,7 @@ impl Workbook {
                 "the other copy is a different workbook".into(),
             ));
         }
-        self.doc.merge(&mut other.doc)?;
+        self.absorbing(|doc| doc.merge(&mut other.doc))?;
         Ok(())
     }
 
@@ -408,6 +456,7 @@ impl Workbook {
                 }]));
             }
         }
+        self.note_checklist(number);
         let mut changed = Vec::new();
         let texts = [
             (
@@ -538,11 +587,12 @@ impl Workbook {
     /// there is no such record or it names no known register.
     pub fn stored_record(&self, id: &RecordId) -> Option<StoredRecord> {
         let (obj, def, deleted) = self.record_obj(id.as_str())?;
+        let (record, info) = read_stored(&self.doc, &obj, def);
         Some(StoredRecord {
             def,
             deleted,
-            record: read_record(&self.doc, &obj, def),
-            info: read_info(&self.doc, &obj),
+            record,
+            info,
         })
     }
 
@@ -662,6 +712,7 @@ impl Workbook {
             return Err(WorkbookError::Duplicate(id.to_string()));
         }
         self.check_links(def, record, None)?;
+        self.note_record(id);
         let obj = self
             .doc
             .put_object(&self.records, id.as_str(), ObjType::Map)?;
@@ -701,6 +752,7 @@ impl Workbook {
         debug_assert!(!deleted);
         let before = read_record(&self.doc, &obj, def);
         self.check_links(def, record, Some(&before))?;
+        self.note_record(id);
         let mut changed = Vec::new();
         for f in def.stored_fields() {
             if before.get(f.key) != record.get(f.key) {
@@ -757,6 +809,7 @@ impl Workbook {
         let title = read_value(&self.doc, &obj, def.field(def.title).expect("title field"))
             .map(|v| v.to_draft())
             .unwrap_or_default();
+        self.note_record(id);
         if delete {
             self.doc.put(&obj, REC_DELETED, true)?;
         } else {
@@ -801,6 +854,11 @@ fn get_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
 /// by another tool or an older version) reads as empty rather than failing.
 fn read_value(doc: &AutoCommit, obj: &ObjId, f: &FieldDef) -> Option<RValue> {
     let (value, id) = doc.get(obj, f.key).ok()??;
+    decode_value(doc, f, value, id)
+}
+
+/// A stored value as a field value of kind `f.kind` (see [`read_value`]).
+fn decode_value(doc: &AutoCommit, f: &FieldDef, value: Value<'_>, id: ObjId) -> Option<RValue> {
     let scalar = match &value {
         Value::Scalar(s) => Some(s.as_ref().clone()),
         Value::Object(_) => None,
@@ -866,13 +924,45 @@ fn read_info(doc: &AutoCommit, obj: &ObjId) -> RecordInfo {
 }
 
 fn read_record(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> Record {
+    read_stored(doc, obj, def).0
+}
+
+/// A record's fields and metadata in one pass over its map (one lookup per
+/// declared field would cost about twice as much).
+fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> (Record, RecordInfo) {
     let mut r = Record::default();
-    for f in def.stored_fields() {
-        if let Some(v) = read_value(doc, obj, f) {
-            r.set(f.key, v);
+    let mut info = RecordInfo {
+        created_at: None,
+        created_by: String::new(),
+    };
+    for item in doc.map_range(obj, ..) {
+        let key: &str = &item.key;
+        let field = match key {
+            REC_CREATED_AT | REC_CREATED_BY => None,
+            _ => match def.field(key).filter(|f| f.is_stored()) {
+                Some(f) => Some(f),
+                None => continue,
+            },
+        };
+        let id = item.id();
+        let value: Value<'static> = item.value.into();
+        match (field, &value) {
+            (Some(f), _) => {
+                if let Some(v) = decode_value(doc, f, value, id) {
+                    r.set(f.key, v);
+                }
+            }
+            (None, Value::Scalar(s)) => match (key, s.as_ref()) {
+                (REC_CREATED_AT, ScalarValue::Timestamp(ms)) => {
+                    info.created_at = Utc.timestamp_millis_opt(*ms).single()
+                }
+                (REC_CREATED_BY, ScalarValue::Str(name)) => info.created_by = name.to_string(),
+                _ => {}
+            },
+            (None, _) => {}
         }
     }
-    r
+    (r, info)
 }
 
 fn write_value(

@@ -114,15 +114,15 @@ fn Author() -> impl IntoView {
         <details
             class="author"
             prop:open=open
-            on:toggle=move |ev| {
-                let is_open = event_target::<web_sys::HtmlDetailsElement>(&ev).open();
-                if is_open {
+            on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())
+        >
+            // Fill the field when opening, in the click itself: the toggle
+            // event comes later, after the person may have typed already.
+            <summary on:click=move |_| {
+                if !open.get_untracked() {
                     draft.set(state.author.get_untracked());
                 }
-                open.set(is_open);
-            }
-        >
-            <summary>{summary}</summary>
+            }>{summary}</summary>
             <form class="author-form" on:submit=save>
                 <label for="author-name">"Your name, shown on your changes"</label>
                 <input

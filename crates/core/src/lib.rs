@@ -20,6 +20,7 @@ pub mod checklist;
 pub mod dashboard;
 pub mod demo;
 mod error;
+pub mod exchange;
 pub mod generate;
 mod ids;
 pub mod index;

@@ -15,6 +15,7 @@ use crate::catalogue::{self, Clause};
 use crate::change::{ChangeContext, ChangeMeta};
 use crate::checklist::{self, ItemState, ItemStatus};
 use crate::error::{LoadError, WorkbookError};
+use crate::exchange::{self, AuthorChanges, MergePreview};
 use crate::ids::{ActorBytes, RecordId, WorkbookId};
 use crate::registers::{self, FieldDef, FieldError, Kind, Record, RegisterDef, Value as RValue};
 use crate::schema::*;
@@ -206,6 +207,96 @@ impl Workbook {
             &format!("Upgraded the workbook format from version {from} to {SCHEMA_VERSION}"),
         );
         Ok(true)
+    }
+
+    /// Reads a workbook file (a saved document) strictly: damaged or
+    /// truncated data, a document that is not a workbook and one from a
+    /// newer format version are each refused with their own error.
+    pub fn read_file(bytes: &[u8], actor: ActorBytes) -> Result<Self, LoadError> {
+        if bytes.is_empty() {
+            return Err(LoadError::Corrupt("the file is empty".into()));
+        }
+        let options = automerge::LoadOptions::new()
+            .on_partial_load(automerge::OnPartialLoad::Error)
+            .verification_mode(automerge::VerificationMode::Check);
+        let mut doc = AutoCommit::load_with_options(bytes, options)
+            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        if doc.get_heads().is_empty() {
+            return Err(LoadError::Corrupt("the file holds no changes".into()));
+        }
+        let doc = doc.with_actor(ActorId::from(actor.0));
+        Self::from_doc(doc)
+    }
+
+    /// What merging `other` (a copy of this workbook, e.g. read from a file)
+    /// would change, without changing anything.
+    pub fn preview_merge(&mut self, other: &mut Workbook) -> Result<MergePreview, WorkbookError> {
+        if other.id != self.id {
+            return Err(WorkbookError::Document(
+                "the other copy is a different workbook".into(),
+            ));
+        }
+        let mut preview = MergePreview::default();
+        let incoming = self.doc.get_changes_added(&mut other.doc);
+        preview.changes = incoming.len();
+        let mut authors = std::collections::BTreeMap::<String, AuthorChanges>::new();
+        for c in &incoming {
+            let meta = ChangeMeta::decode(c.message(), c.timestamp());
+            let a = authors
+                .entry(meta.author.clone())
+                .or_insert_with(|| AuthorChanges {
+                    name: meta.author.clone(),
+                    changes: 0,
+                    first: None,
+                    last: None,
+                });
+            a.changes += 1;
+            if let Some(at) = meta.at {
+                a.first = Some(a.first.map_or(at, |f| f.min(at)));
+                a.last = Some(a.last.map_or(at, |l| l.max(at)));
+            }
+        }
+        if incoming.is_empty() {
+            return Ok(preview);
+        }
+        // Merge into a throwaway copy and compare it with this one.
+        let mut merged = self.fork(ActorBytes([0; 16]));
+        merged.track_changes();
+        merged.merge(other)?;
+        let delta = merged.take_delta();
+        let ids: Vec<RecordId> = if delta.everything {
+            merged.record_ids()
+        } else {
+            delta.records.iter().cloned().collect()
+        };
+        for id in ids {
+            let before = self.stored_record(&id);
+            let Some(after) = merged.stored_record(&id) else {
+                continue;
+            };
+            let kind = match &before {
+                None if after.deleted => continue,
+                None => exchange::Kind::Added,
+                Some(b) if !b.deleted && after.deleted => exchange::Kind::Deleted,
+                Some(b) if b.deleted && !after.deleted => exchange::Kind::Restored,
+                Some(b) if b.record == after.record && b.deleted == after.deleted => continue,
+                Some(b) if b.deleted => continue,
+                Some(_) => exchange::Kind::Changed,
+            };
+            preview.count(after.def, kind);
+            preview.records.insert(id);
+        }
+        preview.checklist_items = if delta.everything {
+            0
+        } else {
+            delta.checklist.len()
+        };
+        let new_name = merged.name();
+        if new_name != self.name() {
+            preview.renamed_to = Some(new_name);
+        }
+        preview.finish(authors);
+        Ok(preview)
     }
 
     /// A copy of this workbook with another actor, as a second person's

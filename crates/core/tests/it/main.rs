@@ -5,6 +5,7 @@ mod common;
 mod dashboard;
 mod demo;
 mod engine;
+mod exchange;
 mod fixtures;
 mod index;
 mod merge;

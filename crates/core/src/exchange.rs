@@ -1,0 +1,121 @@
+//! Workbook files exchanged between people: reading one safely, and saying
+//! before anything is written what merging it would change.
+//!
+//! A workbook file (`.smsw`) is the whole Automerge document, saved; see
+//! docs/FORMAT.md. Opening one never touches the open workbook: it is read
+//! into a workbook of its own, and merged only when the person confirms.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::registers::{self, RegisterDef};
+use crate::RecordId;
+
+/// File name extension of workbook files.
+pub const EXTENSION: &str = "smsw";
+
+/// What merging a file would change in one register.
+#[derive(Clone, Debug)]
+pub struct RegisterChanges {
+    pub def: &'static RegisterDef,
+    pub added: usize,
+    pub changed: usize,
+    pub deleted: usize,
+    pub restored: usize,
+}
+
+/// Someone whose changes a file brings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorChanges {
+    pub name: String,
+    pub changes: usize,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// What merging a file into the open workbook would change.
+#[derive(Clone, Debug, Default)]
+pub struct MergePreview {
+    /// Changes in the file that this workbook does not have yet.
+    pub changes: usize,
+    /// By register, in register order; registers with no change left out.
+    pub registers: Vec<RegisterChanges>,
+    /// Records the merge would add, change, delete or restore.
+    pub records: BTreeSet<RecordId>,
+    /// Checklist items whose state would change.
+    pub checklist_items: usize,
+    /// The workbook's name after the merge, if it would change.
+    pub renamed_to: Option<String>,
+    /// Whose changes they are, most changes first.
+    pub authors: Vec<AuthorChanges>,
+}
+
+impl MergePreview {
+    /// The file holds nothing this workbook lacks.
+    pub fn is_empty(&self) -> bool {
+        self.changes == 0
+    }
+
+    pub(crate) fn count(&mut self, def: &'static RegisterDef, kind: Kind) {
+        let entry = match self.registers.iter_mut().find(|r| r.def.id == def.id) {
+            Some(e) => e,
+            None => {
+                self.registers.push(RegisterChanges {
+                    def,
+                    added: 0,
+                    changed: 0,
+                    deleted: 0,
+                    restored: 0,
+                });
+                self.registers.last_mut().expect("just pushed")
+            }
+        };
+        match kind {
+            Kind::Added => entry.added += 1,
+            Kind::Changed => entry.changed += 1,
+            Kind::Deleted => entry.deleted += 1,
+            Kind::Restored => entry.restored += 1,
+        }
+    }
+
+    pub(crate) fn finish(&mut self, authors: BTreeMap<String, AuthorChanges>) {
+        let order = |id: &str| registers::REGISTERS.iter().position(|r| r.id == id);
+        self.registers.sort_by_key(|r| order(r.def.id));
+        self.authors = authors.into_values().collect();
+        self.authors
+            .sort_by(|a, b| b.changes.cmp(&a.changes).then_with(|| a.name.cmp(&b.name)));
+    }
+}
+
+/// How one record would change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Added,
+    Changed,
+    Deleted,
+    Restored,
+}
+
+/// The file name offered when a workbook is downloaded: its name (without
+/// characters file systems refuse) and the date, e.g.
+/// `Northwind IT Services 2026-11-27.smsw`.
+pub fn file_name(workbook_name: &str, today: NaiveDate) -> String {
+    let cleaned: String = workbook_name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let name = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = name.trim_matches('.');
+    let name = if name.is_empty() { "Workbook" } else { name };
+    let name: String = name.chars().take(80).collect();
+    format!(
+        "{} {}.{EXTENSION}",
+        name.trim_end(),
+        today.format("%Y-%m-%d")
+    )
+}

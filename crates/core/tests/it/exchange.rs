@@ -1,0 +1,154 @@
+//! Workbook files: bad files are refused without change, and a merge is
+//! described before anything is written.
+
+use crate::common::*;
+use automerge::{transaction::Transactable, AutoCommit, ObjType, ROOT};
+use chrono::NaiveDate;
+use sms_core::checklist::{ItemState, ItemStatus};
+use sms_core::exchange::file_name;
+use sms_core::{LoadError, Value, Workbook};
+
+fn two_risks() -> Workbook {
+    let mut wb = new_workbook();
+    wb.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    wb.add_record("risk", &rid(2), &risk("Fire"), &ctx("Ana", 2))
+        .unwrap();
+    wb
+}
+
+#[test]
+fn a_saved_workbook_reads_back_as_the_same_workbook() {
+    let mut wb = two_risks();
+    let bytes = wb.save();
+    let mut back = Workbook::read_file(&bytes, actor(5)).unwrap();
+    assert_eq!(back.id(), wb.id());
+    assert_eq!(risks(&back), risks(&wb));
+    assert_eq!(back.heads(), wb.heads());
+}
+
+#[test]
+fn bad_files_are_refused_each_with_its_reason() {
+    let mut wb = two_risks();
+    let good = wb.save();
+
+    assert!(matches!(
+        Workbook::read_file(&[], actor(5)),
+        Err(LoadError::Corrupt(_))
+    ));
+    let noise: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    assert!(matches!(
+        Workbook::read_file(&noise, actor(5)),
+        Err(LoadError::Corrupt(_))
+    ));
+    for cut in [good.len() / 2, good.len() - 1] {
+        assert!(
+            matches!(
+                Workbook::read_file(&good[..cut], actor(5)),
+                Err(LoadError::Corrupt(_))
+            ),
+            "truncated to {cut} of {} bytes",
+            good.len()
+        );
+    }
+
+    let mut other = AutoCommit::new();
+    other.put(ROOT, "title", "My shopping list").unwrap();
+    other.commit();
+    assert_eq!(
+        Workbook::read_file(&other.save(), actor(5)).unwrap_err(),
+        LoadError::NotAWorkbook
+    );
+
+    let mut newer = AutoCommit::new();
+    newer.put(ROOT, "format", "sms-workbook").unwrap();
+    newer.put(ROOT, "schema_version", 99u64).unwrap();
+    newer.put(ROOT, "workbook_id", wb.id().as_str()).unwrap();
+    newer.put_object(ROOT, "records", ObjType::Map).unwrap();
+    newer.commit();
+    assert!(matches!(
+        Workbook::read_file(&newer.save(), actor(5)),
+        Err(LoadError::NewerVersion { found: 99, .. })
+    ));
+}
+
+#[test]
+fn a_merge_is_described_before_anything_changes() {
+    let mut a = two_risks();
+    a.add_record("risk", &rid(3), &risk("Flood"), &ctx("Ana", 3))
+        .unwrap();
+    a.delete_record(&rid(3), &ctx("Ana", 4)).unwrap();
+    let mut b = Workbook::read_file(&a.save(), actor(2)).unwrap();
+
+    b.add_record("risk", &rid(4), &risk("Strike"), &ctx("Ben", 10))
+        .unwrap();
+    b.add_record("risk", &rid(5), &risk("Theft"), &ctx("Ben", 11))
+        .unwrap();
+    let mut r = risk("Outage");
+    r.set("owner", Value::Text("Ben".into()));
+    b.update_record(&rid(1), &r, &ctx("Ben", 12)).unwrap();
+    b.delete_record(&rid(2), &ctx("Ben", 13)).unwrap();
+    b.restore_record(&rid(3), &ctx("Cleo", 14)).unwrap();
+    let state = ItemState {
+        status: ItemStatus::InProgress,
+        ..ItemState::default()
+    };
+    b.set_checklist_item("6.1", &state, &ctx("Cleo", 15))
+        .unwrap();
+    b.rename("Shared register", &ctx("Cleo", 16)).unwrap();
+
+    let mut file = Workbook::read_file(&b.save(), actor(6)).unwrap();
+    let heads = a.heads();
+    let p = a.preview_merge(&mut file).unwrap();
+    assert_eq!(a.heads(), heads, "a preview changes nothing");
+    assert_eq!(p.changes, 7);
+    assert_eq!(p.registers.len(), 1);
+    let risks = &p.registers[0];
+    assert_eq!(risks.def.id, "risk");
+    assert_eq!(
+        (risks.added, risks.changed, risks.deleted, risks.restored),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(p.records.len(), 5);
+    assert_eq!(p.checklist_items, 1);
+    assert_eq!(p.renamed_to.as_deref(), Some("Shared register"));
+    let authors: Vec<_> = p
+        .authors
+        .iter()
+        .map(|a| (a.name.as_str(), a.changes))
+        .collect();
+    assert_eq!(authors, [("Ben", 4), ("Cleo", 3)]);
+    assert!(p.authors[0].first < p.authors[0].last);
+
+    a.merge(&mut file).unwrap();
+    assert_eq!(a.records("risk").len(), 4);
+    // The same file again brings nothing.
+    let mut again = Workbook::read_file(&b.save(), actor(7)).unwrap();
+    assert!(a.preview_merge(&mut again).unwrap().is_empty());
+}
+
+#[test]
+fn a_file_of_another_workbook_cannot_be_previewed_as_a_merge() {
+    let mut a = two_risks();
+    let mut other = Workbook::create(
+        sms_core::WorkbookId::from_random([7; 16]),
+        "Other",
+        actor(3),
+        &ctx("Ben", 0),
+    )
+    .unwrap();
+    assert!(a.preview_merge(&mut other).is_err());
+}
+
+#[test]
+fn file_names_are_safe_and_dated() {
+    let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    assert_eq!(
+        file_name("Northwind IT Services — demo workbook", day),
+        "Northwind IT Services — demo workbook 2026-11-27.smsw"
+    );
+    assert_eq!(file_name("a/b: c?*", day), "a b c 2026-11-27.smsw");
+    assert_eq!(file_name("...", day), "Workbook 2026-11-27.smsw");
+}

@@ -9,6 +9,7 @@
 mod checklist;
 mod confirm;
 mod dashboard;
+mod exchange;
 pub mod idb;
 mod markdown;
 pub mod platform;

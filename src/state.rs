@@ -101,6 +101,14 @@ impl AppState {
         self.index.with_value(f)
     }
 
+    /// Runs `f` on the open workbook for something that commits nothing
+    /// (a file export, a merge preview).
+    pub fn with_workbook<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
+        self.workbook
+            .try_update_value(|wb| wb.as_mut().map(f))
+            .flatten()
+    }
+
     /// Reads from the records without tracking changes.
     pub fn index_untracked<T>(&self, f: impl FnOnce(&RecordIndex) -> T) -> T {
         self.index.with_value(f)

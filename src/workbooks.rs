@@ -115,6 +115,8 @@ pub fn WorkbooksPage() -> impl IntoView {
                 }}
             </Transition>
 
+            <crate::exchange::Exchange on_added=move |_| list.refetch() />
+
             <h3>"Rename this workbook"</h3>
             <form class="inline-form" on:submit=rename>
                 <label for="rename-workbook">"Name"</label>

@@ -456,6 +456,13 @@ impl Workbook {
         (!bytes.is_empty()).then_some(bytes)
     }
 
+    /// The whole document as a workbook file, for another person. Unlike
+    /// [`Self::save`] it leaves what counts as saved alone, so changes not
+    /// yet written to storage are still written.
+    pub fn to_file(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
     /// The whole document in compact form (a snapshot); everything counts as
     /// saved afterwards.
     pub fn save(&mut self) -> Vec<u8> {

@@ -1,0 +1,345 @@
+//! Exchanging workbook files with other people: download the open workbook
+//! as one `.smsw` file, and open a file — merged into the open workbook
+//! after a summary the person confirms, or kept as another workbook.
+
+use leptos::{prelude::*, task::spawn_local};
+use sms_core::{
+    exchange::{file_name, MergePreview},
+    storage::{chunk_key, load_order, ChunkKind},
+    Workbook,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::{platform, state::AppState};
+
+/// Files larger than this are refused before reading (a workbook of 50,000
+/// records is a few MB).
+const MAX_FILE_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// The file chosen and what merging it would change.
+#[derive(Clone)]
+struct Pending {
+    file: String,
+    preview: MergePreview,
+}
+
+/// Download and open-file controls, for the workbooks page.
+#[component]
+pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let message = RwSignal::new(None::<(bool, String)>);
+    let pending = RwSignal::new(None::<Pending>);
+    let incoming = StoredValue::new_local(None::<Workbook>);
+    let busy = RwSignal::new(false);
+
+    let download = move |_| {
+        let Some((name, bytes)) = state.with_workbook(|wb| (wb.name(), wb.to_file())) else {
+            return;
+        };
+        let file = file_name(&name, platform::now().date_naive());
+        match save_file(&file, &bytes) {
+            Ok(()) => message.set(Some((true, format!("Downloaded “{file}”.")))),
+            Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
+        }
+    };
+
+    let chosen = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        // Choosing the same file again must fire `change` again.
+        input.set_value("");
+        pending.set(None);
+        message.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            let result = open_file(state, &file, incoming).await;
+            busy.set(false);
+            match result {
+                Ok(Opened::Preview(preview)) if preview.is_empty() => message.set(Some((
+                    true,
+                    format!(
+                        "“{}” holds nothing new: every change in it is already in this workbook.",
+                        file.name()
+                    ),
+                ))),
+                Ok(Opened::Preview(preview)) => pending.set(Some(Pending {
+                    file: file.name(),
+                    preview,
+                })),
+                Ok(Opened::Kept(text)) => {
+                    message.set(Some((true, text)));
+                    on_added.run(());
+                }
+                Err(text) => message.set(Some((false, text))),
+            }
+        });
+    };
+
+    let confirm = move |_| {
+        let Some(p) = pending.get_untracked() else {
+            return;
+        };
+        let Some(mut other) = incoming.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        match state.edit(|wb, _| wb.merge(&mut other)) {
+            Ok(()) => message.set(Some((
+                true,
+                format!(
+                    "Merged {} from “{}”.",
+                    plural(p.preview.changes, "change"),
+                    p.file
+                ),
+            ))),
+            Err(e) => message.set(Some((
+                false,
+                format!("Could not merge: {e}. Nothing was changed."),
+            ))),
+        }
+        pending.set(None);
+    };
+    let cancel = move |_| {
+        incoming.set_value(None);
+        pending.set(None);
+        message.set(Some((true, "Nothing was merged.".into())));
+    };
+
+    view! {
+        <h3>"Share with others"</h3>
+        <p class="hint">
+            "A workbook file holds every record and its history. Send it to a colleague: opening it in their copy of the workbook merges your changes with theirs, and nobody's work is lost."
+        </p>
+        <p class="exchange-actions">
+            <button type="button" on:click=download>"Download this workbook"</button>
+            <label class="button file-button">
+                "Open a workbook file…"
+                <input
+                    type="file"
+                    accept=".smsw,application/octet-stream"
+                    class="visually-hidden"
+                    disabled=move || busy.get()
+                    on:change=chosen
+                />
+            </label>
+        </p>
+        <Show when=move || busy.get()>
+            <p role="status">"Reading the file…"</p>
+        </Show>
+        {move || message.get().map(|(ok, m)| {
+            if ok {
+                view! { <p class="notice" role="status">{m}</p> }.into_any()
+            } else {
+                view! { <p class="field-error" role="alert">{m}</p> }.into_any()
+            }
+        })}
+        {move || pending.get().map(|p| view! {
+            <section class="merge-preview" aria-labelledby="merge-heading">
+                <h4 id="merge-heading">{format!("Merge “{}” into this workbook?", p.file)}</h4>
+                <p>{summary_line(&p.preview)}</p>
+                {(!p.preview.registers.is_empty()).then(|| view! {
+                    <table class="mini">
+                        <caption class="visually-hidden">"Records the merge changes"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Register"</th>
+                                <th scope="col">"Added"</th>
+                                <th scope="col">"Changed"</th>
+                                <th scope="col">"Deleted"</th>
+                                <th scope="col">"Restored"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {p.preview.registers.iter().map(|r| view! {
+                                <tr>
+                                    <th scope="row">{r.def.name}</th>
+                                    <td>{r.added}</td>
+                                    <td>{r.changed}</td>
+                                    <td>{r.deleted}</td>
+                                    <td>{r.restored}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+                {(p.preview.checklist_items > 0).then(|| view! {
+                    <p>{format!("Checklist: {} changed.", plural(p.preview.checklist_items, "item"))}</p>
+                })}
+                {p.preview.renamed_to.clone().map(|n| view! {
+                    <p>{format!("The workbook will be named “{n}”.")}</p>
+                })}
+                <p class="actions">
+                    <button type="button" class="primary" on:click=confirm>"Merge into this workbook"</button>
+                    <button type="button" on:click=cancel>"Cancel"</button>
+                </p>
+            </section>
+        })}
+    }
+}
+
+enum Opened {
+    /// A copy of the open workbook: what merging it would change.
+    Preview(MergePreview),
+    /// Another workbook, kept in this browser; the message says how.
+    Kept(String),
+}
+
+/// Reads a chosen file. A copy of the open workbook is kept in `incoming`
+/// for the merge; any other workbook is stored (merged into the stored copy
+/// if this browser has one). Errors are sentences for the person; nothing
+/// is changed when one is returned.
+async fn open_file(
+    state: AppState,
+    file: &web_sys::File,
+    incoming: StoredValue<Option<Workbook>, LocalStorage>,
+) -> Result<Opened, String> {
+    let name = file.name();
+    if file.size() > MAX_FILE_BYTES {
+        return Err(format!(
+            "“{name}” is too large to be a workbook file. Nothing was changed."
+        ));
+    }
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| {
+        format!(
+            "“{name}” could not be read ({}). Nothing was changed.",
+            js_text(&e)
+        )
+    })?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    let mut other = Workbook::read_file(&bytes, platform::new_actor())
+        .map_err(|e| format!("“{name}” could not be opened: {e}. Nothing was changed."))?;
+
+    let open_id = state.read(|wb| wb.id().clone());
+    if open_id.as_ref() == Some(other.id()) {
+        let preview = state
+            .with_workbook(|wb| wb.preview_merge(&mut other))
+            .ok_or("The workbook is still opening; try again in a moment.")?
+            .map_err(|e| format!("“{name}” could not be compared: {e}. Nothing was changed."))?;
+        incoming.set_value(Some(other));
+        return Ok(Opened::Preview(preview));
+    }
+
+    let store = state.store().ok_or_else(|| {
+        format!("“{name}” is another workbook, and this browser is not saving workbooks, so it cannot be kept. Nothing was changed.")
+    })?;
+    let fail = |e: crate::idb::StorageError| {
+        format!("“{name}” could not be stored: {e}. Nothing was changed.")
+    };
+    let id = other.id().clone();
+    let known = store.workbooks().await.map_err(fail)?;
+    if let Some((_, stored_name)) = known.iter().find(|(k, _)| *k == id) {
+        let mut chunks = store.load(&id).await.map_err(fail)?;
+        load_order(&mut chunks);
+        let mut stored = Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), platform::new_actor())
+            .map_err(|e| format!("The copy of “{stored_name}” in this browser could not be read ({e}), so “{name}” was not merged into it."))?;
+        stored
+            .merge(&mut other)
+            .map_err(|e| format!("“{name}” could not be merged: {e}. Nothing was changed."))?;
+        store_copy(&store, &mut stored).await.map_err(fail)?;
+        return Ok(Opened::Kept(format!(
+            "“{name}” belongs to “{}”, another workbook in this browser; it was merged into it. Open it from the list to see the changes.",
+            stored.name()
+        )));
+    }
+    store_copy(&store, &mut other).await.map_err(fail)?;
+    Ok(Opened::Kept(format!(
+        "“{}” was added to the workbooks in this browser. Open it from the list.",
+        other.name()
+    )))
+}
+
+/// Stores a whole workbook that is not the open one, as one snapshot beside
+/// any chunks it already has (its changes are identified by hash, so
+/// nothing is doubled), with its name.
+async fn store_copy(
+    store: &crate::idb::ChunkStore,
+    wb: &mut Workbook,
+) -> Result<(), crate::idb::StorageError> {
+    let bytes = wb.save();
+    let key = chunk_key(wb.id(), ChunkKind::Snapshot, &bytes);
+    store.write(&[(&key, &bytes)], &[], None).await?;
+    store.set_name(wb.id(), &wb.name()).await
+}
+
+/// "7 changes by Ben Harris (4) and Cleo Ortiz (3), 27 Nov 2026 to 28 Nov 2026."
+fn summary_line(p: &MergePreview) -> String {
+    let who: Vec<String> = p
+        .authors
+        .iter()
+        .map(|a| format!("{} ({})", a.name, a.changes))
+        .collect();
+    let first = p.authors.iter().filter_map(|a| a.first).min();
+    let last = p.authors.iter().filter_map(|a| a.last).max();
+    let when = match (first, last) {
+        (Some(f), Some(l)) if f.date_naive() == l.date_naive() => {
+            format!(", on {}", f.format("%-d %b %Y"))
+        }
+        (Some(f), Some(l)) => format!(", {} to {}", f.format("%-d %b %Y"), l.format("%-d %b %Y")),
+        _ => String::new(),
+    };
+    format!(
+        "{} by {}{when}.",
+        plural(p.changes, "change"),
+        join_words(&who)
+    )
+}
+
+fn join_words(items: &[String]) -> String {
+    match items {
+        [] => "unknown authors".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn js_text(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+/// Offers `bytes` as a download named `name`.
+fn save_file(name: &str, bytes: &[u8]) -> Result<(), String> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| js_text(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;
+    let document = document();
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| js_text(&e))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.set_hidden(true);
+    let body = document.body().ok_or("the page has no body")?;
+    body.append_child(&a).map_err(|e| js_text(&e))?;
+    a.click();
+    a.remove();
+    // Let the download start before the URL is released.
+    let release = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(release.unchecked_ref(), 10_000);
+    Ok(())
+}

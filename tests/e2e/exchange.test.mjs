@@ -1,0 +1,155 @@
+// Two people, two browsers: workbook files are downloaded, opened as another
+// workbook or merged after a summary, never twice, and bad files change
+// nothing.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
+} from './support.mjs';
+
+const app = useApp();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-exchange-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const saved = (page) => waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+
+async function workbooksPage(page) {
+  await page.goto(new URL('#/workbooks', app.url).href);
+  await page.getByRole('heading', { name: 'Workbooks' }).waitFor();
+  await saved(page);
+}
+
+async function setName(page, name) {
+  await page.locator('.author summary').click();
+  await page.getByLabel('Your name, shown on your changes').fill(name);
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await waitForText(page.locator('.author summary'), `You: ${name}`);
+}
+
+async function download(page, file) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download this workbook' }).click(),
+  ]);
+  const target = path.join(dir, file);
+  await dl.saveAs(target);
+  return { name: dl.suggestedFilename(), path: target };
+}
+
+const openFile = (page, file) => page.locator('input[type=file]').setInputFiles(file);
+
+async function riskCount(page) {
+  await page.goto(new URL('#/r/risk', app.url).href);
+  return Number((await waitForText(page.locator('p.count'), /^\d+ records?/)).split(' ')[0]);
+}
+
+test('a colleague’s changes arrive by file, after a summary, and only once', async () => {
+  const ana = await openApp(app.context, app.url);
+  await setName(ana, 'Ana Silva');
+  const workbookName = 'Northwind shared register';
+  await workbooksPage(ana);
+  await ana.getByLabel('Name', { exact: true }).fill(workbookName);
+  await ana.getByRole('button', { name: 'Rename' }).click();
+  await waitForText(ana.locator('h1'), workbookName);
+  await saved(ana);
+  await assertNoAxeViolations(ana);
+  const anaFile = await download(ana, 'ana.smsw');
+  assert.match(anaFile.name, /^Northwind shared register \d{4}-\d{2}-\d{2}\.smsw$/);
+  const magic = [...readFileSync(anaFile.path).subarray(0, 4)];
+  assert.deepEqual(magic, [0x85, 0x6f, 0x4a, 0x83], 'a plain Automerge document');
+  const anaRisks = await riskCount(ana);
+
+  // Ben, in his own browser, opens Ana's file: it is another workbook there.
+  const benContext = await launch();
+  try {
+    const ben = await openApp(benContext, app.url);
+    await setName(ben, 'Ben Harris');
+    await workbooksPage(ben);
+    await openFile(ben, anaFile.path);
+    await waitForText(ben.locator('.notice'), `“${workbookName}” was added to the workbooks in this browser. Open it from the list.`);
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.getByRole('button', { name: `Open ${workbookName}` }).click(),
+    ]);
+    await waitReady(ben);
+    await waitForText(ben.locator('h1'), workbookName);
+    await saved(ben);
+    assert.equal(await riskCount(ben), anaRisks, 'Ben sees Ana’s risks');
+
+    await ben.getByRole('link', { name: 'Add risk' }).click();
+    await ben.getByLabel(fieldLabel('Title')).fill('Courier loses backup tapes');
+    await ben.getByLabel(fieldLabel('Owner')).fill('Ben Harris');
+    await ben.getByLabel(fieldLabel('Likelihood')).selectOption('2');
+    await ben.getByLabel(fieldLabel('Impact')).selectOption('4');
+    await ben.getByRole('button', { name: 'Save risk' }).click();
+    await ben.locator('.notice').waitFor();
+    await saved(ben);
+    await workbooksPage(ben);
+    const benFile = await download(ben, 'ben.smsw');
+    assertNoProblems(ben);
+
+    // Ana opens Ben's file: the same workbook, so she sees what it brings.
+    await workbooksPage(ana);
+    await openFile(ana, benFile.path);
+    const preview = ana.locator('section.merge-preview');
+    await preview.waitFor();
+    assert.match(await preview.innerText(), /1 change by Ben Harris \(1\), on \d+ \w+ \d{4}\./);
+    const row = preview.locator('tr', { has: ana.locator('th', { hasText: 'Risks and opportunities' }) });
+    assert.deepEqual(
+      (await row.locator('td').allInnerTexts()).map((t) => t.trim()),
+      ['1', '0', '0', '0'],
+      'one risk added',
+    );
+    await assertNoAxeViolations(ana);
+    assert.equal(await riskCount(ana), anaRisks, 'nothing changes before she confirms');
+
+    await workbooksPage(ana);
+    await openFile(ana, benFile.path);
+    await ana.getByRole('button', { name: 'Merge into this workbook' }).click();
+    await waitForText(ana.locator('.notice'), 'Merged 1 change from “ben.smsw”.');
+    await saved(ana);
+    assert.equal(await riskCount(ana), anaRisks + 1);
+    await ana.getByRole('searchbox', { name: 'Search' }).fill('backup tapes');
+    await waitForText(ana.locator('p.count'), `1 of ${anaRisks + 1} records match`);
+
+    // The same file again brings nothing, and says so.
+    await workbooksPage(ana);
+    await openFile(ana, benFile.path);
+    await waitForText(ana.locator('.notice'), '“ben.smsw” holds nothing new: every change in it is already in this workbook.');
+    assert.equal(await ana.locator('section.merge-preview').count(), 0);
+
+    // The merge is stored: it is there after a reload.
+    await ana.reload();
+    await waitReady(ana);
+    assert.equal(await riskCount(ana), anaRisks + 1);
+    assertNoProblems(ana);
+  } finally {
+    await benContext.close();
+  }
+});
+
+test('bad files are refused in words and change nothing', async () => {
+  const page = await openApp(app.context, app.url);
+  const before = await riskCount(page);
+  await workbooksPage(page);
+  const good = await download(page, 'good.smsw');
+  const bytes = readFileSync(good.path);
+  const cases = {
+    'noise.smsw': Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24)),
+    'truncated.smsw': bytes.subarray(0, Math.floor(bytes.length / 2)),
+    'empty.smsw': Buffer.alloc(0),
+  };
+  for (const [name, data] of Object.entries(cases)) {
+    const file = path.join(dir, name);
+    writeFileSync(file, data);
+    await openFile(page, file);
+    const alert = await waitForText(page.locator('.field-error[role="alert"]'), /could not be opened/);
+    assert.ok(alert.startsWith(`“${name}” could not be opened:`), alert);
+    assert.ok(alert.endsWith('Nothing was changed.'), alert);
+  }
+  assert.equal(await riskCount(page), before);
+  assertNoProblems(page);
+});

@@ -91,14 +91,18 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             return;
         };
         match state.edit(|wb, _| wb.merge(&mut other)) {
-            Ok(()) => message.set(Some((
-                true,
-                format!(
-                    "Merged {} from “{}”.",
-                    plural(p.preview.changes, "change"),
-                    p.file
-                ),
-            ))),
+            Ok(()) => {
+                let ids = p.preview.records.clone();
+                state.merged.update(|m| m.extend(ids));
+                message.set(Some((
+                    true,
+                    format!(
+                        "Merged {} from “{}”.",
+                        plural(p.preview.changes, "change"),
+                        p.file
+                    ),
+                )));
+            }
             Err(e) => message.set(Some((
                 false,
                 format!("Could not merge: {e}. Nothing was changed."),

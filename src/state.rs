@@ -63,6 +63,9 @@ pub struct AppState {
     pub save: RwSignal<SaveState>,
     pub phase: RwSignal<Phase>,
     pub author: RwSignal<String>,
+    /// Records a merged file added or changed, marked in lists until the
+    /// person opens them (for this visit).
+    pub merged: RwSignal<std::collections::BTreeSet<sms_core::RecordId>>,
 }
 
 enum Job {
@@ -85,6 +88,7 @@ impl AppState {
             save: RwSignal::new(SaveState::Opening),
             phase: RwSignal::new(Phase::Loading),
             author: RwSignal::new(platform::display_name()),
+            merged: RwSignal::new(std::collections::BTreeSet::new()),
         }
     }
 

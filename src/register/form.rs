@@ -23,6 +23,16 @@ pub fn RecordForm(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let notice = expect_context::<Notice>();
+    if let Some(id) = editing.clone() {
+        // Opened: no longer marked as changed by a merge.
+        Effect::new(move |_| {
+            if state.merged.with_untracked(|m| m.contains(&id)) {
+                state.merged.update(|m| {
+                    m.remove(&id);
+                });
+            }
+        });
+    }
     let draft = RwSignal::new(initial);
     // Errors show after the first attempt to save, then follow every keystroke.
     let tried = RwSignal::new(false);

@@ -321,6 +321,10 @@ fn row(
     let (edit_title, del_title) = (title.clone(), title.clone());
     let del_id = e.id.clone();
     let id = e.id.clone();
+    let marked = {
+        let id = id.clone();
+        move || state.merged.with(|m| m.contains(&id))
+    };
     let cells = columns
         .iter()
         .map(|&f| {
@@ -337,9 +341,13 @@ fn row(
         })
         .collect_view();
     view! {
-        <tr data-record-id=id.to_string() aria-rowindex=at + 2>
+        <tr data-record-id=id.to_string() aria-rowindex=at + 2 class:merged=marked>
             <td data-label=title_field.label class="title-cell">
                 <a class="record-title" href=Route::Record(id.clone()).href()>{title}</a>
+                <Show when=marked.clone()>
+                    " "
+                    <span class="chip chip-merged">"Changed by merge"</span>
+                </Show>
             </td>
             {cells}
             <td class="actions">

@@ -4,6 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as Automerge from '@automerge/automerge';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -114,6 +115,16 @@ test('a colleague’s changes arrive by file, after a summary, and only once', a
     assert.equal(await riskCount(ana), anaRisks + 1);
     await ana.getByRole('searchbox', { name: 'Search' }).fill('backup tapes');
     await waitForText(ana.locator('p.count'), `1 of ${anaRisks + 1} records match`);
+    // Marked until opened.
+    const merged = ana.locator('table.register tr[data-record-id]').first();
+    await waitForText(merged.locator('.chip-merged'), 'Changed by merge');
+    assert.equal(await ana.locator('.chip-merged').count(), 1, 'only the merged record is marked');
+    await merged.locator('a.record-title').click();
+    await ana.getByLabel(fieldLabel('Title')).waitFor();
+    await ana.goBack();
+    await ana.getByRole('searchbox', { name: 'Search' }).fill('backup tapes');
+    await waitForText(ana.locator('p.count'), `1 of ${anaRisks + 1} records match`);
+    assert.equal(await ana.locator('.chip-merged').count(), 0, 'no longer marked once opened');
 
     // The same file again brings nothing, and says so.
     await workbooksPage(ana);
@@ -152,4 +163,34 @@ test('bad files are refused in words and change nothing', async () => {
   }
   assert.equal(await riskCount(page), before);
   assertNoProblems(page);
+});
+
+test('a downloaded file opens with the JavaScript Automerge library and reads as docs/FORMAT.md says', async () => {
+  const page = await openApp(app.context, app.url);
+  const live = await riskCount(page);
+  const title = (await page.locator('table.register .record-title').first().innerText()).trim();
+  await workbooksPage(page);
+  const file = await download(page, 'for-javascript.smsw');
+  const doc = Automerge.load(new Uint8Array(readFileSync(file.path)));
+
+  // Short text is a scalar string (JavaScript reads it as ImmutableString),
+  // unsigned numbers as BigInt, long text as an Automerge Text (a string).
+  assert.equal(String(doc.format), 'sms-workbook');
+  assert.equal(doc.schema_version, 2n);
+  assert.match(String(doc.workbook_id), /^[0-9a-f]{32}$/);
+  assert.equal(String(doc.name), (await page.locator('h1').innerText()).trim());
+  const risks = Object.entries(doc.records).filter(([, r]) => String(r.register) === 'risk' && !r.deleted);
+  assert.equal(risks.length, live, 'every live risk is in the file');
+  for (const [id, r] of risks) {
+    assert.match(id, /^[0-9a-f]{32}$/);
+    assert.ok(String(r.title).length > 0);
+    assert.ok(r.likelihood >= 1 && r.likelihood <= 5);
+    assert.ok(r.created_at instanceof Date);
+    if (r.description !== undefined) assert.equal(typeof r.description, 'string');
+  }
+  assert.ok(risks.some(([, r]) => String(r.title) === title), `the risk “${title}” shown first is in the file`);
+  const history = Automerge.getHistory(doc);
+  assert.ok(history.length > 1);
+  const meta = JSON.parse(history[0].change.message);
+  assert.ok(meta.author && meta.summary, 'each change carries author and summary');
 });

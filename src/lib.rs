@@ -8,6 +8,7 @@
 
 mod checklist;
 mod confirm;
+mod conflicts;
 mod dashboard;
 mod exchange;
 pub mod idb;

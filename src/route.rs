@@ -3,7 +3,7 @@
 //!
 //! `#/r/<register>` list · `#/r/<register>/new` · `#/r/<register>/deleted` ·
 //! `#/record/<id>` one record · `#/checklist` · `#/checklist/<clause>` ·
-//! `#/dashboard` (the start page) · `#/workbooks`.
+//! `#/dashboard` (the start page) · `#/workbooks` · `#/conflicts`.
 
 use leptos::prelude::*;
 use sms_core::{registers, RecordId};
@@ -19,6 +19,8 @@ pub enum Route {
     Checklist,
     /// One checklist item, by clause number.
     Item(&'static str),
+    /// Records with fields that people changed at the same time.
+    Conflicts,
 }
 
 pub const HOME: Route = Route::Dashboard;
@@ -36,6 +38,7 @@ impl Route {
             ["dashboard"] => Some(Route::Dashboard),
             ["workbooks"] => Some(Route::Workbooks),
             ["checklist"] => Some(Route::Checklist),
+            ["conflicts"] => Some(Route::Conflicts),
             ["checklist", n] => sms_core::catalogue::clause(n)
                 .filter(|c| sms_core::catalogue::is_checklist_item(c))
                 .map(|c| Route::Item(c.number)),
@@ -54,6 +57,7 @@ impl Route {
             Route::Workbooks => "#/workbooks".into(),
             Route::Checklist => "#/checklist".into(),
             Route::Item(n) => format!("#/checklist/{n}"),
+            Route::Conflicts => "#/conflicts".into(),
         }
     }
 }

@@ -38,6 +38,7 @@ fn Header() -> impl IntoView {
             <span class="brand" aria-hidden="true">"SMS Workbook"</span>
             <h1 class="workbook-name">{name}</h1>
             <SaveIndicator />
+            <crate::conflicts::ConflictBadge />
             <crate::pwa::ConnectivityBadge />
             <crate::pwa::StorageStatus />
             <Author />
@@ -149,6 +150,7 @@ fn Sidebar() -> impl IntoView {
         Route::Checklist | Route::Item(_) => Some("checklist"),
         Route::Dashboard => Some("dashboard"),
         Route::Workbooks => Some("workbooks"),
+        Route::Conflicts => None,
     };
     let groups = catalogue::top_level().map(|clause| {
         let regs: Vec<&'static RegisterDef> = registers::REGISTERS

@@ -97,15 +97,44 @@ pub fn RecordForm(
         format!("Edit {}", def.singular)
     };
 
+    // Fields changed by two people at once, as the form opens.
+    let conflicts: Vec<&'static str> = editing
+        .as_ref()
+        .and_then(|id| state.index_untracked(|ix| ix.get(id).map(|e| e.conflicts.clone())))
+        .unwrap_or_default();
+
     view! {
         <section aria-labelledby="record-form-heading" class="form-page">
             <p class="breadcrumb"><a href=Route::List(def.id).href()>{def.name}</a></p>
             <h2 id="record-form-heading">{heading}</h2>
+            {(!conflicts.is_empty()).then(|| {
+                let labels: Vec<String> = conflicts
+                    .iter()
+                    .filter_map(|k| def.field(k).map(|f| f.label_lower()))
+                    .collect();
+                view! {
+                    <p class="conflict-note">
+                        {format!(
+                            "Two people changed {} at the same time. Both values are kept below; choose the one to keep.",
+                            labels.join(", ")
+                        )}
+                    </p>
+                }
+            })}
             <form class="record-form" on:submit=submit novalidate>
                 {def
                     .fields
                     .iter()
-                    .map(|f| field_view(def, f, draft, tried, store_errors, people))
+                    .map(|f| {
+                        let conflict = editing
+                            .clone()
+                            .filter(|_| conflicts.contains(&f.key))
+                            .map(|id| crate::conflicts::conflict_box(def, id, f.key, draft));
+                        view! {
+                            {conflict}
+                            {field_view(def, f, draft, tried, store_errors, people)}
+                        }
+                    })
                     .collect_view()}
                 {move || save_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <div class="buttons">

@@ -13,6 +13,24 @@ use sms_core::{
 
 use crate::{confirm::ConfirmDialog, route::Route, state::AppState};
 
+/// A value as it reads on screen, "(empty)" when there is none.
+pub fn display_value(
+    f: &'static registers::FieldDef,
+    v: Option<&sms_core::Value>,
+    ix: &sms_core::RecordIndex,
+) -> String {
+    let mut r = sms_core::Record::default();
+    if let Some(v) = v {
+        r.set(f.key, v.clone());
+    }
+    let t = display::text(f, &r, ix);
+    if t.is_empty() {
+        "(empty)".into()
+    } else {
+        t
+    }
+}
+
 /// A one-line confirmation shown on the next screen ("Added …").
 #[derive(Clone, Copy)]
 pub struct Notice(pub RwSignal<Option<String>>);
@@ -27,6 +45,7 @@ pub fn Registers() -> impl IntoView {
     move || match route.get() {
         Route::Dashboard => view! { <crate::dashboard::DashboardPage /> }.into_any(),
         Route::Workbooks => view! { <crate::workbooks::WorkbooksPage /> }.into_any(),
+        Route::Conflicts => view! { <crate::conflicts::ConflictsPage /> }.into_any(),
         Route::Checklist => view! { <crate::checklist::ChecklistPage /> }.into_any(),
         Route::Item(n) => {
             let clause = sms_core::catalogue::clause(n).expect("routes name catalogue items");

@@ -194,3 +194,92 @@ test('a downloaded file opens with the JavaScript Automerge library and reads as
   const meta = JSON.parse(history[0].change.message);
   assert.ok(meta.author && meta.summary, 'each change carries author and summary');
 });
+
+async function editOwner(page, title, owner) {
+  await page.goto(new URL('#/r/risk', app.url).href);
+  await page.getByRole('searchbox', { name: 'Search' }).fill(title);
+  await page.getByRole('link', { name: `Edit ${title}` }).click();
+  await page.getByLabel(fieldLabel('Owner')).fill(owner);
+  await page.getByRole('button', { name: 'Save risk' }).click();
+  await page.locator('.notice').waitFor();
+  await saved(page);
+}
+
+async function mergeFile(page, file) {
+  await workbooksPage(page);
+  await openFile(page, file);
+  await page.getByRole('button', { name: 'Merge into this workbook' }).click();
+  await waitForText(page.locator('.notice'), /^Merged \d+ changes? from/);
+  await saved(page);
+}
+
+test('the same field changed by two people is shown as a conflict, settled, and both copies end identical', async () => {
+  const anaContext = await launch();
+  const benContext = await launch();
+  try {
+    const ana = await openApp(anaContext, app.url);
+    await setName(ana, 'Ana Silva');
+    await ana.goto(new URL('#/r/risk', app.url).href);
+    const title = (await ana.locator('table.register .record-title').first().innerText()).trim();
+    await workbooksPage(ana);
+    const base = await download(ana, 'base.smsw');
+
+    const ben = await openApp(benContext, app.url);
+    await setName(ben, 'Ben Harris');
+    await workbooksPage(ben);
+    await openFile(ben, base.path);
+    await ben.locator('.notice').waitFor();
+    const name = (await ana.locator('h1').innerText()).trim();
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.locator('.workbook-list li:not(.current)').getByRole('button', { name: `Open ${name}` }).click(),
+    ]);
+    await waitReady(ben);
+    await saved(ben);
+
+    // Both change the owner of the same risk, each in their own copy.
+    await editOwner(ana, title, 'Owner chosen by Ana');
+    await editOwner(ben, title, 'Owner chosen by Ben');
+    await workbooksPage(ben);
+    const fromBen = await download(ben, 'from-ben.smsw');
+
+    await mergeFile(ana, fromBen.path);
+    const badge = ana.locator('header .conflict-badge');
+    await waitForText(badge, '1 conflict');
+    await badge.click();
+    await ana.getByRole('heading', { name: 'Conflicts' }).waitFor();
+    const item = ana.locator('.conflict-list li');
+    assert.equal(await item.count(), 1);
+    assert.match(await item.innerText(), new RegExp(`${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · Risks and opportunities · Owner`));
+    await item.getByRole('link').click();
+    const box = ana.locator('.conflict');
+    await box.waitFor();
+    const text = await box.innerText();
+    assert.match(text, /“Owner chosen by Ana” — Ana Silva on/);
+    assert.match(text, /“Owner chosen by Ben” — Ben Harris on/);
+    await assertNoAxeViolations(ana);
+    await ana.getByRole('button', { name: 'Keep this: “Owner chosen by Ben” by Ben Harris' }).click();
+    await waitForText(ana.locator('.notice[role="status"]').first(), 'Kept the value by Ben Harris.');
+    assert.equal(await ana.getByLabel(fieldLabel('Owner')).inputValue(), 'Owner chosen by Ben');
+    await saved(ana);
+    assert.equal(await badge.count(), 0, 'no conflict left');
+
+    // Ben receives Ana's settlement; then both files hold the same document.
+    await workbooksPage(ana);
+    const fromAna = await download(ana, 'from-ana.smsw');
+    await mergeFile(ben, fromAna.path);
+    assert.equal(await ben.locator('header .conflict-badge').count(), 0);
+    await workbooksPage(ben);
+    const benFinal = Automerge.load(new Uint8Array(readFileSync((await download(ben, 'ben-final.smsw')).path)));
+    const anaFinal = Automerge.load(new Uint8Array(readFileSync(fromAna.path)));
+    assert.deepEqual([...Automerge.getHeads(benFinal)].sort(), [...Automerge.getHeads(anaFinal)].sort(), 'identical histories');
+    assert.deepEqual(JSON.parse(JSON.stringify(benFinal.records)), JSON.parse(JSON.stringify(anaFinal.records)));
+    const risk = Object.values(anaFinal.records).find((r) => String(r.title) === title);
+    assert.equal(String(risk.owner), 'Owner chosen by Ben');
+    assertNoProblems(ana);
+    assertNoProblems(ben);
+  } finally {
+    await anaContext.close();
+    await benContext.close();
+  }
+});

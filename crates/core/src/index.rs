@@ -26,6 +26,8 @@ pub struct Entry {
     /// The index serial at which this version was read; a view that keys a
     /// row on `(id, version)` redraws exactly the rows that changed.
     pub version: u64,
+    /// Fields people changed concurrently, not yet settled.
+    pub conflicts: Vec<&'static str>,
     /// Lower-cased searchable text, built once per version.
     haystack: String,
 }
@@ -156,6 +158,7 @@ impl RecordIndex {
             deleted: stored.deleted,
             record: stored.record,
             info: stored.info,
+            conflicts: stored.conflicts,
             version: self.serial,
             haystack,
         });
@@ -264,6 +267,17 @@ impl RecordIndex {
             })
             .collect();
         out.sort_by(|a, b| (a.0.def.name, &a.0.id).cmp(&(b.0.def.name, &b.0.id)));
+        out
+    }
+
+    /// Live records with unsettled conflicts, by register then title.
+    pub fn conflicted(&self) -> Vec<&Arc<Entry>> {
+        let mut out: Vec<_> = self
+            .entries
+            .values()
+            .filter(|e| !e.deleted && !e.conflicts.is_empty())
+            .collect();
+        out.sort_by(|a, b| (a.def.name, a.title()).cmp(&(b.def.name, b.title())));
         out
     }
 

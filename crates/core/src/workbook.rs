@@ -69,6 +69,18 @@ pub struct StoredRecord {
     pub deleted: bool,
     pub record: Record,
     pub info: RecordInfo,
+    /// Fields that people changed concurrently: Automerge keeps every value
+    /// and shows one until someone chooses (see [`Workbook::field_versions`]).
+    pub conflicts: Vec<&'static str>,
+}
+
+/// One of the values of a conflicted field, with who wrote it and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldVersion {
+    /// `None`: a value this version of the app cannot read.
+    pub value: Option<RValue>,
+    pub author: String,
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for Workbook {
@@ -685,13 +697,103 @@ impl Workbook {
     /// there is no such record or it names no known register.
     pub fn stored_record(&self, id: &RecordId) -> Option<StoredRecord> {
         let (obj, def, deleted) = self.record_obj(id.as_str())?;
-        let (record, info) = read_stored(&self.doc, &obj, def);
+        let (record, info, conflicts) = read_stored(&self.doc, &obj, def);
         Some(StoredRecord {
             def,
             deleted,
             record,
             info,
+            conflicts,
         })
+    }
+
+    /// Every value of a field of a record, oldest change first: more than
+    /// one when people changed it concurrently.
+    pub fn field_versions(&mut self, id: &RecordId, key: &str) -> Vec<FieldVersion> {
+        let Some((obj, def, _)) = self.record_obj(id.as_str()) else {
+            return Vec::new();
+        };
+        let Some(f) = def.field(key) else {
+            return Vec::new();
+        };
+        let all: Vec<(Value<'static>, ObjId)> = self
+            .doc
+            .get_all(&obj, f.key)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(v, op)| (v.into_owned(), op))
+            .collect();
+        let metas: Vec<Option<ChangeMeta>> = all
+            .iter()
+            .map(|(_, op)| {
+                let hash = self.doc.hash_for_opid(op)?;
+                let m = self.doc.get_change_meta_by_hash(&hash)?;
+                Some(ChangeMeta::decode(m.message.as_deref(), m.timestamp))
+            })
+            .collect();
+        let mut out: Vec<FieldVersion> = all
+            .into_iter()
+            .zip(metas)
+            .map(|((value, op), meta)| FieldVersion {
+                value: decode_value(&self.doc, f, value, op),
+                author: meta.as_ref().map(|m| m.author.clone()).unwrap_or_default(),
+                at: meta.and_then(|m| m.at),
+            })
+            .collect();
+        out.sort_by_key(|a| a.at);
+        out
+    }
+
+    /// Ends a conflict on one field by writing the value chosen (or `None`
+    /// to clear it); the new value replaces every concurrent one.
+    pub fn resolve_field(
+        &mut self,
+        id: &RecordId,
+        key: &str,
+        value: Option<&RValue>,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
+        let (obj, def, deleted) = self
+            .record_obj(id.as_str())
+            .ok_or_else(|| WorkbookError::NotFound(id.to_string()))?;
+        if deleted {
+            return Err(WorkbookError::NotFound(id.to_string()));
+        }
+        let f = def
+            .field(key)
+            .filter(|f| f.is_stored())
+            .ok_or_else(|| WorkbookError::NotFound(format!("field {key}")))?;
+        let mut check = read_record(&self.doc, &obj, def);
+        match value {
+            Some(v) => check.set(f.key, v.clone()),
+            None => {
+                check.values.remove(f.key);
+            }
+        }
+        self.check_links(def, &check, None)?;
+        self.note_record(id);
+        // A fresh object for text and link sets, so no concurrent one stays.
+        match (f.kind, value) {
+            (Kind::LongText { .. }, Some(RValue::Text(s))) => {
+                let text = self.doc.put_object(&obj, f.key, ObjType::Text)?;
+                self.doc.splice_text(&text, 0, 0, s)?;
+            }
+            (Kind::Link { many: true, .. }, Some(RValue::Links(ids))) => {
+                let set = self.doc.put_object(&obj, f.key, ObjType::Map)?;
+                for t in ids {
+                    self.doc.put(&set, t.as_str(), true)?;
+                }
+            }
+            (_, None) => self.doc.delete(&obj, f.key)?,
+            (_, Some(_)) => write_value(&mut self.doc, &obj, f, value)?,
+        }
+        let title = check.text(def.title).to_owned();
+        commit(
+            &mut self.doc,
+            ctx,
+            &format!("Settled {} of {} “{title}”", f.label_lower(), def.singular),
+        );
+        Ok(())
     }
 
     /// A live record and its register.
@@ -1021,18 +1123,21 @@ fn read_info(doc: &AutoCommit, obj: &ObjId) -> RecordInfo {
     }
 }
 
-fn read_record(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> Record {
+fn read_record(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Record {
     read_stored(doc, obj, def).0
 }
 
+type Stored = (Record, RecordInfo, Vec<&'static str>);
+
 /// A record's fields and metadata in one pass over its map (one lookup per
 /// declared field would cost about twice as much).
-fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> (Record, RecordInfo) {
+fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Stored {
     let mut r = Record::default();
     let mut info = RecordInfo {
         created_at: None,
         created_by: String::new(),
     };
+    let mut conflicts = Vec::new();
     for item in doc.map_range(obj, ..) {
         let key: &str = &item.key;
         let field = match key {
@@ -1042,6 +1147,9 @@ fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> (Record, Rec
                 None => continue,
             },
         };
+        if let (Some(f), true) = (field, item.conflict) {
+            conflicts.push(f.key);
+        }
         let id = item.id();
         let value: Value<'static> = item.value.into();
         match (field, &value) {
@@ -1060,7 +1168,7 @@ fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &RegisterDef) -> (Record, Rec
             (None, _) => {}
         }
     }
-    (r, info)
+    (r, info, conflicts)
 }
 
 fn write_value(

@@ -2,6 +2,7 @@
 
 mod checklist;
 mod common;
+mod conflicts;
 mod dashboard;
 mod demo;
 mod engine;

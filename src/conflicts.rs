@@ -1,0 +1,127 @@
+//! Fields two people changed at the same time. Automerge keeps every value;
+//! the app says so (a badge in the header, a list of the records, a box on
+//! each conflicted field) and lets a person keep one of them.
+
+use leptos::prelude::*;
+use sms_core::{registers::RegisterDef, FieldVersion, RecordDraft, RecordId};
+
+use crate::{register::display_value, route::Route, state::AppState};
+
+/// "2 conflicts" in the header, while there are any.
+#[component]
+pub fn ConflictBadge() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let count = Memo::new(move |_| state.index(|ix| ix.conflicted().len()));
+    move || {
+        let n = count.get();
+        (n > 0).then(|| {
+            view! {
+                <a class="conflict-badge" href=Route::Conflicts.href()>
+                    {if n == 1 { "1 conflict".to_owned() } else { format!("{n} conflicts") }}
+                </a>
+            }
+        })
+    }
+}
+
+/// Every record with an unsettled conflict.
+#[component]
+pub fn ConflictsPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let items = Memo::new(move |_| {
+        state.index(|ix| {
+            ix.conflicted()
+                .into_iter()
+                .map(|e| {
+                    let fields: Vec<&'static str> = e
+                        .conflicts
+                        .iter()
+                        .filter_map(|k| e.def.field(k).map(|f| f.label))
+                        .collect();
+                    (
+                        e.id.clone(),
+                        e.def.name,
+                        e.title().to_owned(),
+                        fields.join(", "),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section aria-labelledby="conflicts-heading">
+            <h2 id="conflicts-heading">"Conflicts"</h2>
+            <p class="lede">
+                "When two people change the same field at the same time, both values are kept. Open a record to choose which one stays."
+            </p>
+            <Show when=move || !items.with(Vec::is_empty) fallback=|| view! { <p class="empty">"No conflicts: every change has merged cleanly."</p> }>
+                <ul class="conflict-list">
+                    {move || items.get().into_iter().map(|(id, register, title, fields)| view! {
+                        <li>
+                            <a href=Route::Record(id).href()>{title}</a>
+                            <span class="muted">{format!(" · {register} · {fields}")}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// On a record's form, above a conflicted field: every value with its
+/// author and time, and a button to keep each. Keeping one stores it at once
+/// and puts it into the form.
+pub fn conflict_box(
+    def: &'static RegisterDef,
+    id: RecordId,
+    key: &'static str,
+    draft: RwSignal<RecordDraft>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let f = def.field(key).expect("conflicts name declared fields");
+    let versions = RwSignal::new(
+        state
+            .with_workbook(|wb| wb.field_versions(&id, key))
+            .unwrap_or_default(),
+    );
+
+    let error = RwSignal::new(None::<String>);
+    let settled = RwSignal::new(None::<String>);
+    let id = StoredValue::new(id);
+    let keep = move |v: FieldVersion| {
+        let id = id.get_value();
+        let result = state.edit(|wb, ctx| wb.resolve_field(&id, key, v.value.as_ref(), ctx));
+        match result {
+            Ok(()) => {
+                let draft_value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
+                draft.update(|d| d.set(key, draft_value));
+                settled.set(Some(format!("Kept the value by {}.", v.author)));
+                versions.set(Vec::new());
+            }
+            Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
+        }
+    };
+    view! {
+        <Show when=move || !versions.with(Vec::is_empty) fallback=move || settled.get().map(|m| view! { <p class="notice" role="status">{m}</p> })>
+            <div class="conflict" role="group" aria-label=format!("Conflict in {}", f.label_lower())>
+                <p><strong>{format!("{} was changed by two people at the same time.", f.label)}</strong>" Choose the value to keep:"</p>
+                <ul>
+                    {move || versions.get().into_iter().map(|v| {
+                        let shown = state.index(|ix| display_value(f, v.value.as_ref(), ix));
+                        let when = v.at.map(|t| t.format(" on %-d %b %Y at %H:%M").to_string()).unwrap_or_default();
+                        let label = format!("Keep this: “{shown}” by {}", v.author);
+                        let v2 = v.clone();
+                        view! {
+                            <li>
+                                <span>{format!("“{shown}” — {}{when}", v.author)}</span>
+                                " "
+                                <button type="button" aria-label=label on:click=move |_| keep(v2.clone())>"Keep this"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </div>
+        </Show>
+    }
+}

@@ -15,6 +15,7 @@ use sms_core::{
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
     ChangeContext, RecordIndex, Workbook, WorkbookError, WorkbookId,
 };
+use wasm_bindgen::JsCast;
 
 use crate::{
     idb::{ChunkStore, StorageError, DB_NAME},
@@ -63,6 +64,8 @@ pub struct AppState {
     pub save: RwSignal<SaveState>,
     pub phase: RwSignal<Phase>,
     pub author: RwSignal<String>,
+    /// Tells other tabs of this app about every write, and hears theirs.
+    channel: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
     /// Records a merged file added or changed, marked in lists until the
     /// person opens them (for this visit).
     pub merged: RwSignal<std::collections::BTreeSet<sms_core::RecordId>>,
@@ -78,6 +81,7 @@ impl AppState {
         AppState {
             workbook: StoredValue::new_local(None),
             index: StoredValue::new_local(RecordIndex::default()),
+            channel: StoredValue::new_local(None),
             saver: StoredValue::new_local(Rc::new(RefCell::new(Saver {
                 store: None,
                 ledger: ChunkLedger::new(),
@@ -123,6 +127,74 @@ impl AppState {
         wb.track_changes();
         self.index.set_value(RecordIndex::build(&wb));
         self.workbook.set_value(Some(wb));
+        self.listen_to_other_tabs();
+    }
+
+    /// Other tabs on this workbook send every chunk they store; applying it
+    /// shows their edits here at once (Automerge changes apply once, so a
+    /// repeated or late message is harmless).
+    fn listen_to_other_tabs(&self) {
+        if self.channel.with_value(Option::is_some) {
+            return;
+        }
+        let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+            return;
+        };
+        let state = *self;
+        let on_message = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MessageEvent)>::new(
+            move |ev: web_sys::MessageEvent| {
+                let data = ev.data();
+                let id = js_sys::Reflect::get(&data, &"workbook".into())
+                    .ok()
+                    .and_then(|v| v.as_string());
+                let bytes = js_sys::Reflect::get(&data, &"bytes".into())
+                    .ok()
+                    .and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok());
+                if let (Some(id), Some(bytes)) = (id, bytes) {
+                    state.absorb(&id, &bytes.to_vec());
+                }
+            },
+        );
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Lives as long as the page.
+        on_message.forget();
+        self.channel.set_value(Some(channel));
+    }
+
+    /// Applies a chunk another tab stored, if it is of the open workbook.
+    fn absorb(&self, workbook: &str, bytes: &[u8]) {
+        let index = self.index;
+        let applied = self.workbook.try_update_value(|wb| {
+            let wb = wb.as_mut().filter(|wb| wb.id().as_str() == workbook)?;
+            wb.absorb_stored(bytes).ok()?;
+            let delta = wb.take_delta();
+            let changed = !delta.is_empty();
+            if changed {
+                index.update_value(|ix| {
+                    ix.apply(wb, &delta);
+                });
+            }
+            Some(changed)
+        });
+        if applied.flatten() == Some(true) {
+            self.revision.update(|r| *r += 1);
+        }
+    }
+
+    /// Tells the other tabs about a chunk this tab has stored.
+    fn announce(&self, workbook: &WorkbookId, bytes: &[u8]) {
+        self.channel.with_value(|c| {
+            if let Some(c) = c {
+                let msg = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&msg, &"workbook".into(), &workbook.as_str().into());
+                let _ = js_sys::Reflect::set(
+                    &msg,
+                    &"bytes".into(),
+                    &js_sys::Uint8Array::from(bytes).into(),
+                );
+                let _ = c.post_message(&msg);
+            }
+        });
     }
 
     pub fn context(&self) -> ChangeContext {
@@ -200,6 +272,7 @@ impl AppState {
                     let r = store.write(&[(&key, bytes)], &[], None).await;
                     if r.is_ok() {
                         saver.borrow_mut().ledger.stored(key, bytes.len());
+                        self.announce(&id, bytes);
                     }
                     r
                 }
@@ -212,6 +285,8 @@ impl AppState {
                         let mut s = saver.borrow_mut();
                         s.ledger.compacted(&plan, bytes.len());
                         s.needs_snapshot = false;
+                        drop(s);
+                        self.announce(&id, bytes);
                     }
                     r
                 }
@@ -404,6 +479,9 @@ impl Default for AppState {
         Self::new()
     }
 }
+
+/// The BroadcastChannel every tab of the app on this origin joins.
+const CHANNEL: &str = "sms-workbook";
 
 fn reload() {
     let _ = window().location().reload();

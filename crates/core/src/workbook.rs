@@ -483,6 +483,20 @@ impl Workbook {
         bytes
     }
 
+    /// Applies changes that another copy has already stored (bytes of
+    /// `save`/`take_unsaved` from another tab). When this copy had nothing
+    /// unsaved, the result counts as saved too, so the changes are not
+    /// written a second time. Automerge applies only complete changes, so
+    /// damaged or cut-off bytes add nothing of their own.
+    pub fn absorb_stored(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
+        let was_saved = self.doc.get_heads() == self.saved_heads;
+        self.absorbing(|doc| doc.load_incremental(bytes))?;
+        if was_saved {
+            self.saved_heads = self.doc.get_heads();
+        }
+        Ok(())
+    }
+
     /// Merges every change of `other` (a copy of the same workbook) into this
     /// one. Merging the same changes again changes nothing.
     pub fn merge(&mut self, other: &mut Workbook) -> Result<(), WorkbookError> {

@@ -152,3 +152,33 @@ fn file_names_are_safe_and_dated() {
     assert_eq!(file_name("a/b: c?*", day), "a b c 2026-11-27.smsw");
     assert_eq!(file_name("...", day), "Workbook 2026-11-27.smsw");
 }
+
+#[test]
+fn changes_stored_by_another_tab_are_absorbed_without_being_saved_again() {
+    let mut a = two_risks();
+    a.save();
+    a.track_changes();
+    let mut b = a.fork(actor(4));
+    b.save();
+    b.add_record("risk", &rid(8), &risk("From the other tab"), &ctx("Ben", 5))
+        .unwrap();
+    let chunk = b.take_unsaved().unwrap();
+
+    a.absorb_stored(&chunk).unwrap();
+    assert_eq!(
+        a.take_delta().records.into_iter().collect::<Vec<_>>(),
+        [rid(8)]
+    );
+    assert!(
+        a.take_unsaved().is_none(),
+        "already stored by the other tab"
+    );
+    assert!(a.record(&rid(8)).is_some());
+    // Again: nothing changes.
+    a.absorb_stored(&chunk).unwrap();
+    assert!(a.take_delta().is_empty());
+    // Cut-off bytes add nothing.
+    let heads = a.heads();
+    let _ = a.absorb_stored(&chunk[..chunk.len() / 2]);
+    assert_eq!(a.heads(), heads);
+}

@@ -6,6 +6,7 @@
 //! - `shell`: header, save indicator, sidebar; `route`: hash routes.
 //! - `register`: every register's list and form, generated from its declaration.
 
+mod activity;
 mod checklist;
 mod confirm;
 mod conflicts;

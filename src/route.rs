@@ -3,7 +3,7 @@
 //!
 //! `#/r/<register>` list · `#/r/<register>/new` · `#/r/<register>/deleted` ·
 //! `#/record/<id>` one record · `#/checklist` · `#/checklist/<clause>` ·
-//! `#/dashboard` (the start page) · `#/workbooks` · `#/conflicts`.
+//! `#/dashboard` (the start page) · `#/workbooks` · `#/conflicts` · `#/activity`.
 
 use leptos::prelude::*;
 use sms_core::{registers, RecordId};
@@ -21,6 +21,8 @@ pub enum Route {
     Item(&'static str),
     /// Records with fields that people changed at the same time.
     Conflicts,
+    /// Every change to the workbook, newest first.
+    Activity,
 }
 
 pub const HOME: Route = Route::Dashboard;
@@ -39,6 +41,7 @@ impl Route {
             ["workbooks"] => Some(Route::Workbooks),
             ["checklist"] => Some(Route::Checklist),
             ["conflicts"] => Some(Route::Conflicts),
+            ["activity"] => Some(Route::Activity),
             ["checklist", n] => sms_core::catalogue::clause(n)
                 .filter(|c| sms_core::catalogue::is_checklist_item(c))
                 .map(|c| Route::Item(c.number)),
@@ -58,6 +61,7 @@ impl Route {
             Route::Checklist => "#/checklist".into(),
             Route::Item(n) => format!("#/checklist/{n}"),
             Route::Conflicts => "#/conflicts".into(),
+            Route::Activity => "#/activity".into(),
         }
     }
 }

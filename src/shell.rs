@@ -151,6 +151,7 @@ fn Sidebar() -> impl IntoView {
         Route::Dashboard => Some("dashboard"),
         Route::Workbooks => Some("workbooks"),
         Route::Conflicts => None,
+        Route::Activity => Some("activity"),
     };
     let groups = catalogue::top_level().map(|clause| {
         let regs: Vec<&'static RegisterDef> = registers::REGISTERS
@@ -215,6 +216,14 @@ fn Sidebar() -> impl IntoView {
                                     aria-current=move || (current() == Some("checklist")).then_some("page")
                                 >
                                     "Compliance checklist"
+                                </a>
+                            </li>
+                            <li>
+                                <a
+                                    href=Route::Activity.href()
+                                    aria-current=move || (current() == Some("activity")).then_some("page")
+                                >
+                                    "Activity"
                                 </a>
                             </li>
                         </ul>

@@ -126,6 +126,16 @@ test('a colleague’s changes arrive by file, after a summary, and only once', a
     await waitForText(ana.locator('p.count'), `1 of ${anaRisks + 1} records match`);
     assert.equal(await ana.locator('.chip-merged').count(), 0, 'no longer marked once opened');
 
+    // The activity shows Ben's change, newest first, with his name.
+    await ana.getByRole('link', { name: 'Activity' }).click();
+    await ana.getByRole('heading', { name: 'Activity' }).waitFor();
+    const newest = ana.locator('table.activity tbody tr').first();
+    assert.deepEqual(
+      (await newest.locator('td').allInnerTexts()).slice(1).map((t) => t.trim()),
+      ['Ben Harris', 'Added risk “Courier loses backup tapes”'],
+    );
+    await assertNoAxeViolations(ana);
+
     // The same file again brings nothing, and says so.
     await workbooksPage(ana);
     await openFile(ana, benFile.path);

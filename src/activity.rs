@@ -1,0 +1,71 @@
+//! The workbook's activity: every change, newest first, with who made it and
+//! when — from this browser, other tabs and merged files alike.
+
+use leptos::prelude::*;
+
+use crate::state::AppState;
+
+/// Changes shown at first and per "Show older changes".
+const PAGE: usize = 100;
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let shown = RwSignal::new(PAGE);
+    let changes = Memo::new(move |_| {
+        state.revision.track();
+        let mut all = state.with_workbook(|wb| wb.history()).unwrap_or_default();
+        all.reverse();
+        all
+    });
+    let rows = move || {
+        changes.with(|all| {
+            all.iter()
+                .take(shown.get())
+                .map(|c| {
+                    let when =
+                        c.at.map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                            .unwrap_or_default();
+                    let at = c.at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                    view! {
+                        <tr>
+                            <td><time datetime=at>{when}</time></td>
+                            <td>{c.author.clone()}</td>
+                            <td>{c.summary.clone()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Activity"</h2>
+            <p class="lede">"Every change to this workbook, newest first: made here, in another tab, or merged from a colleague's file."</p>
+            <p class="count">
+                {move || {
+                    let n = changes.with(Vec::len);
+                    if n == 1 { "1 change".to_owned() } else { format!("{n} changes") }
+                }}
+            </p>
+            <table class="register activity">
+                <caption class="visually-hidden">"Changes, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <Show when=move || { changes.with(Vec::len) > shown.get() }>
+                <p>
+                    <button type="button" on:click=move |_| shown.update(|n| *n += PAGE)>
+                        {move || format!("Show older changes ({} more)", changes.with(Vec::len) - shown.get())}
+                    </button>
+                </p>
+            </Show>
+        </section>
+    }
+}

@@ -11,7 +11,7 @@ use crate::{register::display_value, route::Route, state::AppState};
 #[component]
 pub fn ConflictBadge() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let count = Memo::new(move |_| state.index(|ix| ix.conflicted().len()));
+    let count = Memo::new(move |_| state.index(|ix| ix.conflict_count()));
     move || {
         let n = count.get();
         (n > 0).then(|| {

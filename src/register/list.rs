@@ -48,7 +48,7 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
             _ => Arc::new(SortedList::new(ix, def, wanted)),
         })
     });
-    let deleted_count = Memo::new(move |_| state.index(|ix| ix.deleted(def.id).count()));
+    let deleted_count = Memo::new(move |_| state.index(|ix| ix.deleted_count(def.id)));
     // Search and filters: one pass over the sorted rows, no sorting.
     let visible = Memo::new(move |_| {
         let q = Query {

@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::registers::{query, FieldDef, Kind, Query, Record, RegisterDef, SortDir, Value};
+use crate::registers::{query, FieldDef, Kind, Query, Record, RegisterDef, SortDir};
 use crate::workbook::{Delta, RecordInfo, Workbook};
 use crate::RecordId;
 
@@ -43,18 +43,6 @@ impl Entry {
     }
 }
 
-/// What an [`RecordIndex::apply`] changed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Applied {
-    /// Everything was read again.
-    pub everything: bool,
-    /// Registers with an added, changed, deleted or restored record.
-    pub registers: BTreeSet<&'static str>,
-    pub records: usize,
-    pub checklist: bool,
-    pub workbook: bool,
-}
-
 /// Changes kept for [`RecordIndex::changed_since`]; older ones make a list
 /// rebuild itself instead.
 const LOG_LIMIT: usize = 8192;
@@ -65,6 +53,10 @@ pub struct RecordIndex {
     entries: HashMap<RecordId, Arc<Entry>>,
     /// Register id → ids of its records, live and deleted.
     by_register: HashMap<&'static str, BTreeSet<RecordId>>,
+    /// Register id → how many of its records are deleted.
+    deleted: HashMap<&'static str, usize>,
+    /// Live records with unsettled conflicts.
+    conflicted: BTreeSet<RecordId>,
     /// Target → (live source, link field key).
     backlinks: HashMap<RecordId, BTreeSet<(RecordId, &'static str)>>,
     serial: u64,
@@ -85,6 +77,8 @@ impl RecordIndex {
     fn read_all(&mut self, wb: &Workbook) {
         self.entries.clear();
         self.by_register.clear();
+        self.deleted.clear();
+        self.conflicted.clear();
         self.backlinks.clear();
         self.log.clear();
         self.serial += 1;
@@ -95,40 +89,27 @@ impl RecordIndex {
     }
 
     /// Brings the index up to date with `wb` after the changes in `delta`.
-    pub fn apply(&mut self, wb: &Workbook, delta: &Delta) -> Applied {
-        let mut applied = Applied {
-            checklist: !delta.checklist.is_empty(),
-            workbook: delta.workbook,
-            ..Applied::default()
-        };
+    pub fn apply(&mut self, wb: &Workbook, delta: &Delta) {
         if delta.everything {
             self.read_all(wb);
-            applied.everything = true;
-            applied.checklist = true;
-            applied.workbook = true;
-            applied.registers = self.by_register.keys().copied().collect();
-            applied.records = self.entries.len();
-            return applied;
+            return;
         }
         if delta.records.is_empty() {
-            return applied;
+            return;
         }
         self.serial += 1;
         for id in &delta.records {
             let old = self.remove(id);
             let new = self.read_one(wb, id);
             for def in [old, new].into_iter().flatten() {
-                applied.registers.insert(def.id);
                 self.log.push_back((self.serial, def.id, id.clone()));
             }
-            applied.records += 1;
         }
         while self.log.len() > LOG_LIMIT {
             if let Some((s, _, _)) = self.log.pop_front() {
                 self.log_floor = s;
             }
         }
-        applied
     }
 
     fn remove(&mut self, id: &RecordId) -> Option<&'static RegisterDef> {
@@ -136,7 +117,12 @@ impl RecordIndex {
         if let Some(ids) = self.by_register.get_mut(old.def.id) {
             ids.remove(id);
         }
-        if !old.deleted {
+        self.conflicted.remove(id);
+        if old.deleted {
+            if let Some(n) = self.deleted.get_mut(old.def.id) {
+                *n -= 1;
+            }
+        } else {
             for (target, key) in link_targets(&old) {
                 if let Some(set) = self.backlinks.get_mut(target) {
                     set.remove(&(id.clone(), key));
@@ -162,12 +148,17 @@ impl RecordIndex {
             version: self.serial,
             haystack,
         });
-        if !entry.deleted {
+        if entry.deleted {
+            *self.deleted.entry(entry.def.id).or_default() += 1;
+        } else {
             for (target, key) in link_targets(&entry) {
                 self.backlinks
                     .entry(target.clone())
                     .or_default()
                     .insert((id.clone(), key));
+            }
+            if !entry.conflicts.is_empty() {
+                self.conflicted.insert(id.clone());
             }
         }
         self.by_register
@@ -237,22 +228,6 @@ impl RecordIndex {
         self.of_register(register, true)
     }
 
-    /// Live records of a register as (id, record) pairs, in id order.
-    pub fn records(&self, register: &str) -> Vec<(RecordId, Record)> {
-        self.live(register)
-            .map(|e| (e.id.clone(), e.record.clone()))
-            .collect()
-    }
-
-    /// Every record, live and deleted.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Live records that link to `id`, with the linking field, by register
     /// name then id.
     pub fn backlinks(&self, id: &RecordId) -> Vec<(&Arc<Entry>, &'static FieldDef)> {
@@ -273,12 +248,22 @@ impl RecordIndex {
     /// Live records with unsettled conflicts, by register then title.
     pub fn conflicted(&self) -> Vec<&Arc<Entry>> {
         let mut out: Vec<_> = self
-            .entries
-            .values()
-            .filter(|e| !e.deleted && !e.conflicts.is_empty())
+            .conflicted
+            .iter()
+            .filter_map(|id| self.entries.get(id))
             .collect();
         out.sort_by(|a, b| (a.def.name, a.title()).cmp(&(b.def.name, b.title())));
         out
+    }
+
+    /// How many live records have unsettled conflicts.
+    pub fn conflict_count(&self) -> usize {
+        self.conflicted.len()
+    }
+
+    /// How many records of a register are deleted (and can be restored).
+    pub fn deleted_count(&self, register: &str) -> usize {
+        self.deleted.get(register).copied().unwrap_or(0)
     }
 
     /// Every name entered in a person field of a live record, sorted.
@@ -412,17 +397,4 @@ impl SortedList {
             .cloned()
             .collect()
     }
-}
-
-/// The value of a link field as the titles of its targets.
-pub fn link_titles(index: &RecordIndex, v: &Value) -> Vec<String> {
-    v.links()
-        .iter()
-        .map(|id| {
-            index
-                .title_of(id)
-                .map(|(_, t, _)| t.to_owned())
-                .unwrap_or_else(|| "(missing record)".into())
-        })
-        .collect()
 }

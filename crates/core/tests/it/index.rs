@@ -110,6 +110,12 @@ fn snapshot(index: &RecordIndex) -> Vec<String> {
         out.push(format!("back {n} {back:?}"));
     }
     out.push(format!("people {:?}", index.people()));
+    out.push(format!(
+        "deleted {} {} conflicted {}",
+        index.deleted_count("risk"),
+        index.deleted_count("security_control"),
+        index.conflict_count()
+    ));
     out
 }
 

@@ -31,20 +31,58 @@ impl ChangeContext {
 /// The metadata of one committed change, as stored in the Automerge change
 /// message (JSON) and timestamp (seconds since the Unix epoch, as Automerge
 /// documents it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeMeta {
     /// Display name of the person who made the change.
     pub author: String,
     /// One line saying what changed, in plain words.
     pub summary: String,
+    /// What the change touched, when it says so (every change this app
+    /// writes does); `None` for changes written by other tools or by older
+    /// versions, which are examined op by op instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub touches: Option<Touches>,
+    /// The change this one undid (hex hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
     /// When, from the change timestamp.
     #[serde(skip)]
     pub at: Option<DateTime<Utc>>,
 }
 
+/// What one change touched: record ids, checklist items, and whether it
+/// changed the workbook's own fields (its name).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Touches {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub workbook: bool,
+}
+
+impl Touches {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.checklist.is_empty() && !self.workbook
+    }
+}
+
 impl ChangeMeta {
-    pub(crate) fn encode(ctx: &ChangeContext, summary: &str) -> String {
-        serde_json::json!({ "author": ctx.author_or_default(), "summary": summary }).to_string()
+    pub(crate) fn encode(
+        ctx: &ChangeContext,
+        summary: &str,
+        touches: Touches,
+        undoes: Option<String>,
+    ) -> String {
+        let meta = ChangeMeta {
+            author: ctx.author_or_default().to_owned(),
+            summary: summary.to_owned(),
+            touches: Some(touches),
+            undoes,
+            at: None,
+        };
+        serde_json::to_string(&meta).expect("plain strings serialise")
     }
 
     /// Reads the metadata of a change; changes written by other tools, with
@@ -59,6 +97,7 @@ impl ChangeMeta {
                 author: "Unknown".into(),
                 summary: message.unwrap_or("").to_owned(),
                 at,
+                ..ChangeMeta::default()
             },
         }
     }

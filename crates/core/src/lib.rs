@@ -22,6 +22,7 @@ pub mod demo;
 mod error;
 pub mod exchange;
 pub mod generate;
+mod history;
 mod ids;
 pub mod index;
 pub mod markdown;
@@ -31,8 +32,9 @@ pub mod schema;
 pub mod storage;
 mod workbook;
 
-pub use change::{ChangeContext, ChangeMeta};
+pub use change::{ChangeContext, ChangeMeta, Touches};
 pub use error::{LoadError, WorkbookError};
+pub use history::{FieldChange, HistoryEntry, RecordChange, RecordEvent, UndoOutcome};
 pub use ids::{ActorBytes, RecordId, WorkbookId};
 pub use index::{Entry, RecordIndex, SortedList};
 pub use registers::{FieldError, Record, RecordDraft, RegisterDef, Value};

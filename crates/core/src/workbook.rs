@@ -12,7 +12,7 @@ use automerge::{
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use crate::catalogue::{self, Clause};
-use crate::change::{ChangeContext, ChangeMeta};
+use crate::change::{ChangeContext, ChangeMeta, Touches};
 use crate::checklist::{self, ItemState, ItemStatus};
 use crate::error::{LoadError, WorkbookError};
 use crate::exchange::{self, AuthorChanges, MergePreview};
@@ -22,8 +22,8 @@ use crate::schema::*;
 
 /// An open workbook.
 pub struct Workbook {
-    doc: AutoCommit,
-    records: ObjId,
+    pub(crate) doc: AutoCommit,
+    pub(crate) records: ObjId,
     id: WorkbookId,
     /// Heads already handed out as saved bytes; see [`Workbook::take_unsaved`].
     saved_heads: Vec<ChangeHash>,
@@ -33,6 +33,8 @@ pub struct Workbook {
     /// each operation of this copy, and read from Automerge's patches for
     /// changes that come from elsewhere (merges).
     touched: Delta,
+    /// What the open transaction touched, written into its change message.
+    pending: Touches,
 }
 
 /// What changed in a workbook since the last [`Workbook::take_delta`]: the
@@ -116,7 +118,13 @@ impl Workbook {
             ScalarValue::Timestamp(ctx.at.timestamp_millis()),
         )?;
         let records = doc.put_object(ROOT, KEY_RECORDS, ObjType::Map)?;
-        commit(&mut doc, ctx, &format!("Created workbook “{name}”"));
+        commit(
+            &mut doc,
+            ctx,
+            &format!("Created workbook “{name}”"),
+            Touches::default(),
+            None,
+        );
         Ok(Workbook {
             doc,
             records,
@@ -124,6 +132,7 @@ impl Workbook {
             saved_heads: Vec::new(),
             tracking: false,
             touched: Delta::default(),
+            pending: Touches::default(),
         })
     }
 
@@ -178,6 +187,7 @@ impl Workbook {
             saved_heads: Vec::new(),
             tracking: false,
             touched: Delta::default(),
+            pending: Touches::default(),
         })
     }
 
@@ -213,8 +223,7 @@ impl Workbook {
         if self.tracking {
             self.touched.everything = true;
         }
-        commit(
-            &mut self.doc,
+        self.commit(
             ctx,
             &format!("Upgraded the workbook format from version {from} to {SCHEMA_VERSION}"),
         );
@@ -322,6 +331,7 @@ impl Workbook {
             saved_heads: Vec::new(),
             tracking: false,
             touched: Delta::default(),
+            pending: Touches::default(),
         }
     }
 
@@ -340,11 +350,7 @@ impl Workbook {
         }
         self.note_workbook();
         self.doc.put(ROOT, KEY_NAME, name.as_str())?;
-        commit(
-            &mut self.doc,
-            ctx,
-            &format!("Renamed the workbook to “{name}”"),
-        );
+        self.commit(ctx, &format!("Renamed the workbook to “{name}”"));
         Ok(())
     }
 
@@ -365,22 +371,44 @@ impl Workbook {
         std::mem::take(&mut self.touched)
     }
 
-    fn note_record(&mut self, id: &RecordId) {
+    pub(crate) fn note_record(&mut self, id: &RecordId) {
         if self.tracking {
             self.touched.records.insert(id.clone());
         }
+        if !self.pending.records.iter().any(|r| r == id.as_str()) {
+            self.pending.records.push(id.to_string());
+        }
     }
 
-    fn note_workbook(&mut self) {
+    pub(crate) fn note_workbook(&mut self) {
         if self.tracking {
             self.touched.workbook = true;
         }
+        self.pending.workbook = true;
     }
 
-    fn note_checklist(&mut self, number: &str) {
+    pub(crate) fn note_checklist(&mut self, number: &str) {
         if self.tracking {
             self.touched.checklist.insert(number.to_owned());
         }
+        if !self.pending.checklist.iter().any(|n| n == number) {
+            self.pending.checklist.push(number.to_owned());
+        }
+    }
+
+    /// Commits the open transaction as one change, with what it touched.
+    pub(crate) fn commit(&mut self, ctx: &ChangeContext, summary: &str) {
+        self.commit_undo(ctx, summary, None);
+    }
+
+    pub(crate) fn commit_undo(
+        &mut self,
+        ctx: &ChangeContext,
+        summary: &str,
+        undoes: Option<String>,
+    ) {
+        let touches = std::mem::take(&mut self.pending);
+        commit(&mut self.doc, ctx, summary, touches, undoes);
     }
 
     /// Runs `f`, which brings in changes made elsewhere, and notes what they
@@ -509,37 +537,11 @@ impl Workbook {
         Ok(())
     }
 
-    /// Metadata of every change, oldest first (in causal order).
-    pub fn history(&mut self) -> Vec<ChangeMeta> {
-        self.doc
-            .get_changes(&[])
-            .iter()
-            .map(|c| ChangeMeta::decode(c.message(), c.timestamp()))
-            .collect()
-    }
-
     // ---- compliance checklist --------------------------------------------
 
     /// The state of checklist item `number` (a default state if untouched).
     pub fn checklist_item(&self, number: &str) -> ItemState {
-        let s = |field: &str| {
-            get_str(&self.doc, &ROOT, &checklist::key(number, field)).unwrap_or_default()
-        };
-        let prefix = checklist::evidence_prefix(number);
-        let mut evidence: Vec<RecordId> = self
-            .doc
-            .map_range(ROOT, prefix.clone()..)
-            .take_while(|item| item.key.starts_with(&prefix))
-            .filter_map(|item| RecordId::parse(&item.key[prefix.len()..]))
-            .collect();
-        evidence.sort();
-        ItemState {
-            status: ItemStatus::from_key(&s("status")).unwrap_or_default(),
-            owner: s("owner"),
-            notes: s("notes"),
-            justification: s("justification"),
-            evidence,
-        }
+        checklist_item_in(At::now(&self.doc), number)
     }
 
     /// Every checklist item with its state, in catalogue order.
@@ -639,7 +641,7 @@ impl Workbook {
                 clause.title
             )
         };
-        commit(&mut self.doc, ctx, &summary);
+        self.commit(ctx, &summary);
         Ok(true)
     }
 
@@ -711,7 +713,7 @@ impl Workbook {
     /// there is no such record or it names no known register.
     pub fn stored_record(&self, id: &RecordId) -> Option<StoredRecord> {
         let (obj, def, deleted) = self.record_obj(id.as_str())?;
-        let (record, info, conflicts) = read_stored(&self.doc, &obj, def);
+        let (record, info, conflicts) = read_stored(At::now(&self.doc), &obj, def);
         Some(StoredRecord {
             def,
             deleted,
@@ -749,7 +751,7 @@ impl Workbook {
             .into_iter()
             .zip(metas)
             .map(|((value, op), meta)| FieldVersion {
-                value: decode_value(&self.doc, f, value, op),
+                value: decode_value(At::now(&self.doc), f, value, op),
                 author: meta.as_ref().map(|m| m.author.clone()).unwrap_or_default(),
                 at: meta.and_then(|m| m.at),
             })
@@ -802,8 +804,7 @@ impl Workbook {
             (_, Some(_)) => write_value(&mut self.doc, &obj, f, value)?,
         }
         let title = check.text(def.title).to_owned();
-        commit(
-            &mut self.doc,
+        self.commit(
             ctx,
             &format!("Settled {} of {} “{title}”", f.label_lower(), def.singular),
         );
@@ -942,11 +943,7 @@ impl Workbook {
             write_value(&mut self.doc, &obj, f, record.get(f.key))?;
         }
         let title = record.text(def.title).to_owned();
-        commit(
-            &mut self.doc,
-            ctx,
-            &format!("Added {} “{title}”", def.singular),
-        );
+        self.commit(ctx, &format!("Added {} “{title}”", def.singular));
         Ok(())
     }
 
@@ -977,8 +974,7 @@ impl Workbook {
         if changed.is_empty() {
             return Ok(false);
         }
-        commit(
-            &mut self.doc,
+        self.commit(
             ctx,
             &format!(
                 "Changed {} of {} “{}”",
@@ -1030,11 +1026,7 @@ impl Workbook {
             self.doc.delete(&obj, REC_DELETED)?;
         }
         let verb = if delete { "Deleted" } else { "Restored" };
-        commit(
-            &mut self.doc,
-            ctx,
-            &format!("{verb} {} “{title}”", def.singular),
-        );
+        self.commit(ctx, &format!("{verb} {} “{title}”", def.singular));
         Ok(())
     }
 }
@@ -1049,12 +1041,98 @@ fn clean_name(name: &str) -> Result<String, WorkbookError> {
     Ok(name.to_owned())
 }
 
-fn commit(doc: &mut AutoCommit, ctx: &ChangeContext, summary: &str) {
+fn commit(
+    doc: &mut AutoCommit,
+    ctx: &ChangeContext,
+    summary: &str,
+    touches: Touches,
+    undoes: Option<String>,
+) {
     doc.commit_with(
         CommitOptions::default()
-            .with_message(ChangeMeta::encode(ctx, summary))
+            .with_message(ChangeMeta::encode(ctx, summary, touches, undoes))
             .with_time(ctx.at.timestamp()),
     );
+}
+
+/// A checklist item's state, now or as it was.
+pub(crate) fn checklist_item_in(at: At<'_>, number: &str) -> ItemState {
+    let s = |field: &str| {
+        at.get_str(&ROOT, &checklist::key(number, field))
+            .unwrap_or_default()
+    };
+    let prefix = checklist::evidence_prefix(number);
+    let mut evidence: Vec<RecordId> = at
+        .map_range_from(&ROOT, prefix.clone())
+        .take_while(|item| item.key.starts_with(&prefix))
+        .filter_map(|item| RecordId::parse(&item.key[prefix.len()..]))
+        .collect();
+    evidence.sort();
+    ItemState {
+        status: ItemStatus::from_key(&s("status")).unwrap_or_default(),
+        owner: s("owner"),
+        notes: s("notes"),
+        justification: s("justification"),
+        evidence,
+    }
+}
+
+/// Reads the document now, or as it was at some heads.
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    pub doc: &'a AutoCommit,
+    pub heads: Option<&'a [ChangeHash]>,
+}
+
+impl<'a> At<'a> {
+    pub fn now(doc: &'a AutoCommit) -> Self {
+        At { doc, heads: None }
+    }
+
+    pub fn get(&self, obj: &ObjId, key: &str) -> Option<(Value<'a>, ObjId)> {
+        match self.heads {
+            None => self.doc.get(obj, key),
+            Some(h) => self.doc.get_at(obj, key, h),
+        }
+        .ok()
+        .flatten()
+    }
+
+    pub fn get_str(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.get(obj, key) {
+            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    pub fn map_range(&self, obj: &ObjId) -> automerge::iter::MapRange<'a> {
+        match self.heads {
+            None => self.doc.map_range(obj, ..),
+            Some(h) => self.doc.map_range_at(obj, .., h),
+        }
+    }
+
+    pub fn map_range_from(&self, obj: &ObjId, from: String) -> automerge::iter::MapRange<'a> {
+        match self.heads {
+            None => self.doc.map_range(obj, from..),
+            Some(h) => self.doc.map_range_at(obj, from.., h),
+        }
+    }
+
+    pub fn keys(&self, obj: &ObjId) -> automerge::iter::Keys<'a> {
+        match self.heads {
+            None => self.doc.keys(obj),
+            Some(h) => self.doc.keys_at(obj, h),
+        }
+    }
+
+    pub fn text(&self, obj: &ObjId) -> Option<String> {
+        match self.heads {
+            None => self.doc.text(obj),
+            Some(h) => self.doc.text_at(obj, h),
+        }
+        .ok()
+    }
 }
 
 fn get_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
@@ -1067,12 +1145,13 @@ fn get_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
 /// Reads one stored field leniently: a value of an unexpected type (written
 /// by another tool or an older version) reads as empty rather than failing.
 fn read_value(doc: &AutoCommit, obj: &ObjId, f: &FieldDef) -> Option<RValue> {
-    let (value, id) = doc.get(obj, f.key).ok()??;
-    decode_value(doc, f, value, id)
+    let at = At::now(doc);
+    let (value, id) = at.get(obj, f.key)?;
+    decode_value(at, f, value, id)
 }
 
 /// A stored value as a field value of kind `f.kind` (see [`read_value`]).
-fn decode_value(doc: &AutoCommit, f: &FieldDef, value: Value<'_>, id: ObjId) -> Option<RValue> {
+fn decode_value(doc: At<'_>, f: &FieldDef, value: Value<'_>, id: ObjId) -> Option<RValue> {
     let scalar = match &value {
         Value::Scalar(s) => Some(s.as_ref().clone()),
         Value::Object(_) => None,
@@ -1081,7 +1160,7 @@ fn decode_value(doc: &AutoCommit, f: &FieldDef, value: Value<'_>, id: ObjId) -> 
     match f.kind {
         Kind::Text { .. } | Kind::Person | Kind::Choice(_) => text().map(RValue::Text),
         Kind::LongText { .. } => match value {
-            Value::Object(ObjType::Text) => doc.text(&id).ok().map(RValue::Text),
+            Value::Object(ObjType::Text) => doc.text(&id).map(RValue::Text),
             _ => text().map(RValue::Text),
         },
         Kind::Integer { .. } => scalar
@@ -1138,21 +1217,21 @@ fn read_info(doc: &AutoCommit, obj: &ObjId) -> RecordInfo {
 }
 
 fn read_record(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Record {
-    read_stored(doc, obj, def).0
+    read_stored(At::now(doc), obj, def).0
 }
 
 type Stored = (Record, RecordInfo, Vec<&'static str>);
 
 /// A record's fields and metadata in one pass over its map (one lookup per
 /// declared field would cost about twice as much).
-fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Stored {
+pub(crate) fn read_stored(doc: At<'_>, obj: &ObjId, def: &'static RegisterDef) -> Stored {
     let mut r = Record::default();
     let mut info = RecordInfo {
         created_at: None,
         created_by: String::new(),
     };
     let mut conflicts = Vec::new();
-    for item in doc.map_range(obj, ..) {
+    for item in doc.map_range(obj) {
         let key: &str = &item.key;
         let field = match key {
             REC_CREATED_AT | REC_CREATED_BY => None,
@@ -1185,7 +1264,7 @@ fn read_stored(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Stor
     (r, info, conflicts)
 }
 
-fn write_value(
+pub(crate) fn write_value(
     doc: &mut AutoCommit,
     obj: &ObjId,
     f: &FieldDef,

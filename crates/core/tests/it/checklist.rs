@@ -40,7 +40,7 @@ fn an_item_with_evidence_is_stored_and_raises_readiness() {
         ["6.1"]
     );
     assert!(readiness(&wb) > 0);
-    assert_eq!(wb.history().last().unwrap().summary, "Changed status, owner, notes, evidence of checklist item 6.1 Actions to address risks and opportunities");
+    assert_eq!(wb.history().last().unwrap().summary(), "Changed status, owner, notes, evidence of checklist item 6.1 Actions to address risks and opportunities");
 
     // Same state again: nothing to commit.
     let heads = wb.heads();

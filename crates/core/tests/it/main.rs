@@ -8,6 +8,7 @@ mod demo;
 mod engine;
 mod exchange;
 mod fixtures;
+mod history;
 mod index;
 mod merge;
 mod persistence;

@@ -76,9 +76,9 @@ fn every_change_records_author_time_and_summary() {
         .iter()
         .map(|m| {
             (
-                m.author.as_str(),
-                m.summary.as_str(),
-                m.at.unwrap().timestamp() - 1_790_000_000,
+                m.author(),
+                m.summary(),
+                m.at().unwrap().timestamp() - 1_790_000_000,
             )
         })
         .collect();

@@ -8,8 +8,6 @@
 //! it. Changes without that list (other tools, older versions) are checked
 //! by comparing the record before and after them.
 
-use std::collections::BTreeSet;
-
 use automerge::{transaction::Transactable, ChangeHash, ObjId, ObjType, Value, ROOT};
 use chrono::{DateTime, Utc};
 
@@ -179,18 +177,25 @@ impl Workbook {
     /// This copy's latest change that can be undone: its own (made since it
     /// was opened), not an undo itself, not undone already.
     pub fn undoable(&mut self) -> Option<HistoryEntry> {
-        let history = self.history();
-        let undone: BTreeSet<&str> = history
-            .iter()
-            .filter_map(|e| e.meta.undoes.as_deref())
-            .collect();
-        history
+        let hash = self
+            .own
             .iter()
             .rev()
-            .filter(|e| e.own && e.meta.undoes.is_none())
-            .filter(|e| e.meta.touches.as_ref().is_some_and(|t| !t.is_empty()))
-            .find(|e| !undone.contains(e.hash.to_string().as_str()))
-            .cloned()
+            .find(|(h, undoable)| *undoable && !self.undone.contains(h))?
+            .0;
+        self.entry(&hash)
+    }
+
+    /// One change, by hash.
+    pub fn entry(&mut self, hash: &ChangeHash) -> Option<HistoryEntry> {
+        let me = self.doc.get_actor().clone();
+        let m = self.doc.get_change_meta_by_hash(hash)?;
+        Some(HistoryEntry {
+            hash: m.hash,
+            own: *m.actor == me,
+            meta: ChangeMeta::decode(m.message.as_deref(), m.timestamp),
+            deps: m.deps,
+        })
     }
 
     /// Undoes change `hash` in one new change: every value it set is put
@@ -204,9 +209,7 @@ impl Workbook {
         ctx: &ChangeContext,
     ) -> Result<UndoOutcome, WorkbookError> {
         let entry = self
-            .history()
-            .into_iter()
-            .find(|e| &e.hash == hash)
+            .entry(hash)
             .ok_or_else(|| WorkbookError::NotFound("that change".into()))?;
         let touches = entry
             .meta

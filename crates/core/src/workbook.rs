@@ -35,6 +35,10 @@ pub struct Workbook {
     touched: Delta,
     /// What the open transaction touched, written into its change message.
     pending: Touches,
+    /// Changes this copy committed since it was opened, oldest first, with
+    /// whether each can be undone; and those it has undone.
+    pub(crate) own: Vec<(ChangeHash, bool)>,
+    pub(crate) undone: BTreeSet<ChangeHash>,
 }
 
 /// What changed in a workbook since the last [`Workbook::take_delta`]: the
@@ -133,6 +137,8 @@ impl Workbook {
             tracking: false,
             touched: Delta::default(),
             pending: Touches::default(),
+            own: Vec::new(),
+            undone: BTreeSet::new(),
         })
     }
 
@@ -188,6 +194,8 @@ impl Workbook {
             tracking: false,
             touched: Delta::default(),
             pending: Touches::default(),
+            own: Vec::new(),
+            undone: BTreeSet::new(),
         })
     }
 
@@ -332,6 +340,8 @@ impl Workbook {
             tracking: false,
             touched: Delta::default(),
             pending: Touches::default(),
+            own: Vec::new(),
+            undone: BTreeSet::new(),
         }
     }
 
@@ -408,7 +418,12 @@ impl Workbook {
         undoes: Option<String>,
     ) {
         let touches = std::mem::take(&mut self.pending);
-        commit(&mut self.doc, ctx, summary, touches, undoes);
+        let undoable = undoes.is_none() && !touches.is_empty();
+        let undid = undoes.as_deref().and_then(|h| h.parse::<ChangeHash>().ok());
+        if let Some(hash) = commit(&mut self.doc, ctx, summary, touches, undoes) {
+            self.own.push((hash, undoable));
+            self.undone.extend(undid);
+        }
     }
 
     /// Runs `f`, which brings in changes made elsewhere, and notes what they
@@ -1047,12 +1062,12 @@ fn commit(
     summary: &str,
     touches: Touches,
     undoes: Option<String>,
-) {
+) -> Option<ChangeHash> {
     doc.commit_with(
         CommitOptions::default()
             .with_message(ChangeMeta::encode(ctx, summary, touches, undoes))
             .with_time(ctx.at.timestamp()),
-    );
+    )
 }
 
 /// A checklist item's state, now or as it was.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::state::AppState;
+use crate::{route::Route, state::AppState};
 
 /// Changes shown at first and per "Show older changes".
 const PAGE: usize = 100;
@@ -23,15 +23,27 @@ pub fn ActivityPage() -> impl IntoView {
             all.iter()
                 .take(shown.get())
                 .map(|c| {
-                    let when =
-                        c.at.map(|t| t.format("%-d %b %Y %H:%M").to_string())
-                            .unwrap_or_default();
-                    let at = c.at.map(|t| t.to_rfc3339()).unwrap_or_default();
+                    let when = c
+                        .at()
+                        .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                        .unwrap_or_default();
+                    let at = c.at().map(|t| t.to_rfc3339()).unwrap_or_default();
+                    // A change of one record that still exists links to it.
+                    let link = c
+                        .only_record()
+                        .filter(|id| state.index_untracked(|ix| ix.live_record(id).is_some()));
+                    let what = match link {
+                        Some(id) => {
+                            view! { <a href=Route::Record(id).href()>{c.summary().to_owned()}</a> }
+                                .into_any()
+                        }
+                        None => c.summary().to_owned().into_any(),
+                    };
                     view! {
                         <tr>
                             <td><time datetime=at>{when}</time></td>
-                            <td>{c.author.clone()}</td>
-                            <td>{c.summary.clone()}</td>
+                            <td>{c.author().to_owned()}</td>
+                            <td>{what}</td>
                         </tr>
                     }
                 })

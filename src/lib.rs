@@ -12,6 +12,7 @@ mod confirm;
 mod conflicts;
 mod dashboard;
 mod exchange;
+mod history;
 pub mod idb;
 mod markdown;
 pub mod platform;

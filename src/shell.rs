@@ -38,6 +38,7 @@ fn Header() -> impl IntoView {
             <span class="brand" aria-hidden="true">"SMS Workbook"</span>
             <h1 class="workbook-name">{name}</h1>
             <SaveIndicator />
+            <crate::history::UndoButton />
             <crate::conflicts::ConflictBadge />
             <crate::pwa::ConnectivityBadge />
             <crate::pwa::StorageStatus />

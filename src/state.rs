@@ -69,6 +69,9 @@ pub struct AppState {
     /// Records a merged file added or changed, marked in lists until the
     /// person opens them (for this visit).
     pub merged: RwSignal<std::collections::BTreeSet<sms_core::RecordId>>,
+    /// Bumped when an open form must read its record again (after an undo
+    /// of a change to it); forms otherwise keep what is being typed.
+    pub reloads: RwSignal<u64>,
 }
 
 enum Job {
@@ -93,6 +96,7 @@ impl AppState {
             phase: RwSignal::new(Phase::Loading),
             author: RwSignal::new(platform::display_name()),
             merged: RwSignal::new(std::collections::BTreeSet::new()),
+            reloads: RwSignal::new(0),
         }
     }
 
@@ -230,6 +234,29 @@ impl AppState {
             self.request_save();
         }
         out
+    }
+
+    /// Undoes this tab's change `hash` (see `Workbook::undo`); an open form
+    /// of a record it touched reads the record again.
+    pub fn undo(
+        &self,
+        hash: &sms_core::ChangeHash,
+    ) -> Result<sms_core::UndoOutcome, WorkbookError> {
+        let touched = self
+            .with_workbook(|wb| wb.entry(hash))
+            .flatten()
+            .and_then(|e| e.meta.touches)
+            .map(|t| t.records)
+            .unwrap_or_default();
+        let outcome = self.edit(|wb, ctx| wb.undo(hash, ctx))?;
+        let open = match expect_context::<RwSignal<crate::route::Route>>().get_untracked() {
+            crate::route::Route::Record(id) => touched.iter().any(|t| t == id.as_str()),
+            _ => false,
+        };
+        if open && outcome.reverted > 0 {
+            self.reloads.update(|n| *n += 1);
+        }
+        Ok(outcome)
     }
 
     /// Starts the save pipeline unless it is running already (it then picks

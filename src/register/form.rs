@@ -142,7 +142,10 @@ pub fn RecordForm(
                     <a class="button" href=Route::List(def.id).href()>"Cancel"</a>
                 </div>
             </form>
-            {editing.map(|id| view! { <Backlinks id /> })}
+            {editing.map(|id| view! {
+                <Backlinks id=id.clone() />
+                <crate::history::RecordHistory id def draft />
+            })}
         </section>
     }
 }

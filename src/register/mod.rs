@@ -42,7 +42,10 @@ pub fn Registers() -> impl IntoView {
     let state = expect_context::<AppState>();
     provide_context(Notice(RwSignal::new(None)));
 
-    move || match route.get() {
+    move || match {
+        state.reloads.track();
+        route.get()
+    } {
         Route::Dashboard => view! { <crate::dashboard::DashboardPage /> }.into_any(),
         Route::Workbooks => view! { <crate::workbooks::WorkbooksPage /> }.into_any(),
         Route::Conflicts => view! { <crate::conflicts::ConflictsPage /> }.into_any(),

@@ -1554,5 +1554,7 @@ pub fn build(
         wb.set_checklist_item(clause, &state, ctx)
             .map_err(|e| invalid(clause, format!("{e:?}")))?;
     }
+    // Building the demo is not the person's work to undo.
+    wb.forget_undo();
     Ok(wb)
 }

@@ -186,6 +186,13 @@ impl Workbook {
         self.entry(&hash)
     }
 
+    /// Nothing committed so far is offered for undo (a workbook built for
+    /// the person, such as the demo, is not their change).
+    pub fn forget_undo(&mut self) {
+        self.own.clear();
+        self.undone.clear();
+    }
+
     /// One change, by hash.
     pub fn entry(&mut self, hash: &ChangeHash) -> Option<HistoryEntry> {
         let me = self.doc.get_actor().clone();

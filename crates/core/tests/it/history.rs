@@ -254,3 +254,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_demo_workbook_offers_nothing_to_undo() {
+    let mut n = 0u8;
+    let mut wb = sms_core::demo::build(wb_id(), actor(1), &ctx("Ana", 0), || {
+        n = n.wrapping_add(1);
+        rid(n)
+    })
+    .unwrap();
+    assert!(wb.undoable().is_none());
+    wb.rename("Mine", &ctx("Ana", 1)).unwrap();
+    assert!(wb.undoable().unwrap().summary().starts_with("Renamed"));
+}

@@ -42,10 +42,11 @@ pub fn Registers() -> impl IntoView {
     let state = expect_context::<AppState>();
     provide_context(Notice(RwSignal::new(None)));
 
-    move || match {
+    let current = move || {
         state.reloads.track();
         route.get()
-    } {
+    };
+    move || match current() {
         Route::Dashboard => view! { <crate::dashboard::DashboardPage /> }.into_any(),
         Route::Workbooks => view! { <crate::workbooks::WorkbooksPage /> }.into_any(),
         Route::Conflicts => view! { <crate::conflicts::ConflictsPage /> }.into_any(),

@@ -24,6 +24,15 @@ struct Pending {
     preview: MergePreview,
 }
 
+/// A file size in words people read ("2.4 MB").
+fn size_label(bytes: usize) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
 /// Download and open-file controls, for the workbooks page.
 #[component]
 pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
@@ -33,15 +42,31 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     let incoming = StoredValue::new_local(None::<Workbook>);
     let busy = RwSignal::new(false);
 
+    let preparing = RwSignal::new(false);
     let download = move |_| {
-        let Some((name, bytes)) = state.with_workbook(|wb| (wb.name(), wb.to_file())) else {
+        if preparing.get_untracked() {
             return;
-        };
-        let file = file_name(&name, platform::now().date_naive());
-        match save_file(&file, &bytes) {
-            Ok(()) => message.set(Some((true, format!("Downloaded “{file}”.")))),
-            Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
         }
+        preparing.set(true);
+        message.set(None);
+        spawn_local(async move {
+            // Let "Preparing the file…" show before the document is written
+            // out (a large workbook takes a moment).
+            crate::platform::next_paint().await;
+            let out = state.with_workbook(|wb| (wb.name(), wb.to_file()));
+            preparing.set(false);
+            let Some((name, bytes)) = out else {
+                return;
+            };
+            let file = file_name(&name, platform::now().date_naive());
+            match save_file(&file, &bytes) {
+                Ok(()) => message.set(Some((
+                    true,
+                    format!("Downloaded “{file}” ({}).", size_label(bytes.len())),
+                ))),
+                Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
+            }
+        });
     };
 
     let chosen = move |ev: leptos::ev::Event| {
@@ -93,7 +118,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         match state.edit(|wb, _| wb.merge(&mut other)) {
             Ok(()) => {
                 let ids = p.preview.records.clone();
-                state.merged.update(|m| m.extend(ids));
+                state.mark_merged(ids);
                 message.set(Some((
                     true,
                     format!(
@@ -122,7 +147,9 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             "A workbook file holds every record and its history. Send it to a colleague: opening it in their copy of the workbook merges your changes with theirs, and nobody's work is lost."
         </p>
         <p class="exchange-actions">
-            <button type="button" on:click=download>"Download this workbook"</button>
+            <button type="button" on:click=download aria-disabled=move || preparing.get().to_string()>
+                "Download this workbook"
+            </button>
             <label class="button file-button">
                 "Open a workbook file…"
                 <input
@@ -136,6 +163,9 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         </p>
         <Show when=move || busy.get()>
             <p role="status">"Reading the file…"</p>
+        </Show>
+        <Show when=move || preparing.get()>
+            <p role="status" class="progress-note">"Preparing the file…"</p>
         </Show>
         {move || message.get().map(|(ok, m)| {
             if ok {

@@ -32,10 +32,42 @@ pub fn new_actor() -> ActorBytes {
     ActorBytes(random16())
 }
 
+/// Resolves after the browser has had a chance to paint (two animation
+/// frames), so a status set just before shows before heavy work starts. A
+/// hidden tab gets no frames, so a short timer stands in.
+pub async fn next_paint() {
+    for _ in 0..2 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let window = web_sys::window().expect("a window");
+            let _ = window.request_animation_frame(&resolve);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+}
+
 /// Now, from the browser clock (`SystemTime::now` panics in wasm32).
 pub fn now() -> DateTime<Utc> {
     let ms = js_sys::Date::now() as i64;
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn marks_key(workbook: &WorkbookId) -> String {
+    format!("sms-workbook.merged.{workbook}")
+}
+
+/// Records of `workbook` marked as changed by a merge and not yet opened.
+pub fn merged_marks(workbook: &WorkbookId) -> Vec<String> {
+    LocalStorage::get::<Vec<String>>(marks_key(workbook)).unwrap_or_default()
+}
+
+/// Remembers the marks (a hint only: losing them loses no data).
+pub fn set_merged_marks(workbook: &WorkbookId, marks: &[String]) {
+    if marks.is_empty() {
+        LocalStorage::delete(marks_key(workbook));
+    } else {
+        let _ = LocalStorage::set(marks_key(workbook), marks);
+    }
 }
 
 pub fn display_name() -> String {
@@ -45,4 +77,60 @@ pub fn display_name() -> String {
 /// Remembers the display name; `false` when the browser refused to store it.
 pub fn set_display_name(name: &str) -> bool {
     LocalStorage::set(NAME_KEY, name.trim()).is_ok()
+}
+
+/// Runs `work` holding the Web Lock `name` if no other tab of this origin
+/// holds it; returns `None` without running it when one does. Without Web
+/// Locks (older browsers) it just runs `work`.
+pub async fn if_lock_available<T>(
+    name: &str,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let locks = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        return Some(work.await);
+    };
+    let mut grant = None;
+    let granted = js_sys::Promise::new(&mut |resolve, _| grant = Some(resolve));
+    let mut release = None;
+    let released = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+    let (grant, release) = (
+        grant.expect("set by Promise::new"),
+        release.expect("set by Promise::new"),
+    );
+    // The lock is held until the promise the callback returns settles.
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        let _ = grant.call1(&JsValue::NULL, &lock);
+        released.into()
+    });
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &true.into());
+    let Ok(pending) = request.call3(&locks, &name.into(), &options, &callback) else {
+        return Some(work.await);
+    };
+    if let Ok(p) = pending.dyn_into::<js_sys::Promise>() {
+        // A refused request must not surface as an unhandled rejection.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        });
+    }
+    let lock = wasm_bindgen_futures::JsFuture::from(granted)
+        .await
+        .unwrap_or(JsValue::NULL);
+    if lock.is_null() {
+        let _ = release.call0(&JsValue::NULL);
+        return None;
+    }
+    let out = work.await;
+    let _ = release.call0(&JsValue::NULL);
+    Some(out)
 }

@@ -67,7 +67,7 @@ pub struct AppState {
     /// Tells other tabs of this app about every write, and hears theirs.
     channel: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
     /// Records a merged file added or changed, marked in lists until the
-    /// person opens them (for this visit).
+    /// person opens them (remembered in this browser, per workbook).
     pub merged: RwSignal<std::collections::BTreeSet<sms_core::RecordId>>,
     /// Bumped when an open form must read its record again (after an undo
     /// of a change to it); forms otherwise keep what is being typed.
@@ -130,6 +130,12 @@ impl AppState {
     fn set_workbook(&self, mut wb: Workbook) {
         wb.track_changes();
         self.index.set_value(RecordIndex::build(&wb));
+        self.merged.set(
+            platform::merged_marks(wb.id())
+                .iter()
+                .filter_map(|s| sms_core::RecordId::parse(s))
+                .collect(),
+        );
         self.workbook.set_value(Some(wb));
         self.listen_to_other_tabs();
     }
@@ -236,6 +242,34 @@ impl AppState {
         out
     }
 
+    /// Marks records as changed by a merge, until opened.
+    pub fn mark_merged(&self, ids: impl IntoIterator<Item = sms_core::RecordId>) {
+        self.merged.update(|m| m.extend(ids));
+        self.keep_marks();
+    }
+
+    /// The person opened `id`: it is no longer marked.
+    pub fn seen(&self, id: &sms_core::RecordId) {
+        if self.merged.with_untracked(|m| m.contains(id)) {
+            self.merged.update(|m| {
+                m.remove(id);
+            });
+            self.keep_marks();
+        }
+    }
+
+    fn keep_marks(&self) {
+        if let Some(id) = self
+            .workbook
+            .with_value(|wb| wb.as_ref().map(|wb| wb.id().clone()))
+        {
+            let marks: Vec<String> = self
+                .merged
+                .with_untracked(|m| m.iter().map(|r| r.to_string()).collect());
+            platform::set_merged_marks(&id, &marks);
+        }
+    }
+
     /// Undoes this tab's change `hash` (see `Workbook::undo`); an open form
     /// of a record it touched reads the record again.
     pub fn undo(
@@ -304,18 +338,38 @@ impl AppState {
                     r
                 }
                 Job::Snapshot(bytes) => {
+                    // One tab compacts at a time: the snapshot replaces
+                    // only chunks this tab has loaded or written (all in
+                    // the snapshot), in the same transaction.
                     let plan = saver.borrow().ledger.plan_compaction(&id, bytes);
-                    let r = store
-                        .write(&[(&plan.key, bytes)], &plan.delete, Some(&id))
-                        .await;
-                    if r.is_ok() {
+                    let lock = format!("sms-workbook.compact.{id}");
+                    let compacted = platform::if_lock_available(&lock, async {
+                        store
+                            .write(&[(&plan.key, bytes)], &plan.delete, Some(&id))
+                            .await
+                    })
+                    .await;
+                    let r = match compacted {
+                        Some(r) => r.map(|()| true),
+                        // Another tab is compacting: store the snapshot and
+                        // delete nothing; compaction is tried again later.
+                        None => store
+                            .write(&[(&plan.key, bytes)], &[], Some(&id))
+                            .await
+                            .map(|()| false),
+                    };
+                    if let Ok(did_compact) = r {
                         let mut s = saver.borrow_mut();
-                        s.ledger.compacted(&plan, bytes.len());
+                        if did_compact {
+                            s.ledger.compacted(&plan, bytes.len());
+                        } else {
+                            s.ledger.stored(plan.key.clone(), bytes.len());
+                        }
                         s.needs_snapshot = false;
                         drop(s);
                         self.announce(&id, bytes);
                     }
-                    r
+                    r.map(|_| ())
                 }
             };
             if let Err(e) = result {
@@ -471,6 +525,7 @@ impl AppState {
             .delete_workbook(&id)
             .await
             .map_err(|e| e.to_string())?;
+        platform::set_merged_marks(&id, &[]);
         let open = self.read(|wb| wb.id().clone());
         if open.as_ref() == Some(&id) {
             let rest = store.workbooks().await.map_err(|e| e.to_string())?;

@@ -25,13 +25,7 @@ pub fn RecordForm(
     let notice = expect_context::<Notice>();
     if let Some(id) = editing.clone() {
         // Opened: no longer marked as changed by a merge.
-        Effect::new(move |_| {
-            if state.merged.with_untracked(|m| m.contains(&id)) {
-                state.merged.update(|m| {
-                    m.remove(&id);
-                });
-            }
-        });
+        Effect::new(move |_| state.seen(&id));
     }
     let draft = RwSignal::new(initial);
     // Errors show after the first attempt to save, then follow every keystroke.

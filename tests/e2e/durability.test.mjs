@@ -112,3 +112,37 @@ test('incremental chunks are compacted into a snapshot and nothing is lost', asy
   assertNoProblems(page);
   await page.close();
 });
+
+test('while another tab holds the compaction lock, nothing is deleted and nothing is lost', async () => {
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+  const start = await chunkKeys(page);
+  const workbook = start[0].split('/')[1];
+
+  // Another tab of the same origin takes the lock and keeps it.
+  const other = await app.context.newPage();
+  await other.goto(new URL('manifest.webmanifest', app.url).href);
+  const lock = `sms-workbook.compact.${workbook}`;
+  await other.evaluate((name) => new Promise((held) => {
+    navigator.locks.request(name, () => { held(); return new Promise((r) => { window.releaseLock = r; }); });
+  }), lock);
+
+  const n = 24;
+  const long = 'Detailed description. '.repeat(180);
+  for (let i = 0; i < n; i++) await addRisk(page, `Locked-out risk ${i}`, `${i} ${long}`);
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+  const keys = await chunkKeys(page);
+  for (const k of start) assert.ok(keys.includes(k), `${k} was kept while the lock was held elsewhere`);
+  assert.ok(keys.filter((k) => k.includes('/snapshot/')).length >= 2,
+    `a snapshot was written, but replaced nothing: ${keys}`);
+  await other.evaluate(() => window.releaseLock());
+  await other.close();
+
+  await page.reload();
+  await waitReady(page);
+  const search = page.getByRole('searchbox', { name: 'Search' });
+  await search.fill('Locked-out risk');
+  await waitForText(page.locator('p.count'), new RegExp(`^${n} of \\d+ records match$`));
+  assertNoProblems(page);
+  await page.close();
+});

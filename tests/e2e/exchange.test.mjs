@@ -119,6 +119,11 @@ test('a colleague’s changes arrive by file, after a summary, and only once', a
     const merged = ana.locator('table.register tr[data-record-id]').first();
     await waitForText(merged.locator('.chip-merged'), 'Changed by merge');
     assert.equal(await ana.locator('.chip-merged').count(), 1, 'only the merged record is marked');
+    // Still marked after a reload: the marks are kept in this browser.
+    await ana.reload();
+    await waitReady(ana);
+    await ana.getByRole('searchbox', { name: 'Search' }).fill('backup tapes');
+    await waitForText(merged.locator('.chip-merged'), 'Changed by merge');
     await merged.locator('a.record-title').click();
     await ana.getByLabel(fieldLabel('Title')).waitFor();
     await ana.goBack();

@@ -361,6 +361,32 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
     }
     g.finish();
 
+    // The Activity page: every change's metadata (no operations read).
+    let mut g = c.benchmark_group("history");
+    for f in fixtures.iter_mut() {
+        g.measurement_time(measurement_time(f.n));
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| f.edited.history())
+        });
+    }
+    g.finish();
+
+    // A record's History section: its timeline with old → new values, in
+    // a workbook of n records plus 1,000 edits.
+    let mut g = c.benchmark_group("record_history");
+    for f in fixtures.iter_mut() {
+        g.measurement_time(measurement_time(f.n));
+        let id = f.rows[0].0.clone();
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| {
+                let t = f.edited.record_history(black_box(&id));
+                assert!(t.len() >= 2, "added and edited");
+                t
+            })
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("backlinks");
     for f in fixtures.iter() {
         g.measurement_time(measurement_time(f.n));

@@ -61,7 +61,7 @@ pub fn UndoButton() -> impl IntoView {
                 type="button"
                 class="undo"
                 title=move || candidate.get().map(|(_, s)| format!("Undo: {s}")).unwrap_or_default()
-                aria-label=move || candidate.get().map(|(_, s)| format!("Undo my last change: {s}")).unwrap_or_default()
+                aria-label="Undo my last change"
                 on:click=undo
             >
                 "Undo"

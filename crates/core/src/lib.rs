@@ -17,6 +17,7 @@
 pub mod catalogue;
 mod change;
 pub mod checklist;
+pub mod crypto;
 pub mod dashboard;
 pub mod demo;
 mod error;
@@ -30,6 +31,7 @@ pub mod registers;
 pub mod risk;
 pub mod schema;
 pub mod storage;
+pub mod sync;
 mod workbook;
 
 pub use change::{ChangeContext, ChangeMeta, Touches};

@@ -540,6 +540,28 @@ impl Workbook {
         Ok(())
     }
 
+    /// Every change that is not an ancestor of `heads` (all of them for
+    /// none), as bytes [`Self::apply_remote`] accepts.
+    pub fn changes_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// Whether every change of this copy is an ancestor of one of `heads`
+    /// (hashes this copy does not know count as nothing).
+    pub fn covered_by(&mut self, heads: &[ChangeHash]) -> bool {
+        self.doc.get_heads().iter().all(|h| heads.contains(h))
+            || self.doc.save_after(heads).is_empty()
+    }
+
+    /// Applies changes from another copy of this workbook (a live-sync
+    /// blob); unlike [`Self::absorb_stored`] they still have to be saved.
+    /// Changes whose dependencies have not arrived yet wait inside
+    /// Automerge until they do.
+    pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
+        self.absorbing(|doc| doc.load_incremental(bytes))?;
+        Ok(())
+    }
+
     /// Merges every change of `other` (a copy of the same workbook) into this
     /// one. Merging the same changes again changes nothing.
     pub fn merge(&mut self, other: &mut Workbook) -> Result<(), WorkbookError> {

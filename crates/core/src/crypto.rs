@@ -1,0 +1,262 @@
+//! End-to-end encryption for live sync through a relay (see docs/RELAY.md).
+//!
+//! A room is named by a random 128-bit [`RoomId`] and protected by a random
+//! 256-bit [`RoomKey`] that only ever travels in a share link's `#fragment`
+//! (which browsers never send to a server). From the key two independent
+//! secrets are derived with HKDF-SHA-256:
+//! - the **blob key** (AES-256-GCM) that seals every message, with a fresh
+//!   random 96-bit nonce per message and the room id as associated data, so
+//!   a blob cannot be replayed into another room;
+//! - the **room token**, which the relay asks for before it lets a client
+//!   read or write the room; the relay stores only its SHA-256 hash, so the
+//!   relay learns nothing that opens a blob.
+//!
+//! Randomness (keys, ids, nonces) comes in from the caller, as everywhere
+//! in this crate.
+
+use aes_gcm::{
+    aead::{Aead, KeyInit, Payload},
+    Aes256Gcm, Nonce,
+};
+use hkdf::Hkdf;
+use sha2::{Digest, Sha256};
+
+use crate::ids::hex;
+
+/// Format byte in front of every sealed blob.
+const SEALED_V1: u8 = 1;
+const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+const SALT: &[u8] = b"sms-workbook relay v1";
+
+/// A room's id: 16 random bytes, written as 32 lower-case hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoomId(pub [u8; 16]);
+
+impl RoomId {
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let bytes = unhex(s)?;
+        Some(RoomId(bytes.try_into().ok()?))
+    }
+}
+
+/// A room's secret key: 32 random bytes, written in base64url.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RoomKey([u8; 32]);
+
+impl std::fmt::Debug for RoomKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RoomKey(…)")
+    }
+}
+
+/// Why a sealed blob could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("the message is too short or of an unknown kind")]
+    Malformed,
+    #[error("the message was not sealed with this room's key, or was altered")]
+    Forged,
+}
+
+impl RoomKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        RoomKey(bytes)
+    }
+
+    pub fn to_base64url(&self) -> String {
+        b64::encode(&self.0)
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(RoomKey(b64::decode(s)?.try_into().ok()?))
+    }
+
+    fn derive(&self, info: &[u8]) -> [u8; 32] {
+        let hk = Hkdf::<Sha256>::new(Some(SALT), &self.0);
+        let mut out = [0u8; 32];
+        hk.expand(info, &mut out)
+            .expect("32 bytes is a valid HKDF-SHA-256 length");
+        out
+    }
+
+    /// What a client shows the relay to read or write the room.
+    pub fn token(&self) -> [u8; 32] {
+        self.derive(b"room token")
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.derive(b"blob key").into())
+    }
+
+    /// Seals `plain` for room `room` with `nonce` (12 fresh random bytes;
+    /// never reuse one with the same key).
+    pub fn seal(&self, room: &RoomId, nonce: [u8; NONCE_LEN], plain: &[u8]) -> Vec<u8> {
+        let sealed = self
+            .cipher()
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &room.0,
+                },
+            )
+            .expect("AES-GCM seals any message that fits in memory");
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(SEALED_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens a blob sealed by [`Self::seal`] for `room`; anything altered,
+    /// truncated, sealed with another key or for another room is refused.
+    pub fn open(&self, room: &RoomId, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEALED_V1 {
+            return Err(CryptoError::Malformed);
+        }
+        let (nonce, body) = sealed[1..].split_at(NONCE_LEN);
+        self.cipher()
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &room.0,
+                },
+            )
+            .map_err(|_| CryptoError::Forged)
+    }
+}
+
+/// What the relay stores for a room: the SHA-256 of its token.
+pub fn token_hash(token: &[u8]) -> [u8; 32] {
+    Sha256::digest(token).into()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// Base64url without padding (RFC 4648 §5), for keys, tokens and blobs in
+/// JSON frames and links.
+pub mod b64 {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        let value = |c: u8| ALPHABET.iter().position(|a| *a == c).map(|p| p as u32);
+        let bytes = s.as_bytes();
+        if bytes.len() % 4 == 1 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+        for chunk in bytes.chunks(4) {
+            let mut n = 0u32;
+            for (i, c) in chunk.iter().enumerate() {
+                n |= value(*c)? << (18 - 6 * i);
+            }
+            for i in 0..chunk.len() - 1 {
+                out.push((n >> (16 - 8 * i)) as u8);
+            }
+            // Unused low bits must be zero, so every byte string has one
+            // spelling.
+            let used = (chunk.len() - 1) * 8;
+            if n & ((1u32 << (24 - used)) - 1) != 0 {
+                return None;
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(n: u8) -> RoomKey {
+        RoomKey::from_bytes([n; 32])
+    }
+
+    #[test]
+    fn a_sealed_blob_opens_only_with_its_key_and_room() {
+        let room = RoomId([7; 16]);
+        let sealed = key(1).seal(&room, [9; 12], b"incident 42");
+        assert_eq!(key(1).open(&room, &sealed).unwrap(), b"incident 42");
+        assert!(
+            !sealed.windows(11).any(|w| w == b"incident 42"),
+            "no plaintext in the blob"
+        );
+        assert_eq!(key(2).open(&room, &sealed), Err(CryptoError::Forged));
+        assert_eq!(
+            key(1).open(&RoomId([8; 16]), &sealed),
+            Err(CryptoError::Forged)
+        );
+        let mut altered = sealed.clone();
+        *altered.last_mut().unwrap() ^= 1;
+        assert_eq!(key(1).open(&room, &altered), Err(CryptoError::Forged));
+        assert_eq!(
+            key(1).open(&room, &sealed[..20]),
+            Err(CryptoError::Malformed)
+        );
+        assert_eq!(key(1).open(&room, b""), Err(CryptoError::Malformed));
+    }
+
+    #[test]
+    fn the_token_reveals_nothing_of_the_blob_key() {
+        let k = key(3);
+        assert_ne!(k.token(), k.derive(b"blob key"));
+        assert_ne!(k.token(), key(4).token());
+        assert_eq!(k.token(), key(3).token(), "derived, not random");
+    }
+
+    #[test]
+    fn ids_and_keys_round_trip_through_text() {
+        let room = RoomId([0xab; 16]);
+        assert_eq!(RoomId::parse(&room.to_hex()), Some(room));
+        assert_eq!(RoomId::parse("xyz"), None);
+        let k = key(5);
+        assert_eq!(k.to_base64url().len(), 43);
+        assert_eq!(RoomKey::parse(&k.to_base64url()), Some(k));
+        assert_eq!(RoomKey::parse("too short"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn base64url_round_trips(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            let s = b64::encode(&bytes);
+            prop_assert!(s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+            prop_assert_eq!(b64::decode(&s), Some(bytes));
+        }
+
+        #[test]
+        fn sealing_round_trips(plain in prop::collection::vec(any::<u8>(), 0..500), nonce in any::<[u8; 12]>()) {
+            let room = RoomId([1; 16]);
+            let sealed = key(9).seal(&room, nonce, &plain);
+            prop_assert_eq!(key(9).open(&room, &sealed).unwrap(), plain);
+        }
+    }
+}

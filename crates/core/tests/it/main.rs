@@ -14,3 +14,4 @@ mod merge;
 mod persistence;
 mod purity;
 mod risks;
+mod sync;

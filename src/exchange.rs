@@ -289,6 +289,30 @@ async fn open_file(
     )))
 }
 
+/// Stores `wb` (not the open workbook) in this browser: merged into the
+/// stored copy of that workbook if there is one, else as a new workbook.
+pub(crate) async fn keep_workbook(state: AppState, wb: &mut Workbook) -> Result<(), String> {
+    let store = state
+        .store()
+        .ok_or("this browser is not saving workbooks")?;
+    let id = wb.id().clone();
+    let known = store.workbooks().await.map_err(|e| e.to_string())?;
+    if known.iter().any(|(k, _)| *k == id) {
+        let mut chunks = store.load(&id).await.map_err(|e| e.to_string())?;
+        load_order(&mut chunks);
+        let mut stored = Workbook::load(
+            chunks.iter().map(|(_, b)| b.as_slice()),
+            platform::new_actor(),
+        )
+        .map_err(|e| format!("the copy in this browser could not be read ({e})"))?;
+        stored.merge(wb).map_err(|e| e.to_string())?;
+        return store_copy(&store, &mut stored)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    store_copy(&store, wb).await.map_err(|e| e.to_string())
+}
+
 /// Stores a whole workbook that is not the open one, as one snapshot beside
 /// any chunks it already has (its changes are identified by hash, so
 /// nothing is doubled), with its name.

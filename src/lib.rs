@@ -14,6 +14,7 @@ mod dashboard;
 mod exchange;
 mod history;
 pub mod idb;
+mod live;
 mod markdown;
 pub mod platform;
 mod pwa;
@@ -30,12 +31,19 @@ use state::{AppState, Phase, SaveState};
 fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    let live = live::Live::new();
+    provide_context(live);
     route::provide_route();
     leptos::task::spawn_local(state.boot());
 
     // Lets people and tests know the workbook is on screen.
+    let resumed = StoredValue::new(false);
     Effect::new(move |_| {
         if state.phase.get() == Phase::Ready {
+            if !resumed.get_value() {
+                resumed.set_value(true);
+                live.resume(state);
+            }
             if let Some(body) = document().body() {
                 let _ = body.set_attribute("data-ready", "true");
             }

@@ -23,6 +23,8 @@ pub enum Route {
     Conflicts,
     /// Every change to the workbook, newest first.
     Activity,
+    /// A share link: join a workbook shared live.
+    Join(crate::live::Invite),
 }
 
 pub const HOME: Route = Route::Dashboard;
@@ -30,6 +32,11 @@ pub const HOME: Route = Route::Dashboard;
 impl Route {
     pub fn parse(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
+        if let Some(rest) = path.strip_prefix("join/") {
+            return crate::live::Invite::parse(rest)
+                .map(Route::Join)
+                .unwrap_or(HOME);
+        }
         let parts: Vec<&str> = path.split('/').collect();
         let reg = |id: &str| registers::register(id).map(|d| d.id);
         match parts.as_slice() {
@@ -62,6 +69,10 @@ impl Route {
             Route::Item(n) => format!("#/checklist/{n}"),
             Route::Conflicts => "#/conflicts".into(),
             Route::Activity => "#/activity".into(),
+            Route::Join(i) => crate::live::share_link(&i.room, &i.key, &i.relay)
+                .split_once('#')
+                .map(|(_, h)| format!("#{h}"))
+                .unwrap_or_default(),
         }
     }
 }

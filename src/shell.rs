@@ -40,6 +40,7 @@ fn Header() -> impl IntoView {
             <SaveIndicator />
             <crate::history::UndoButton />
             <crate::conflicts::ConflictBadge />
+            <crate::live::LiveBadge />
             <crate::pwa::ConnectivityBadge />
             <crate::pwa::StorageStatus />
             <Author />
@@ -153,6 +154,7 @@ fn Sidebar() -> impl IntoView {
         Route::Workbooks => Some("workbooks"),
         Route::Conflicts => None,
         Route::Activity => Some("activity"),
+        Route::Join(_) => Some("workbooks"),
     };
     let groups = catalogue::top_level().map(|clause| {
         let regs: Vec<&'static RegisterDef> = registers::REGISTERS

@@ -116,6 +116,7 @@ pub fn WorkbooksPage() -> impl IntoView {
             </Transition>
 
             <crate::exchange::Exchange on_added=move |_| list.refetch() />
+            <crate::live::ShareLive />
 
             <h3>"Rename this workbook"</h3>
             <form class="inline-form" on:submit=rename>

@@ -122,6 +122,31 @@ impl LiveSync {
         }
     }
 
+    /// Picks up where a copy left off (after a reload): the last sequence
+    /// number it held and the heads it knew to be in the room.
+    pub fn resume(
+        room: RoomId,
+        key: RoomKey,
+        seq: u64,
+        snapshot_upto: u64,
+        in_room: Vec<ChangeHash>,
+    ) -> Self {
+        LiveSync {
+            room,
+            key,
+            sent: in_room.clone(),
+            in_room,
+            seq,
+            snapshot_upto,
+        }
+    }
+
+    /// The heads known to be in the room, to keep with `seq` for
+    /// [`Self::resume`].
+    pub fn in_room(&self) -> &[ChangeHash] {
+        &self.in_room
+    }
+
     pub fn key(&self) -> &RoomKey {
         &self.key
     }

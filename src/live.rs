@@ -1,0 +1,982 @@
+//! "Share live": sync the open workbook through an end-to-end-encrypted
+//! relay (docs/RELAY.md). The relay only ever sees sealed blobs; the room
+//! key stays in this browser and in the share link's `#fragment`.
+//!
+//! One WebSocket per tab. Edits made while offline stay in the workbook
+//! (and in IndexedDB) and are sent on reconnect: `LiveSync` knows what the
+//! room has acknowledged. Reconnects back off exponentially, with jitter.
+
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use sms_core::{
+    crypto::{b64, RoomId, RoomKey},
+    sync::LiveSync,
+    ChangeHash, Workbook, WorkbookError, WorkbookId,
+};
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::{platform, state::AppState};
+
+/// What the person sees about live sharing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveStatus {
+    Connecting,
+    Syncing,
+    Connected,
+    /// Not connected; trying again in this many seconds.
+    Offline(u32),
+    /// Stopped for a reason the person must act on.
+    Error(String),
+}
+
+impl LiveStatus {
+    pub fn words(&self) -> String {
+        match self {
+            LiveStatus::Connecting => "Live: connecting…".into(),
+            LiveStatus::Syncing => "Live: syncing…".into(),
+            LiveStatus::Connected => "Live: connected".into(),
+            LiveStatus::Offline(0) => "Live: offline, reconnecting…".into(),
+            LiveStatus::Offline(s) => format!("Live: offline, retrying in {s} s"),
+            LiveStatus::Error(_) => "Live: stopped".into(),
+        }
+    }
+
+    fn class(&self) -> &'static str {
+        match self {
+            LiveStatus::Connected => "live connected",
+            LiveStatus::Connecting | LiveStatus::Syncing => "live syncing",
+            LiveStatus::Offline(_) => "live offline",
+            LiveStatus::Error(_) => "live error",
+        }
+    }
+}
+
+/// Live settings of one workbook, kept in this browser.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Saved {
+    pub room: String,
+    pub key: String,
+    pub relay: String,
+    pub seq: u64,
+    #[serde(default)]
+    pub snapshot_upto: u64,
+    #[serde(default)]
+    pub in_room: Vec<String>,
+    /// The room still has to be created on the relay.
+    #[serde(default)]
+    pub create: bool,
+}
+
+fn saved_key(id: &WorkbookId) -> String {
+    format!("sms-workbook.live.{id}")
+}
+
+pub fn saved(id: &WorkbookId) -> Option<Saved> {
+    LocalStorage::get(saved_key(id)).ok()
+}
+
+pub fn keep(id: &WorkbookId, s: &Saved) {
+    let _ = LocalStorage::set(saved_key(id), s);
+}
+
+fn forget(id: &WorkbookId) {
+    LocalStorage::delete(saved_key(id));
+}
+
+/// The relay's WebSocket address from what a person typed: `https://` and
+/// `http://` become `wss://` and `ws://`; `/v1/ws` is added.
+pub fn socket_url(relay: &str) -> Result<String, String> {
+    let r = relay.trim().trim_end_matches('/');
+    let r = if let Some(rest) = r.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = r.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        r.to_owned()
+    };
+    if !(r.starts_with("wss://") || r.starts_with("ws://")) || r.len() < 8 {
+        return Err(
+            "Enter the relay's address, starting with wss:// (or ws:// on this computer).".into(),
+        );
+    }
+    Ok(if r.ends_with("/v1/ws") {
+        r
+    } else {
+        format!("{r}/v1/ws")
+    })
+}
+
+/// The share link for a room: the key rides in the fragment.
+pub fn share_link(room: &str, key: &str, relay: &str) -> String {
+    let location = window().location();
+    let base = format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    );
+    let relay: String = js_sys::encode_uri_component(relay).into();
+    format!("{base}#/join/{room}/{key}?relay={relay}")
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Out<'a> {
+    Hello {
+        room: &'a str,
+        token: String,
+        since: u64,
+        create: bool,
+    },
+    Push {
+        id: u64,
+        blob: String,
+    },
+    Snapshot {
+        id: u64,
+        upto: u64,
+        blob: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum In {
+    Welcome { head: u64, snapshot: u64 },
+    Snapshot { upto: u64, blob: String },
+    Blob { seq: u64, blob: String },
+    CaughtUp { head: u64 },
+    Ack { id: u64, seq: u64 },
+    Error { code: String, message: String },
+    Pong,
+}
+
+struct Handlers {
+    _open: Closure<dyn FnMut(web_sys::Event)>,
+    _message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _close: Closure<dyn FnMut(web_sys::CloseEvent)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    workbook: Option<WorkbookId>,
+    saved: Option<Saved>,
+    sync: Option<LiveSync>,
+    socket: Option<web_sys::WebSocket>,
+    handlers: Option<Handlers>,
+    caught_up: bool,
+    head: u64,
+    next_id: u64,
+    /// Pushes and snapshots not yet acknowledged: their heads.
+    inflight: HashMap<u64, Vec<ChangeHash>>,
+    attempt: u32,
+    timer: Option<i32>,
+    /// Leaving or a fatal error: do not reconnect.
+    stopped: bool,
+}
+
+/// Live sharing of the open workbook; `Copy`, provided as context.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub status: RwSignal<Option<LiveStatus>>,
+    /// A message that could not be opened or applied (shown, never applied).
+    pub warning: RwSignal<Option<String>>,
+    inner: StoredValue<Rc<RefCell<Inner>>, leptos::prelude::LocalStorage>,
+}
+
+fn nonce() -> [u8; 12] {
+    let r = platform::random16();
+    r[..12].try_into().expect("12 of 16 bytes")
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Live {
+            status: RwSignal::new(None),
+            warning: RwSignal::new(None),
+            inner: StoredValue::new_local(Rc::new(RefCell::new(Inner::default()))),
+        }
+    }
+
+    fn inner(&self) -> Rc<RefCell<Inner>> {
+        self.inner.get_value()
+    }
+
+    /// The settings of the shared workbook, if it is shared.
+    pub fn settings(&self) -> Option<Saved> {
+        self.inner().borrow().saved.clone()
+    }
+
+    /// Called once the workbook is open: reconnects if it is shared.
+    pub fn resume(self, state: AppState) {
+        let Some(id) = state.with_workbook(|wb| wb.id().clone()) else {
+            return;
+        };
+        if let Some(s) = saved(&id) {
+            self.begin(state, id, s);
+        }
+        // Every change of the workbook (here, in another tab, merged) is
+        // offered to the room.
+        Effect::new(move |_| {
+            state.revision.track();
+            self.flush(state);
+        });
+        let online = window_event_listener(leptos::ev::online, move |_| self.reconnect_now(state));
+        std::mem::forget(online);
+    }
+
+    /// Starts sharing the open workbook through `relay`; returns the link.
+    pub fn start(self, state: AppState, relay: &str) -> Result<String, String> {
+        socket_url(relay)?;
+        let id = state
+            .with_workbook(|wb| wb.id().clone())
+            .ok_or("The workbook is still opening; try again in a moment.")?;
+        let room = RoomId(platform::random16());
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(&platform::random16());
+        key[16..].copy_from_slice(&platform::random16());
+        let s = Saved {
+            room: room.to_hex(),
+            key: RoomKey::from_bytes(key).to_base64url(),
+            relay: relay.trim().to_owned(),
+            seq: 0,
+            snapshot_upto: 0,
+            in_room: Vec::new(),
+            create: true,
+        };
+        keep(&id, &s);
+        let link = share_link(&s.room, &s.key, &s.relay);
+        self.begin(state, id, s);
+        Ok(link)
+    }
+
+    /// Stops sharing; the workbook stays in this browser as it is.
+    pub fn leave(self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        i.stopped = true;
+        if let Some(t) = i.timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        if let Some(ws) = i.socket.take() {
+            let _ = ws.close();
+        }
+        i.handlers = None;
+        if let Some(id) = i.workbook.take() {
+            forget(&id);
+        }
+        i.saved = None;
+        i.sync = None;
+        drop(i);
+        self.status.set(None);
+        self.warning.set(None);
+    }
+
+    fn begin(self, state: AppState, id: WorkbookId, s: Saved) {
+        let (Some(room), Some(key)) = (RoomId::parse(&s.room), RoomKey::parse(&s.key)) else {
+            self.status.set(Some(LiveStatus::Error(
+                "The saved share settings are damaged; stop sharing and share again.".into(),
+            )));
+            return;
+        };
+        let in_room = s.in_room.iter().filter_map(|h| h.parse().ok()).collect();
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.sync = Some(LiveSync::resume(room, key, s.seq, s.snapshot_upto, in_room));
+            i.workbook = Some(id);
+            i.saved = Some(s);
+            i.stopped = false;
+            i.attempt = 0;
+        }
+        self.connect(state);
+    }
+
+    fn persist(&self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        let (Some(id), Some(sync)) = (i.workbook.clone(), i.sync.as_ref()) else {
+            return;
+        };
+        let (seq, upto, in_room) = (
+            sync.seq,
+            sync.snapshot_upto,
+            sync.in_room().iter().map(|h| h.to_string()).collect(),
+        );
+        if let Some(s) = i.saved.as_mut() {
+            s.seq = seq;
+            s.snapshot_upto = upto;
+            s.in_room = in_room;
+            keep(&id, s);
+        }
+    }
+
+    fn connect(self, state: AppState) {
+        let url = {
+            let inner = self.inner();
+            let i = inner.borrow();
+            match i.saved.as_ref().map(|s| socket_url(&s.relay)) {
+                Some(Ok(u)) => u,
+                Some(Err(e)) => {
+                    drop(i);
+                    self.status.set(Some(LiveStatus::Error(e)));
+                    return;
+                }
+                None => return,
+            }
+        };
+        self.status.set(Some(LiveStatus::Connecting));
+        let ws = match web_sys::WebSocket::new(&url) {
+            Ok(ws) => ws,
+            Err(_) => {
+                self.status.set(Some(LiveStatus::Error(format!(
+                    "“{url}” is not an address a browser can connect to."
+                ))));
+                return;
+            }
+        };
+        let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.opened());
+        let message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if let Some(text) = ev.data().as_string() {
+                    self.received(state, &text);
+                }
+            });
+        let close = Closure::<dyn FnMut(web_sys::CloseEvent)>::new(move |_| self.closed(state));
+        ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if let Some(old) = i.socket.take() {
+            old.set_onclose(None);
+            let _ = old.close();
+        }
+        i.socket = Some(ws);
+        i.handlers = Some(Handlers {
+            _open: open,
+            _message: message,
+            _close: close,
+        });
+        i.caught_up = false;
+        i.inflight.clear();
+    }
+
+    fn send(&self, out: &Out) -> bool {
+        let text = serde_json::to_string(out).expect("frames serialise");
+        let inner = self.inner();
+        let i = inner.borrow();
+        i.socket.as_ref().is_some_and(|ws| {
+            ws.ready_state() == web_sys::WebSocket::OPEN && ws.send_with_str(&text).is_ok()
+        })
+    }
+
+    fn opened(self) {
+        let hello = {
+            let inner = self.inner();
+            let i = inner.borrow();
+            let (Some(s), Some(sync)) = (i.saved.as_ref(), i.sync.as_ref()) else {
+                return;
+            };
+            (
+                s.room.clone(),
+                b64::encode(&sync.token()),
+                sync.seq,
+                s.create,
+            )
+        };
+        self.status.set(Some(LiveStatus::Syncing));
+        self.send(&Out::Hello {
+            room: &hello.0,
+            token: hello.1,
+            since: hello.2,
+            create: hello.3,
+        });
+    }
+
+    /// Applies a sealed blob from the room through the usual edit path
+    /// (read model, save); one that does not open is reported, not applied.
+    fn apply(self, state: AppState, seq: u64, blob: &str) {
+        let Some(bytes) = b64::decode(blob) else {
+            self.warning.set(Some(
+                "The relay sent a damaged message; it was ignored.".into(),
+            ));
+            return;
+        };
+        let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
+            return;
+        };
+        let result = state.edit(|wb, _| {
+            sync.incoming(wb, seq, &bytes)
+                .map_err(|e| WorkbookError::Document(e.to_string()))
+        });
+        if let Err(e) = result {
+            self.warning.set(Some(format!(
+                "A message from the shared workbook was not applied: {e}."
+            )));
+        }
+        self.inner().borrow_mut().sync = Some(sync);
+    }
+
+    fn received(self, state: AppState, text: &str) {
+        let Ok(msg) = serde_json::from_str::<In>(text) else {
+            return;
+        };
+        match msg {
+            In::Welcome { head, snapshot } => {
+                let inner = self.inner();
+                let mut i = inner.borrow_mut();
+                i.head = head;
+                i.attempt = 0;
+                if let Some(sync) = i.sync.as_mut() {
+                    sync.snapshot_upto = sync.snapshot_upto.max(snapshot);
+                }
+            }
+            In::Snapshot { upto, blob } | In::Blob { seq: upto, blob } => {
+                self.apply(state, upto, &blob);
+                self.persist();
+            }
+            In::CaughtUp { head } => {
+                {
+                    let inner = self.inner();
+                    let mut i = inner.borrow_mut();
+                    i.caught_up = true;
+                    i.head = head;
+                    if let Some(s) = i.saved.as_mut() {
+                        s.create = false;
+                    }
+                }
+                self.persist();
+                self.status.set(Some(LiveStatus::Connected));
+                self.flush(state);
+                self.maybe_snapshot(state);
+            }
+            In::Ack { id, seq } => {
+                let heads = self.inner().borrow_mut().inflight.remove(&id);
+                if let Some(heads) = heads {
+                    let inner = self.inner();
+                    let mut i = inner.borrow_mut();
+                    let is_push = i.head < seq;
+                    if let Some(mut sync) = i.sync.take() {
+                        drop(i);
+                        state.with_workbook(|wb| sync.acked(wb, &heads, is_push.then_some(seq)));
+                        let mut i = inner.borrow_mut();
+                        if is_push {
+                            i.head = seq;
+                        } else {
+                            sync.snapshot_upto = sync.snapshot_upto.max(seq);
+                        }
+                        i.sync = Some(sync);
+                    }
+                }
+                self.persist();
+                if self.inner().borrow().inflight.is_empty() {
+                    self.status.set(Some(LiveStatus::Connected));
+                }
+            }
+            In::Error { code, message } => {
+                let words = match code.as_str() {
+                    "forbidden" => "The relay refused this link: the room exists but the key does not match.".to_owned(),
+                    "no_room" => "The relay does not know this shared workbook any more. Stop sharing, then share it again.".to_owned(),
+                    "room_full" => "The relay has no more space for this shared workbook.".to_owned(),
+                    _ => format!("The relay closed the connection: {message}."),
+                };
+                let fatal = matches!(code.as_str(), "forbidden" | "no_room" | "room_full");
+                if fatal {
+                    self.inner().borrow_mut().stopped = true;
+                    self.status.set(Some(LiveStatus::Error(words)));
+                } else {
+                    self.warning.set(Some(words));
+                }
+            }
+            In::Pong => {}
+        }
+    }
+
+    /// Sends what the room has not got yet, when connected and caught up.
+    fn flush(self, state: AppState) {
+        let ready = {
+            let inner = self.inner();
+            let i = inner.borrow();
+            i.caught_up
+                && i.sync.is_some()
+                && i.socket
+                    .as_ref()
+                    .is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN)
+        };
+        if !ready {
+            return;
+        }
+        let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
+            return;
+        };
+        let out = state
+            .with_workbook(|wb| sync.outgoing(wb, nonce()))
+            .flatten();
+        let inner = self.inner();
+        let id = {
+            let mut i = inner.borrow_mut();
+            i.sync = Some(sync);
+            i.next_id += 1;
+            i.next_id
+        };
+        if let Some(out) = out {
+            inner.borrow_mut().inflight.insert(id, out.heads.clone());
+            self.status.set(Some(LiveStatus::Syncing));
+            if !self.send(&Out::Push {
+                id,
+                blob: b64::encode(&out.blob),
+            }) {
+                inner.borrow_mut().inflight.remove(&id);
+            }
+        }
+    }
+
+    /// Offers the room a snapshot when its log has grown long.
+    fn maybe_snapshot(self, state: AppState) {
+        let inner = self.inner();
+        let head = inner.borrow().head;
+        let Some(mut sync) = inner.borrow_mut().sync.take() else {
+            return;
+        };
+        let snap = state
+            .with_workbook(|wb| {
+                sync.wants_snapshot(wb, head)
+                    .then(|| (sync.snapshot(wb, nonce()), head))
+            })
+            .flatten();
+        let id = {
+            let mut i = inner.borrow_mut();
+            i.sync = Some(sync);
+            i.next_id += 1;
+            i.next_id
+        };
+        if let Some((out, upto)) = snap {
+            inner.borrow_mut().inflight.insert(id, out.heads.clone());
+            self.send(&Out::Snapshot {
+                id,
+                upto,
+                blob: b64::encode(&out.blob),
+            });
+        }
+    }
+
+    fn closed(self, state: AppState) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        i.socket = None;
+        i.caught_up = false;
+        i.inflight.clear();
+        if let Some(sync) = i.sync.as_mut() {
+            sync.disconnected();
+        }
+        if i.stopped {
+            return;
+        }
+        // Exponential back-off with jitter: 1, 2, 4 … 30 s, ±50 %.
+        let base = 1u32 << i.attempt.min(5);
+        let jitter = 0.5 + (platform::random16()[0] as f64 / 255.0);
+        let secs = (f64::from(base.min(30)) * jitter).max(0.5);
+        i.attempt += 1;
+        let handler = Closure::once_into_js(move || {
+            self.inner().borrow_mut().timer = None;
+            self.connect(state);
+        });
+        i.timer = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                handler.unchecked_ref(),
+                (secs * 1000.0) as i32,
+            )
+            .ok();
+        drop(i);
+        self.status
+            .set(Some(LiveStatus::Offline(secs.round() as u32)));
+    }
+
+    /// The browser is back online: try now rather than at the next timer.
+    fn reconnect_now(self, state: AppState) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if i.stopped || i.socket.is_some() || i.saved.is_none() {
+            return;
+        }
+        if let Some(t) = i.timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        i.attempt = 0;
+        drop(i);
+        self.connect(state);
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The live status in the header, when the workbook is shared.
+#[component]
+pub fn LiveBadge() -> impl IntoView {
+    let live = expect_context::<Live>();
+    move || {
+        live.status.get().map(|s| {
+            let detail = match &s {
+                LiveStatus::Error(why) => Some(why.clone()),
+                _ => None,
+            };
+            view! {
+                <a class=format!("badge {}", s.class()) href=crate::route::Route::Workbooks.href() title=detail.clone().unwrap_or_default()>
+                    {s.words()}
+                </a>
+            }
+        })
+    }
+}
+
+/// Everything the join page needs from a share link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invite {
+    pub room: String,
+    pub key: String,
+    pub relay: String,
+}
+
+impl Invite {
+    /// From the part of the hash after `#/join/`.
+    pub fn parse(rest: &str) -> Option<Invite> {
+        let (path, query) = rest.split_once('?')?;
+        let (room, key) = path.split_once('/')?;
+        RoomId::parse(room)?;
+        RoomKey::parse(key)?;
+        let relay = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("relay="))
+            .and_then(|r| js_sys::decode_uri_component(r).ok())
+            .map(String::from)?;
+        Some(Invite {
+            room: room.to_owned(),
+            key: key.to_owned(),
+            relay,
+        })
+    }
+}
+
+/// Blobs received so far, and how the reading ended (the head, or why not).
+type Fetched = (Vec<(u64, Vec<u8>)>, Option<Result<u64, String>>);
+
+/// Reads a whole room once (snapshot and entries), for joining: the blobs
+/// in order and the room's head.
+async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
+    let url = socket_url(&invite.relay)?;
+    let sync = LiveSync::new(
+        RoomId::parse(&invite.room).ok_or("The link is damaged.")?,
+        RoomKey::parse(&invite.key).ok_or("The link is damaged.")?,
+    );
+    let ws = web_sys::WebSocket::new(&url).map_err(|_| {
+        format!(
+            "“{}” is not an address a browser can connect to.",
+            invite.relay
+        )
+    })?;
+    let collected: Rc<RefCell<Fetched>> = Rc::new(RefCell::new((Vec::new(), None)));
+    let (done_tx, done) = futures_channel();
+    let done_tx = Rc::new(RefCell::new(Some(done_tx)));
+    let finish = {
+        let done_tx = done_tx.clone();
+        move || {
+            if let Some(tx) = done_tx.borrow_mut().take() {
+                let _ = tx.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        }
+    };
+    let hello = serde_json::to_string(&Out::Hello {
+        room: &invite.room,
+        token: b64::encode(&sync.token()),
+        since: 0,
+        create: false,
+    })
+    .expect("frames serialise");
+    let ws2 = ws.clone();
+    let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        let _ = ws2.send_with_str(&hello);
+    });
+    let message = {
+        let collected = collected.clone();
+        let finish = finish.clone();
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
+            let mut c = collected.borrow_mut();
+            match serde_json::from_str::<In>(&text) {
+                Ok(In::Snapshot { upto: seq, blob }) | Ok(In::Blob { seq, blob }) => {
+                    match b64::decode(&blob) {
+                        Some(b) => c.0.push((seq, b)),
+                        None => c.1 = Some(Err("The relay sent a damaged message.".into())),
+                    }
+                }
+                Ok(In::CaughtUp { head }) => {
+                    c.1.get_or_insert(Ok(head));
+                    drop(c);
+                    finish();
+                }
+                Ok(In::Error { code, message }) => {
+                    c.1 = Some(Err(match code.as_str() {
+                        "forbidden" => {
+                            "The relay refused this link: the key does not match the room.".into()
+                        }
+                        "no_room" => {
+                            "The relay does not know this shared workbook. Ask for a new link."
+                                .into()
+                        }
+                        _ => format!("The relay refused: {message}."),
+                    }));
+                    drop(c);
+                    finish();
+                }
+                _ => {}
+            }
+        })
+    };
+    let close = {
+        let collected = collected.clone();
+        let finish = finish.clone();
+        let relay = invite.relay.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            collected.borrow_mut().1.get_or_insert(Err(format!(
+                "Could not reach the relay at {relay}. Check the address and your connection, then try again."
+            )));
+            finish();
+        })
+    };
+    ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    ws.set_onclose(None);
+    let _ = ws.close();
+    drop((open, message, close));
+    let mut c = collected.borrow_mut();
+    let head =
+        c.1.take()
+            .unwrap_or_else(|| Err("The connection ended early.".into()))?;
+    Ok((std::mem::take(&mut c.0), head))
+}
+
+/// A promise and its resolve function.
+fn futures_channel() -> (js_sys::Function, js_sys::Promise) {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+    (resolve.expect("set by Promise::new"), promise)
+}
+
+/// Joins the workbook a link shares: reads the room, then merges it into
+/// this browser's copy of that workbook (or keeps it as a new one) and
+/// opens it, shared. Nothing is stored if anything fails.
+pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String, String> {
+    let (blobs, head) = fetch_room(invite).await?;
+    let sync = LiveSync::new(
+        RoomId::parse(&invite.room).ok_or("The link is damaged.")?,
+        RoomKey::parse(&invite.key).ok_or("The link is damaged.")?,
+    );
+    let mut parts = Vec::new();
+    let mut in_room: Vec<String> = Vec::new();
+    let mut workbook: Option<WorkbookId> = None;
+    for (_, blob) in &blobs {
+        let env = sync.open(blob).map_err(|e| {
+            format!(
+                "A message in the shared workbook could not be opened ({e}); nothing was stored."
+            )
+        })?;
+        if workbook.get_or_insert(env.workbook.clone()) != &env.workbook {
+            return Err(
+                "The shared workbook holds messages of two workbooks; nothing was stored.".into(),
+            );
+        }
+        in_room.extend(env.heads.iter().map(|h| h.to_string()));
+        parts.push(env.bytes);
+    }
+    if parts.is_empty() {
+        return Err("The shared workbook is empty so far. Ask the person who shared it to keep the app open until it says “Live: connected”, then try again.".into());
+    }
+    let mut joined = Workbook::load(parts.iter().map(Vec::as_slice), platform::new_actor())
+        .map_err(|e| {
+            format!("The shared workbook could not be opened: {e}. Nothing was stored.")
+        })?;
+    in_room.sort();
+    in_room.dedup();
+    let settings = Saved {
+        room: invite.room.clone(),
+        key: invite.key.clone(),
+        relay: invite.relay.clone(),
+        seq: head,
+        snapshot_upto: 0,
+        in_room,
+        create: false,
+    };
+    let id = joined.id().clone();
+    let name = joined.name();
+    // The open workbook itself: merge and stay.
+    if state.with_workbook(|wb| wb.id().clone()).as_ref() == Some(&id) {
+        state
+            .edit(|wb, _| wb.merge(&mut joined))
+            .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
+        keep(&id, &settings);
+        live.leave_quietly();
+        live.begin(state, id, settings);
+        return Ok(format!("Joined “{name}”: it is shared live now."));
+    }
+    crate::exchange::keep_workbook(state, &mut joined)
+        .await
+        .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
+    keep(&id, &settings);
+    let store = state
+        .store()
+        .ok_or("This browser is not saving workbooks.")?;
+    store.set_current(&id).await.map_err(|e| e.to_string())?;
+    crate::route::navigate(&crate::route::Route::Dashboard);
+    let _ = window().location().reload();
+    Ok(format!("Joined “{name}”."))
+}
+
+impl Live {
+    /// Disconnects without forgetting the settings (before switching rooms).
+    fn leave_quietly(self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        i.stopped = true;
+        if let Some(t) = i.timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        if let Some(ws) = i.socket.take() {
+            ws.set_onclose(None);
+            let _ = ws.close();
+        }
+        i.handlers = None;
+    }
+}
+
+/// "Share live" on the workbooks page.
+#[component]
+pub fn ShareLive() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let live = expect_context::<Live>();
+    let relay =
+        RwSignal::new(LocalStorage::get::<String>("sms-workbook.last-relay").unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+    let link = RwSignal::new(
+        live.settings()
+            .map(|s| share_link(&s.room, &s.key, &s.relay)),
+    );
+    let copied = RwSignal::new(false);
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let r = relay.get_untracked();
+        match live.start(state, &r) {
+            Ok(l) => {
+                let _ = LocalStorage::set("sms-workbook.last-relay", r.trim());
+                error.set(None);
+                link.set(Some(l));
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let copy = move |_| {
+        if let Some(l) = link.get_untracked() {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&l);
+            copied.set(true);
+        }
+    };
+    view! {
+        <h3>"Share live"</h3>
+        <p class="hint">
+            "Edit this workbook together in real time through a relay. Everything is encrypted in this browser before it leaves; the relay stores and forwards only sealed messages and can never read them. The key is part of the link, so send the link only to people who may see this workbook."
+        </p>
+        {move || match link.get() {
+            None => view! {
+                <form class="share-live" on:submit=start>
+                    <label for="relay-url">"Relay address"</label>
+                    <input
+                        id="relay-url"
+                        type="url"
+                        placeholder="wss://relay.example.org"
+                        prop:value=relay
+                        on:input=move |ev| relay.set(event_target_value(&ev))
+                    />
+                    <button type="submit">"Start sharing live"</button>
+                </form>
+            }.into_any(),
+            Some(l) => view! {
+                <div class="share-live">
+                    <label for="share-link">"Link to this shared workbook"</label>
+                    <input id="share-link" type="text" readonly prop:value=l />
+                    <p class="buttons">
+                        <button type="button" on:click=copy>"Copy link"</button>
+                        <button type="button" on:click=move |_| { live.leave(); link.set(None); copied.set(false); }>
+                            "Stop sharing live"
+                        </button>
+                    </p>
+                    <Show when=move || copied.get()>
+                        <p class="notice" role="status">"Link copied."</p>
+                    </Show>
+                </div>
+            }.into_any(),
+        }}
+        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        {move || match live.status.get() {
+            Some(LiveStatus::Error(why)) => Some(view! { <p class="field-error" role="alert">{why}</p> }),
+            _ => None,
+        }}
+        {move || live.warning.get().map(|w| view! { <p class="field-error" role="alert">{w}</p> })}
+    }
+}
+
+/// The page a share link opens.
+#[component]
+pub fn JoinPage(invite: Invite) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let live = expect_context::<Live>();
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<(bool, String)>);
+    let relay = invite.relay.clone();
+    let join_it = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        message.set(None);
+        let invite = invite.clone();
+        leptos::task::spawn_local(async move {
+            let r = join(state, live, &invite).await;
+            busy.set(false);
+            message.set(Some(match r {
+                Ok(m) => (true, m),
+                Err(e) => (false, e),
+            }));
+        });
+    };
+    view! {
+        <section aria-labelledby="join-heading">
+            <h2 id="join-heading">"Join a shared workbook"</h2>
+            <p>{format!("Someone shared a workbook with you through the relay at {relay}. Joining copies it into this browser and keeps it in step with everyone else's edits. If you already have this workbook here, your copy is merged with it; nothing of yours is lost.")}</p>
+            <p class="buttons">
+                <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
+                    "Join this workbook"
+                </button>
+                <a class="button" href=crate::route::Route::Dashboard.href()>"Not now"</a>
+            </p>
+            <Show when=move || busy.get()>
+                <p role="status">"Fetching the shared workbook…"</p>
+            </Show>
+            {move || message.get().map(|(ok, m)| if ok {
+                view! { <p class="notice" role="status">{m}</p> }.into_any()
+            } else {
+                view! { <p class="field-error" role="alert">{m}</p> }.into_any()
+            })}
+        </section>
+    }
+}

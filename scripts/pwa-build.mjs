@@ -34,14 +34,16 @@ const MARK = 'data-sms-pwa';
 /**
  * The Content-Security-Policy: only what the app needs. Everything is served
  * from the app's own origin; 'wasm-unsafe-eval' lets it compile its
- * WebAssembly. Add the relay's origin (wss://…) to connect-src if you use one.
+ * WebAssembly. connect-src also allows secure WebSockets anywhere (the
+ * live-sync relay a person chooses; it only ever sees sealed messages) and
+ * plain WebSockets to this computer (a relay run locally).
  */
 export const CSP_DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self'",
-  "connect-src 'self'",
+  "connect-src 'self' wss: ws://localhost:* ws://127.0.0.1:*",
   "manifest-src 'self'",
   "worker-src 'self'",
   "object-src 'none'",

@@ -46,10 +46,10 @@ impl LiveStatus {
 
     fn class(&self) -> &'static str {
         match self {
-            LiveStatus::Connected => "live connected",
-            LiveStatus::Connecting | LiveStatus::Syncing => "live syncing",
-            LiveStatus::Offline(_) => "live offline",
-            LiveStatus::Error(_) => "live error",
+            LiveStatus::Connected => "connected",
+            LiveStatus::Connecting | LiveStatus::Syncing => "syncing",
+            LiveStatus::Offline(_) => "offline",
+            LiveStatus::Error(_) => "error",
         }
     }
 }
@@ -628,7 +628,7 @@ pub fn LiveBadge() -> impl IntoView {
                 _ => None,
             };
             view! {
-                <a class=format!("badge {}", s.class()) href=crate::route::Route::Workbooks.href() title=detail.clone().unwrap_or_default()>
+                <a class=format!("live-state {}", s.class()) href=crate::route::Route::Workbooks.href() title=detail.clone().unwrap_or_default()>
                     {s.words()}
                 </a>
             }
@@ -872,6 +872,8 @@ pub fn ShareLive() -> impl IntoView {
             .map(|s| share_link(&s.room, &s.key, &s.relay)),
     );
     let copied = RwSignal::new(false);
+    let pasted = RwSignal::new(String::new());
+    let join_error = RwSignal::new(None::<String>);
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let r = relay.get_untracked();
@@ -927,6 +929,28 @@ pub fn ShareLive() -> impl IntoView {
             }.into_any(),
         }}
         {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        <form class="share-live" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = pasted.get_untracked();
+            match text.split_once("#/join/").and_then(|(_, rest)| Invite::parse(rest.trim())) {
+                Some(invite) => {
+                    join_error.set(None);
+                    crate::route::navigate(&crate::route::Route::Join(invite));
+                }
+                None => join_error.set(Some("That is not a link to a shared workbook. Copy the whole link, starting with https://.".into())),
+            }
+        }>
+            <label for="join-link">"Join a workbook someone shared with you: paste its link"</label>
+            <input
+                id="join-link"
+                type="text"
+                autocomplete="off"
+                prop:value=pasted
+                on:input=move |ev| pasted.set(event_target_value(&ev))
+            />
+            <button type="submit">"Open link"</button>
+        </form>
+        {move || join_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         {move || match live.status.get() {
             Some(LiveStatus::Error(why)) => Some(view! { <p class="field-error" role="alert">{why}</p> }),
             _ => None,

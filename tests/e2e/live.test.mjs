@@ -1,0 +1,110 @@
+// Live sharing through a real relay: two people in two browsers share one
+// workbook, see each other's edits at once, keep working while the relay is
+// down, and converge when it is back.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
+} from './support.mjs';
+import { startRelay } from './relay.mjs';
+
+const app = useApp();
+const live = (page) => page.locator('header a.live-state');
+// The browser itself reports a refused WebSocket while the relay is down.
+const ignore = [/WebSocket connection to .* failed/];
+
+async function addRisk(page, title, owner) {
+  await page.goto(new URL('#/r/risk', app.url).href);
+  await page.getByRole('link', { name: 'Add risk' }).click();
+  await page.getByLabel(fieldLabel('Title')).fill(title);
+  await page.getByLabel(fieldLabel('Owner')).fill(owner);
+  await page.getByLabel(fieldLabel('Likelihood')).selectOption('2');
+  await page.getByLabel(fieldLabel('Impact')).selectOption('3');
+  await page.getByRole('button', { name: 'Save risk' }).click();
+  await page.locator('.notice').waitFor();
+}
+
+async function count(page, words) {
+  await page.goto(new URL('#/r/risk', app.url).href);
+  const search = page.getByRole('searchbox', { name: 'Search' });
+  await search.fill(words);
+  return page.locator('p.count');
+}
+
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+test('two people share a workbook live through the relay, apart and together', async () => {
+  let relay = await startRelay();
+  const dataDir = relay.dataDir;
+  after(() => relay.stop());
+
+  // Ana shares her workbook.
+  const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
+  await ana.getByLabel('Relay address').fill(relay.url);
+  await ana.getByRole('button', { name: 'Start sharing live' }).click();
+  await waitForText(live(ana), 'Live: connected');
+  const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+  assert.match(link, /#\/join\/[0-9a-f]{32}\/[A-Za-z0-9_-]{43}\?relay=ws%3A%2F%2F127\.0\.0\.1%3A\d+$/);
+  await assertNoAxeViolations(ana);
+  const name = await ana.locator('h1').textContent();
+
+  // Ben, in his own browser, opens the link and joins.
+  const benContext = await launch();
+  try {
+    const ben = await openApp(benContext, app.url, { ignore });
+    await ben.goto(link);
+    await ben.getByRole('heading', { name: 'Join a shared workbook' }).waitFor();
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.getByRole('button', { name: 'Join this workbook' }).click(),
+    ]);
+    await waitReady(ben);
+    await waitForText(ben.locator('h1'), name);
+    await waitForText(live(ben), 'Live: connected');
+
+    // Ana's edit shows for Ben at once, without a reload.
+    await ben.evaluate(() => { window.notReloaded = true; });
+    await addRisk(ana, 'Shared live: generator test overdue', 'Ana');
+    await waitForText(await count(ben, 'generator test overdue'), /^1 of \d+ records match$/);
+    assert.equal(await ben.evaluate(() => window.notReloaded), true);
+
+    // The relay goes down; both keep working.
+    await relay.kill();
+    await waitForText(live(ana), /^Live: offline/);
+    await waitForText(live(ben), /^Live: offline/);
+    await addRisk(ana, 'Written by Ana while apart', 'Ana');
+    await addRisk(ben, 'Written by Ben while apart', 'Ben');
+
+    // Back on the same address and data: both reconnect and converge.
+    relay = await startRelay({ port: relay.port, dataDir });
+    for (const page of [ana, ben]) {
+      await waitForText(live(page), 'Live: connected', { timeout: 60_000 });
+    }
+    for (const page of [ana, ben]) {
+      await waitForText(await count(page, 'while apart'), /^2 of \d+ records match$/);
+    }
+    const total = async (page) => (await count(page, '')).textContent();
+    assert.equal(await total(ana), await total(ben), 'both hold the same risks');
+
+    // The relay's files hold no readable record.
+    const files = filesUnder(dataDir);
+    assert.ok(files.length > 0);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const secret of ['generator test overdue', 'Written by Ana while apart', 'Northwind']) {
+        assert.equal(bytes.includes(Buffer.from(secret)), false, `${secret} in ${f}`);
+      }
+    }
+    assertNoProblems(ana);
+    assertNoProblems(ben);
+  } finally {
+    await benContext.close();
+  }
+});

@@ -36,6 +36,13 @@ fn App() -> impl IntoView {
     route::provide_route();
     leptos::task::spawn_local(state.boot());
 
+    // Every change of the workbook (made here, in another tab, merged from
+    // a file) is offered to the live room, if the workbook is shared.
+    Effect::new(move |_| {
+        state.revision.track();
+        live.flush(state);
+    });
+
     // Lets people and tests know the workbook is on screen.
     let resumed = StoredValue::new(false);
     Effect::new(move |_| {

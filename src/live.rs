@@ -217,12 +217,6 @@ impl Live {
         if let Some(s) = saved(&id) {
             self.begin(state, id, s);
         }
-        // Every change of the workbook (here, in another tab, merged) is
-        // offered to the room.
-        Effect::new(move |_| {
-            state.revision.track();
-            self.flush(state);
-        });
         let online = window_event_listener(leptos::ev::online, move |_| self.reconnect_now(state));
         std::mem::forget(online);
     }
@@ -496,7 +490,7 @@ impl Live {
     }
 
     /// Sends what the room has not got yet, when connected and caught up.
-    fn flush(self, state: AppState) {
+    pub fn flush(self, state: AppState) {
         let ready = {
             let inner = self.inner();
             let i = inner.borrow();
@@ -628,9 +622,11 @@ pub fn LiveBadge() -> impl IntoView {
                 _ => None,
             };
             view! {
-                <a class=format!("live-state {}", s.class()) href=crate::route::Route::Workbooks.href() title=detail.clone().unwrap_or_default()>
-                    {s.words()}
-                </a>
+                <span role="status" aria-live="polite">
+                    <a class=format!("live-state {}", s.class()) href=crate::route::Route::Workbooks.href() title=detail.clone().unwrap_or_default()>
+                        {s.words()}
+                    </a>
+                </span>
             }
         })
     }

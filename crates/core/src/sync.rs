@@ -177,6 +177,26 @@ impl LiveSync {
         self.seal(wb, heads, false, bytes, nonce)
     }
 
+    /// Like [`Self::outgoing`], but in blobs of at most about `max_bytes`
+    /// of changes each (a relay limits its frames), oldest first; `nonce`
+    /// gives a fresh nonce per blob.
+    pub fn outgoing_batches(
+        &mut self,
+        wb: &mut Workbook,
+        max_bytes: usize,
+        mut nonce: impl FnMut() -> [u8; 12],
+    ) -> Vec<Outgoing> {
+        if wb.covered_by(&self.sent) {
+            return Vec::new();
+        }
+        let batches = wb.change_batches(&self.sent, max_bytes);
+        self.sent = wb.heads();
+        batches
+            .into_iter()
+            .filter_map(|(bytes, heads)| self.seal(wb, heads, false, bytes, nonce()))
+            .collect()
+    }
+
     /// The whole document, sealed, as a snapshot of the room.
     pub fn snapshot(&mut self, wb: &mut Workbook, nonce: [u8; 12]) -> Outgoing {
         let heads = wb.heads();

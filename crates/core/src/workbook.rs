@@ -546,6 +546,47 @@ impl Workbook {
         self.doc.save_after(heads)
     }
 
+    /// The changes [`Self::changes_after`] would give, in batches of at
+    /// most about `max_bytes` (one change larger than that is a batch of its
+    /// own), oldest first, each with its heads: the changes in it that no
+    /// other change in it depends on.
+    pub fn change_batches(
+        &mut self,
+        heads: &[ChangeHash],
+        max_bytes: usize,
+    ) -> Vec<(Vec<u8>, Vec<ChangeHash>)> {
+        let mut out = Vec::new();
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut hashes: Vec<ChangeHash> = Vec::new();
+        let mut deps: BTreeSet<ChangeHash> = BTreeSet::new();
+        let finish = |bytes: &mut Vec<u8>,
+                      hashes: &mut Vec<ChangeHash>,
+                      deps: &mut BTreeSet<ChangeHash>,
+                      out: &mut Vec<(Vec<u8>, Vec<ChangeHash>)>| {
+            if !bytes.is_empty() {
+                let heads = hashes
+                    .iter()
+                    .filter(|h| !deps.contains(h))
+                    .copied()
+                    .collect();
+                out.push((std::mem::take(bytes), heads));
+                hashes.clear();
+                deps.clear();
+            }
+        };
+        for change in self.doc.get_changes(heads) {
+            let raw = change.raw_bytes();
+            if !bytes.is_empty() && bytes.len() + raw.len() > max_bytes {
+                finish(&mut bytes, &mut hashes, &mut deps, &mut out);
+            }
+            bytes.extend_from_slice(raw);
+            hashes.push(change.hash());
+            deps.extend(change.deps().iter().copied());
+        }
+        finish(&mut bytes, &mut hashes, &mut deps, &mut out);
+        out
+    }
+
     /// Whether every change of this copy is an ancestor of one of `heads`
     /// (hashes this copy does not know count as nothing).
     pub fn covered_by(&mut self, heads: &[ChangeHash]) -> bool {

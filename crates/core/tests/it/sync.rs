@@ -195,3 +195,44 @@ proptest! {
         prop_assert_eq!(risks(&copies[1]), risks(&copies[2]));
     }
 }
+
+#[test]
+fn a_large_workbook_goes_in_batches_that_each_apply() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    for i in 0..60u8 {
+        let mut r = risk(&format!("Risk {i}"));
+        r.set(
+            "description",
+            sms_core::Value::Text(format!("{i} {}", "Long text. ".repeat(60))),
+        );
+        ana.add_record("risk", &rid(i), &r, &ctx("Ana", i as i64))
+            .unwrap();
+    }
+    let mut sa = LiveSync::new(id, key.clone());
+    let mut n = 0u64;
+    let batches = sa.outgoing_batches(&mut ana, 8 * 1024, || {
+        n += 1;
+        nonce(n)
+    });
+    assert!(batches.len() > 3, "{} batches", batches.len());
+    assert!(batches.iter().all(|b| b.blob.len() < 12 * 1024));
+    assert!(sa
+        .outgoing_batches(&mut ana, 8 * 1024, || [0; 12])
+        .is_empty());
+
+    // A fresh copy applies them in order, acknowledging each as it goes.
+    let mut ben = sms_core::Workbook::load(
+        [sa.open(&batches[0].blob).unwrap().bytes.as_slice()],
+        actor(2),
+    )
+    .unwrap();
+    let mut sb = LiveSync::new(id, key);
+    for (i, b) in batches.iter().enumerate() {
+        sb.incoming(&mut ben, i as u64 + 1, &b.blob).unwrap();
+        sa.acked(&mut ana, &b.heads, Some(i as u64 + 1));
+    }
+    assert_eq!(ben.heads(), ana.heads());
+    assert_eq!(risks(&ben).len(), 60);
+    assert!(!sa.pending(&mut ana));
+}

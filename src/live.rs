@@ -20,6 +20,10 @@ use wasm_bindgen::{closure::Closure, JsCast};
 
 use crate::{platform, state::AppState};
 
+/// Changes per push at most (bytes, before sealing and base64): well under
+/// the relay's default frame limit of 2 MiB.
+const MAX_PUSH_BYTES: usize = 512 * 1024;
+
 /// What the person sees about live sharing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LiveStatus {
@@ -506,24 +510,28 @@ impl Live {
         let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
             return;
         };
-        let out = state
-            .with_workbook(|wb| sync.outgoing(wb, nonce()))
-            .flatten();
+        let batches = state
+            .with_workbook(|wb| sync.outgoing_batches(wb, MAX_PUSH_BYTES, nonce))
+            .unwrap_or_default();
         let inner = self.inner();
-        let id = {
-            let mut i = inner.borrow_mut();
-            i.sync = Some(sync);
-            i.next_id += 1;
-            i.next_id
-        };
-        if let Some(out) = out {
-            inner.borrow_mut().inflight.insert(id, out.heads.clone());
+        inner.borrow_mut().sync = Some(sync);
+        for out in batches {
+            let id = {
+                let mut i = inner.borrow_mut();
+                i.next_id += 1;
+                let id = i.next_id;
+                i.inflight.insert(id, out.heads.clone());
+                id
+            };
             self.status.set(Some(LiveStatus::Syncing));
             if !self.send(&Out::Push {
                 id,
                 blob: b64::encode(&out.blob),
             }) {
+                // The socket closed meanwhile: everything unacknowledged is
+                // sent again after reconnecting.
                 inner.borrow_mut().inflight.remove(&id);
+                break;
             }
         }
     }
@@ -547,7 +555,7 @@ impl Live {
             i.next_id += 1;
             i.next_id
         };
-        if let Some((out, upto)) = snap {
+        if let Some((out, upto)) = snap.filter(|(o, _)| o.blob.len() <= MAX_PUSH_BYTES * 2) {
             inner.borrow_mut().inflight.insert(id, out.heads.clone());
             self.send(&Out::Snapshot {
                 id,

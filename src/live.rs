@@ -157,6 +157,13 @@ enum In {
     Pong,
 }
 
+/// What an unacknowledged frame was.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Push,
+    Snapshot,
+}
+
 struct Handlers {
     _open: Closure<dyn FnMut(web_sys::Event)>,
     _message: Closure<dyn FnMut(web_sys::MessageEvent)>,
@@ -174,7 +181,7 @@ struct Inner {
     head: u64,
     next_id: u64,
     /// Pushes and snapshots not yet acknowledged: their heads.
-    inflight: HashMap<u64, Vec<ChangeHash>>,
+    inflight: HashMap<u64, (Vec<ChangeHash>, Kind)>,
     attempt: u32,
     timer: Option<i32>,
     /// Leaving or a fatal error: do not reconnect.
@@ -453,16 +460,16 @@ impl Live {
             }
             In::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
-                if let Some(heads) = heads {
+                if let Some((heads, kind)) = heads {
                     let inner = self.inner();
                     let mut i = inner.borrow_mut();
-                    let is_push = i.head < seq;
+                    let is_push = kind == Kind::Push;
                     if let Some(mut sync) = i.sync.take() {
                         drop(i);
                         state.with_workbook(|wb| sync.acked(wb, &heads, is_push.then_some(seq)));
                         let mut i = inner.borrow_mut();
                         if is_push {
-                            i.head = seq;
+                            i.head = i.head.max(seq);
                         } else {
                             sync.snapshot_upto = sync.snapshot_upto.max(seq);
                         }
@@ -520,7 +527,7 @@ impl Live {
                 let mut i = inner.borrow_mut();
                 i.next_id += 1;
                 let id = i.next_id;
-                i.inflight.insert(id, out.heads.clone());
+                i.inflight.insert(id, (out.heads.clone(), Kind::Push));
                 id
             };
             self.status.set(Some(LiveStatus::Syncing));
@@ -556,7 +563,10 @@ impl Live {
             i.next_id
         };
         if let Some((out, upto)) = snap.filter(|(o, _)| o.blob.len() <= MAX_PUSH_BYTES * 2) {
-            inner.borrow_mut().inflight.insert(id, out.heads.clone());
+            inner
+                .borrow_mut()
+                .inflight
+                .insert(id, (out.heads.clone(), Kind::Snapshot));
             self.send(&Out::Snapshot {
                 id,
                 upto,

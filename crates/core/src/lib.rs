@@ -18,6 +18,7 @@ pub mod catalogue;
 mod change;
 pub mod checklist;
 pub mod crypto;
+pub mod csv;
 pub mod dashboard;
 pub mod demo;
 mod error;
@@ -32,6 +33,7 @@ pub mod risk;
 pub mod schema;
 pub mod storage;
 pub mod sync;
+pub mod transfer;
 mod workbook;
 
 pub use change::{ChangeContext, ChangeMeta, Touches};

@@ -1005,6 +1005,67 @@ impl Workbook {
             return Err(WorkbookError::Duplicate(id.to_string()));
         }
         self.check_links(def, record, None)?;
+        self.write_new(def, id, record, ctx)?;
+        let title = record.text(def.title).to_owned();
+        self.commit(ctx, &format!("Added {} “{title}”", def.singular));
+        Ok(())
+    }
+
+    /// Adds several records of one register in one change. Everything is
+    /// checked first (ids unused, links to live records of the right
+    /// register or to records of this batch), so nothing is written when
+    /// anything is wrong.
+    pub(crate) fn add_records(
+        &mut self,
+        def: &'static RegisterDef,
+        records: &[(RecordId, Record)],
+        summary: &str,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
+        let batch: BTreeSet<&RecordId> = records.iter().map(|(id, _)| id).collect();
+        if batch.len() != records.len() {
+            return Err(WorkbookError::Document(
+                "two records have the same id".into(),
+            ));
+        }
+        for (id, record) in records {
+            if self.doc.get(&self.records, id.as_str())?.is_some() {
+                return Err(WorkbookError::Duplicate(id.to_string()));
+            }
+            for f in def.fields {
+                let Kind::Link { to, .. } = f.kind else {
+                    continue;
+                };
+                for target in record.links(f.key) {
+                    let ok = (to == def.id && batch.contains(target))
+                        || matches!(self.record_obj(target.as_str()), Some((_, d, false)) if d.id == to);
+                    if !ok {
+                        let to_def = registers::register(to).map(|d| d.singular).unwrap_or(to);
+                        return Err(WorkbookError::Invalid(vec![FieldError {
+                            field: f.key,
+                            message: format!(
+                                "“{}” links to a {to_def} that does not exist or was deleted.",
+                                record.text(def.title)
+                            ),
+                        }]));
+                    }
+                }
+            }
+        }
+        for (id, record) in records {
+            self.write_new(def, id, record, ctx)?;
+        }
+        self.commit(ctx, summary);
+        Ok(())
+    }
+
+    fn write_new(
+        &mut self,
+        def: &'static RegisterDef,
+        id: &RecordId,
+        record: &Record,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
         self.note_record(id);
         let obj = self
             .doc
@@ -1020,8 +1081,6 @@ impl Workbook {
         for f in def.stored_fields() {
             write_value(&mut self.doc, &obj, f, record.get(f.key))?;
         }
-        let title = record.text(def.title).to_owned();
-        self.commit(ctx, &format!("Added {} “{title}”", def.singular));
         Ok(())
     }
 

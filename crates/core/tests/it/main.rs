@@ -15,3 +15,4 @@ mod persistence;
 mod purity;
 mod risks;
 mod sync;
+mod transfer;

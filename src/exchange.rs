@@ -69,6 +69,26 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         });
     };
 
+    // Every record and the checklist in plain JSON, for other programs.
+    let download_json = move |_| {
+        let out = state.with_workbook(|wb| {
+            let json = state
+                .index_untracked(|ix| sms_core::transfer::workbook_json(wb, ix, platform::now()));
+            (
+                wb.name(),
+                serde_json::to_vec_pretty(&json).unwrap_or_default(),
+            )
+        });
+        let Some((name, bytes)) = out else {
+            return;
+        };
+        let file = sms_core::exchange::export_name(&name, "json", platform::now().date_naive());
+        match save_typed(&file, "application/json", &bytes) {
+            Ok(()) => message.set(Some((true, format!("Downloaded “{file}”.")))),
+            Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
+        }
+    };
+
     let chosen = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -150,6 +170,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             <button type="button" on:click=download aria-disabled=move || preparing.get().to_string()>
                 "Download this workbook"
             </button>
+            <button type="button" on:click=download_json>"Download as JSON"</button>
             <label class="button file-button">
                 "Open a workbook file…"
                 <input
@@ -374,10 +395,15 @@ fn js_text(e: &JsValue) -> String {
 
 /// Offers `bytes` as a download named `name`.
 fn save_file(name: &str, bytes: &[u8]) -> Result<(), String> {
+    save_typed(name, "application/octet-stream", bytes)
+}
+
+/// Offers `bytes` as a download named `name`, of MIME type `mime`.
+pub(crate) fn save_typed(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
+    options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| js_text(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;

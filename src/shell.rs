@@ -147,7 +147,7 @@ fn Author() -> impl IntoView {
 fn Sidebar() -> impl IntoView {
     let route = expect_context::<RwSignal<crate::route::Route>>();
     let current = move || match route.get() {
-        Route::List(r) | Route::New(r) | Route::Deleted(r) => Some(r),
+        Route::List(r) | Route::New(r) | Route::Deleted(r) | Route::Import(r) => Some(r),
         Route::Record(id) => expect_context::<AppState>().index(|ix| ix.get(&id).map(|e| e.def.id)),
         Route::Checklist | Route::Item(_) => Some("checklist"),
         Route::Dashboard => Some("dashboard"),

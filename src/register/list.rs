@@ -58,6 +58,24 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
         };
         Rows(Arc::new(list.with(|l| l.filter(&q))))
     });
+    let export_error = RwSignal::new(None::<String>);
+    // Every record in list order, or only those the search and filters show.
+    let download_csv = move |shown_only: bool| {
+        let rows: Vec<Arc<Entry>> = if shown_only {
+            visible.with_untracked(|v| v.0.as_ref().clone())
+        } else {
+            list.with_untracked(|l| l.rows().to_vec())
+        };
+        let text = state.index_untracked(|ix| {
+            sms_core::csv::write(&sms_core::transfer::register_table(def, &rows, ix))
+        });
+        let name =
+            sms_core::exchange::export_name(def.name, "csv", crate::platform::now().date_naive());
+        match crate::exchange::save_typed(&name, "text/csv;charset=utf-8", text.as_bytes()) {
+            Ok(()) => export_error.set(None),
+            Err(e) => export_error.set(Some(format!("Could not download: {e}."))),
+        }
+    };
 
     // Only the rows near the screen are in the page; spacers stand in for
     // the rest, so a register of any size scrolls and filters smoothly.
@@ -182,6 +200,17 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
                     {format!("Add {}", def.singular)}
                 </a>
             </div>
+            <p class="list-actions">
+                <button type="button" on:click=move |_| download_csv(false)>"Download CSV"</button>
+                <Show when=move || visible.with(|v| v.0.len()) != list.with(|l| l.len())>
+                    <button type="button" on:click=move |_| download_csv(true)>
+                        {move || format!("Download the {} shown", visible.with(|v| v.0.len()))}
+                    </button>
+                </Show>
+                <a class="button" href=Route::Import(def.id).href()>"Import CSV…"</a>
+                <button type="button" on:click=move |_| { let _ = window().print(); }>"Print"</button>
+            </p>
+            {move || export_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             {move || notice.0.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <div class="toolbar" role="search">
                 <label class="search">

@@ -3,6 +3,7 @@
 
 mod display;
 mod form;
+mod import;
 mod list;
 
 use leptos::prelude::*;
@@ -60,6 +61,10 @@ pub fn Registers() -> impl IntoView {
         Route::List(r) => {
             let def = registers::register(r).expect("routes name declared registers");
             view! { <list::RegisterList def /> }.into_any()
+        }
+        Route::Import(r) => {
+            let def = registers::register(r).expect("declared");
+            view! { <import::ImportPage def /> }.into_any()
         }
         Route::Deleted(r) => {
             let def = registers::register(r).expect("declared");

@@ -101,7 +101,12 @@ pub(crate) enum Kind {
 /// characters file systems refuse) and the date, e.g.
 /// `Northwind IT Services 2026-11-27.smsw`.
 pub fn file_name(workbook_name: &str, today: NaiveDate) -> String {
-    let cleaned: String = workbook_name
+    export_name(workbook_name, EXTENSION, today)
+}
+
+/// A safe dated file name "<name> <YYYY-MM-DD>.<extension>" for any export.
+pub fn export_name(name: &str, extension: &str, today: NaiveDate) -> String {
+    let cleaned: String = name
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => ' ',
@@ -114,7 +119,7 @@ pub fn file_name(workbook_name: &str, today: NaiveDate) -> String {
     let name = if name.is_empty() { "Workbook" } else { name };
     let name: String = name.chars().take(80).collect();
     format!(
-        "{} {}.{EXTENSION}",
+        "{} {}.{extension}",
         name.trim_end(),
         today.format("%Y-%m-%d")
     )

@@ -1,0 +1,102 @@
+// Exports and imports people use: a register to CSV (every record, every
+// field, readable), the workbook to JSON, and a CSV imported into a
+// register after a preview, with bad rows explained and nothing written
+// until confirmed.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { useApp, openApp, waitForText, assertNoProblems, assertNoAxeViolations } from './support.mjs';
+
+const app = useApp();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-transfer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function downloadBy(page, name, file) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
+  const target = path.join(dir, file);
+  await dl.saveAs(target);
+  return { name: dl.suggestedFilename(), text: readFileSync(target, 'utf8') };
+}
+
+/** A tiny CSV reader for checking: quotes, doubled quotes, CRLF. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\n') { row.push(cell.replace(/\r$/, '')); rows.push(row); row = []; cell = ''; }
+    else cell += c;
+  }
+  return rows;
+}
+
+test('a register downloads as CSV with every record, and the workbook as JSON', async () => {
+  const page = await openApp(app.context, app.url, { path: '#/r/incident' });
+  const count = Number((await waitForText(page.locator('p.count'), /^\d+ records$/)).split(' ')[0]);
+  const csv = await downloadBy(page, 'Download CSV', 'incidents.csv');
+  assert.match(csv.name, /^Incidents \d{4}-\d{2}-\d{2}\.csv$/);
+  assert.ok(csv.text.startsWith('\uFEFF'), 'a byte-order mark, so spreadsheets read accents right');
+  const rows = parseCsv(csv.text.slice(1));
+  assert.equal(rows.length, count + 1, 'a header and every record');
+  const header = rows[0];
+  for (const col of ['ID', 'Title', 'Service', 'Opened', 'Impact', 'Priority', 'Status', 'Created by']) {
+    assert.ok(header.includes(col), `${col} in ${header}`);
+  }
+  const service = rows.slice(1).map((r) => r[header.indexOf('Service')]).find((s) => s);
+  assert.match(service, /^.+ \[[0-9a-f]{32}\]$/, 'a link reads as its title and id');
+  assert.ok(['Open', 'In progress', 'Resolved', 'Closed'].includes(rows[1][header.indexOf('Status')]));
+
+  await page.goto(new URL('#/workbooks', app.url).href);
+  const json = await downloadBy(page, 'Download as JSON', 'workbook.json');
+  const data = JSON.parse(json.text);
+  assert.equal(data.format, 'sms-workbook-export');
+  assert.equal(data.registers.incident.records.length, count);
+  assert.equal(data.checklist.length, 57);
+  assertNoProblems(page);
+});
+
+test('a CSV with a bad row shows that row’s problem and writes nothing until confirmed', async () => {
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
+  const before = Number((await waitForText(page.locator('p.count'), /^\d+ records$/)).split(' ')[0]);
+  const file = path.join(dir, 'risks from the old sheet.csv');
+  writeFileSync(file, [
+    'Title;Owner;Likelihood;Impact;Risk or opportunity;Notes',
+    'Imported: supplier insolvency;Ana;2;4;Risk;first',
+    'Imported: data centre flood;Ben;9;3;Risk;second',
+    '"Imported: key person leaves; no deputy";Cy;3;3;risk;third',
+  ].join('\r\n'));
+
+  await page.getByRole('link', { name: 'Import CSV…' }).click();
+  await page.getByRole('heading', { name: 'Import risks and opportunities from a CSV file' }).waitFor();
+  await page.locator('input[type=file]').setInputFiles(file);
+  await waitForText(page.locator('.import-summary'), '2 risks and opportunities ready to import from “risks from the old sheet.csv”; 1 line with problems.');
+  const problem = page.locator('.import-problems tbody tr');
+  assert.equal(await problem.count(), 1);
+  await waitForText(problem.locator('td').first(), '3');
+  await waitForText(problem.locator('li').first(), /^Likelihood: Enter a whole number from 1 to 5\.$/);
+  // The column without a field is ignored, and can be mapped.
+  assert.equal(await page.getByLabel('Field for column “Notes”').inputValue(), '');
+  await assertNoAxeViolations(page);
+
+  // Nothing was written by looking.
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await waitForText(page.locator('p.count'), `${before} records`);
+
+  // Importing the good rows: one change, and the records are there.
+  await page.getByRole('link', { name: 'Import CSV…' }).click();
+  await page.locator('input[type=file]').setInputFiles(file);
+  await page.getByRole('button', { name: 'Import 2 risks and opportunities, skip 1 line with problems' }).click();
+  await waitForText(page.locator('.notice'), 'Imported 2 risks and opportunities from “risks from the old sheet.csv”.');
+  await waitForText(page.locator('p.count'), `${before + 2} records`);
+  await page.getByRole('searchbox', { name: 'Search' }).fill('key person leaves');
+  await waitForText(page.locator('p.count'), `1 of ${before + 2} records match`);
+  await page.goto(new URL('#/activity', app.url).href);
+  await waitForText(page.getByRole('row').nth(1), /Imported 2 risks and opportunities from risks from the old sheet\.csv$/);
+  assertNoProblems(page);
+});

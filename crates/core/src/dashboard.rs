@@ -72,6 +72,11 @@ pub struct Dashboard {
     pub heat: [[Vec<RecordId>; 5]; 5],
 }
 
+/// Whether a status means nothing is due any more.
+pub fn is_finished(status: &str) -> bool {
+    finished(status)
+}
+
 fn finished(status: &str) -> bool {
     FINISHED.contains(&status)
 }

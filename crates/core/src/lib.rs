@@ -29,6 +29,7 @@ mod ids;
 pub mod index;
 pub mod markdown;
 pub mod registers;
+pub mod reports;
 pub mod risk;
 pub mod schema;
 pub mod storage;

@@ -27,8 +27,13 @@ pub const ID_COLUMN: &str = "ID";
 const CREATED_COLUMN: &str = "Created";
 const CREATED_BY_COLUMN: &str = "Created by";
 
-/// A cell as people read it.
+/// A cell as people read it, links with their ids (exact on import).
 pub fn cell(f: &FieldDef, v: Option<&Value>, ix: &RecordIndex) -> String {
+    cell_with(f, v, ix, true)
+}
+
+/// A cell as people read it; links by title only when `with_ids` is false.
+pub fn cell_with(f: &FieldDef, v: Option<&Value>, ix: &RecordIndex, with_ids: bool) -> String {
     let Some(v) = v else {
         return String::new();
     };
@@ -39,9 +44,11 @@ pub fn cell(f: &FieldDef, v: Option<&Value>, ix: &RecordIndex) -> String {
         (_, Value::DateTime(d)) => d.format("%Y-%m-%d %H:%M").to_string(),
         (_, Value::Links(ids)) => ids
             .iter()
-            .map(|id| match ix.title_of(id) {
-                Some((_, t, _)) => format!("{t} [{id}]"),
-                None => format!("[{id}]"),
+            .map(|id| match (ix.title_of(id), with_ids) {
+                (Some((_, t, _)), true) => format!("{t} [{id}]"),
+                (Some((_, t, _)), false) => t.to_owned(),
+                (None, true) => format!("[{id}]"),
+                (None, false) => "(missing record)".to_owned(),
             })
             .collect::<Vec<_>>()
             .join("; "),

@@ -13,6 +13,7 @@ mod index;
 mod merge;
 mod persistence;
 mod purity;
+mod reports;
 mod risks;
 mod sync;
 mod transfer;

@@ -81,7 +81,7 @@ fn record_table(
 
 fn live<'a>(ix: &'a RecordIndex, register: &str) -> Vec<&'a Entry> {
     let mut v: Vec<&Entry> = ix.live(register).map(|e| e.as_ref()).collect();
-    v.sort_by(|a, b| a.title().to_lowercase().cmp(&b.title().to_lowercase()));
+    v.sort_by_cached_key(|e| e.title().to_lowercase());
     v
 }
 
@@ -94,10 +94,9 @@ fn date_of(e: &Entry, key: &str) -> Option<NaiveDate> {
 }
 
 fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        "—".into()
-    } else {
-        format!("{}%", part * 100 / whole)
+    match (part * 100).checked_div(whole) {
+        Some(p) => format!("{p}%"),
+        None => "—".into(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! - `register`: every register's list and form, generated from its declaration.
 
 mod activity;
+mod charts;
 mod checklist;
 mod confirm;
 mod conflicts;
@@ -19,6 +20,7 @@ mod markdown;
 pub mod platform;
 mod pwa;
 mod register;
+mod reports;
 mod route;
 mod shell;
 pub mod state;

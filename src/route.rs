@@ -25,6 +25,9 @@ pub enum Route {
     Conflicts,
     /// Every change to the workbook, newest first.
     Activity,
+    /// The list of reports, and one report by key.
+    Reports,
+    Report(&'static str),
     /// A share link: join a workbook shared live.
     Join(crate::live::Invite),
 }
@@ -52,6 +55,11 @@ impl Route {
             ["checklist"] => Some(Route::Checklist),
             ["conflicts"] => Some(Route::Conflicts),
             ["activity"] => Some(Route::Activity),
+            ["reports"] => Some(Route::Reports),
+            ["reports", k] => crate::reports::KINDS
+                .iter()
+                .find(|(key, _, _)| key == k)
+                .map(|(key, _, _)| Route::Report(key)),
             ["checklist", n] => sms_core::catalogue::clause(n)
                 .filter(|c| sms_core::catalogue::is_checklist_item(c))
                 .map(|c| Route::Item(c.number)),
@@ -73,6 +81,8 @@ impl Route {
             Route::Item(n) => format!("#/checklist/{n}"),
             Route::Conflicts => "#/conflicts".into(),
             Route::Activity => "#/activity".into(),
+            Route::Reports => "#/reports".into(),
+            Route::Report(k) => format!("#/reports/{k}"),
             Route::Join(i) => crate::live::share_link(&i.room, &i.key, &i.relay)
                 .split_once('#')
                 .map(|(_, h)| format!("#{h}"))

@@ -155,6 +155,7 @@ fn Sidebar() -> impl IntoView {
         Route::Conflicts => None,
         Route::Activity => Some("activity"),
         Route::Join(_) => Some("workbooks"),
+        Route::Reports | Route::Report(_) => Some("reports"),
     };
     let groups = catalogue::top_level().map(|clause| {
         let regs: Vec<&'static RegisterDef> = registers::REGISTERS
@@ -219,6 +220,14 @@ fn Sidebar() -> impl IntoView {
                                     aria-current=move || (current() == Some("checklist")).then_some("page")
                                 >
                                     "Compliance checklist"
+                                </a>
+                            </li>
+                            <li>
+                                <a
+                                    href=Route::Reports.href()
+                                    aria-current=move || (current() == Some("reports")).then_some("page")
+                                >
+                                    "Reports"
                                 </a>
                             </li>
                             <li>

@@ -52,6 +52,8 @@ pub fn Registers() -> impl IntoView {
         Route::Workbooks => view! { <crate::workbooks::WorkbooksPage /> }.into_any(),
         Route::Conflicts => view! { <crate::conflicts::ConflictsPage /> }.into_any(),
         Route::Activity => view! { <crate::activity::ActivityPage /> }.into_any(),
+        Route::Reports => view! { <crate::reports::ReportsPage /> }.into_any(),
+        Route::Report(kind) => view! { <crate::reports::ReportPage kind /> }.into_any(),
         Route::Join(invite) => view! { <crate::live::JoinPage invite /> }.into_any(),
         Route::Checklist => view! { <crate::checklist::ChecklistPage /> }.into_any(),
         Route::Item(n) => {

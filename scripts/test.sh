@@ -90,8 +90,10 @@ step "Tests, wasm32 in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
   run cargo test --target wasm32-unknown-unknown -p sms-workbook --lib --bins --tests --locked
 
-step "Release build (trunk build --release)"
+step "Release build (trunk build --release, and the relay)"
 run trunk build --release
+run cargo build --release --locked -p sms-relay
+export SMS_RELAY_BIN="${CARGO_TARGET_DIR:-$root/target}/release/sms-relay"
 
 step "Size report (dist/)"
 size_report="$(node --input-type=module - dist <<'JS'

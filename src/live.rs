@@ -436,6 +436,11 @@ impl Live {
                 i.head = head;
                 i.attempt = 0;
                 if let Some(sync) = i.sync.as_mut() {
+                    if head < sync.seq {
+                        // The relay lost entries (restored from an older
+                        // backup): send everything again on catching up.
+                        sync.room_reset();
+                    }
                     sync.snapshot_upto = sync.snapshot_upto.max(snapshot);
                 }
             }

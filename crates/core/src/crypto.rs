@@ -166,8 +166,22 @@ pub mod b64 {
         out
     }
 
+    /// Each byte's value in the alphabet, or 255.
+    const VALUES: [u8; 256] = {
+        let mut t = [255u8; 256];
+        let mut i = 0;
+        while i < 64 {
+            t[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
     pub fn decode(s: &str) -> Option<Vec<u8>> {
-        let value = |c: u8| ALPHABET.iter().position(|a| *a == c).map(|p| p as u32);
+        let value = |c: u8| match VALUES[c as usize] {
+            255 => None,
+            v => Some(u32::from(v)),
+        };
         let bytes = s.as_bytes();
         if bytes.len() % 4 == 1 {
             return None;

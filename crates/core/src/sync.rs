@@ -156,6 +156,18 @@ impl LiveSync {
         self.key.token()
     }
 
+    /// The room knows less than this copy thought (its head is below the
+    /// last sequence number held, as after the relay was restored from an
+    /// older backup): forget what the room was thought to hold, so every
+    /// change is sent again and the whole log read again. Repeats are
+    /// harmless.
+    pub fn room_reset(&mut self) {
+        self.in_room.clear();
+        self.sent.clear();
+        self.seq = 0;
+        self.snapshot_upto = 0;
+    }
+
     /// The connection dropped: whatever was not acknowledged is sent again.
     pub fn disconnected(&mut self) {
         self.sent = self.in_room.clone();

@@ -236,3 +236,20 @@ fn a_large_workbook_goes_in_batches_that_each_apply() {
     assert_eq!(risks(&ben).len(), 60);
     assert!(!sa.pending(&mut ana));
 }
+
+#[test]
+fn a_room_that_lost_entries_gets_everything_again() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    ana.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    let mut sa = LiveSync::new(id, key);
+    let out = sa.outgoing(&mut ana, nonce(1)).unwrap();
+    sa.acked(&mut ana, &out.heads, Some(1));
+    assert!(sa.outgoing(&mut ana, nonce(2)).is_none());
+    sa.room_reset();
+    assert_eq!(sa.seq, 0);
+    assert!(sa.pending(&mut ana));
+    let again = sa.outgoing(&mut ana, nonce(3)).unwrap();
+    assert_eq!(again.heads, out.heads, "the whole document again");
+}

@@ -1,0 +1,449 @@
+//! Durable room logs. The relay keeps, per room, the SHA-256 of its token,
+//! an append-only log of sealed blobs numbered from 1, and at most one
+//! sealed snapshot that replaces the entries up to its `upto`.
+//!
+//! Every write is one committed transaction when the call returns: the
+//! relay acknowledges a push only after that, so an acknowledged blob
+//! survives a crash. Calls block; the relay runs them off the async
+//! threads.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use sms_core::crypto::RoomId;
+
+/// What the relay knows of a room without reading its blobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomMeta {
+    pub token_hash: [u8; 32],
+    /// The latest sequence number (0: empty room).
+    pub head: u64,
+    /// The `upto` of the room's snapshot (0: none).
+    pub snapshot_upto: u64,
+    /// Bytes of blobs stored (log entries and snapshot).
+    pub bytes: u64,
+}
+
+/// One log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: u64,
+    pub blob: Vec<u8>,
+}
+
+/// A room's snapshot: a sealed whole document holding entries `1..=upto`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub upto: u64,
+    pub blob: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored as this sequence number.
+    Seq(u64),
+    /// The room would hold more than its limit.
+    RoomFull,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotStored {
+    /// Stored, and the entries it holds dropped.
+    Stored,
+    /// The room already holds a snapshot at least this recent; kept that one.
+    Covered,
+    /// `upto` is 0 or beyond the room's head.
+    BadUpto,
+    RoomFull,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such room")]
+    NoRoom,
+    #[error("storage: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("storage: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the data directory was written by a newer relay (schema {0})")]
+    NewerSchema(i64),
+}
+
+/// Where rooms live. Implementations are shared by every connection.
+pub trait Store: Send + Sync + 'static {
+    fn room(&self, room: &RoomId) -> Result<Option<RoomMeta>, StoreError>;
+
+    /// Creates the room with this token hash unless it exists; returns the
+    /// room as stored (whoever created it).
+    fn create_room(&self, room: &RoomId, token_hash: &[u8; 32]) -> Result<RoomMeta, StoreError>;
+
+    /// Appends a blob; committed when this returns.
+    fn append(
+        &self,
+        room: &RoomId,
+        blob: &[u8],
+        max_room_bytes: u64,
+    ) -> Result<Appended, StoreError>;
+
+    /// Entries after `after`, in order, up to about `max_bytes` (always at
+    /// least one when there is one).
+    fn entries_after(
+        &self,
+        room: &RoomId,
+        after: u64,
+        max_bytes: usize,
+    ) -> Result<Vec<Entry>, StoreError>;
+
+    fn snapshot(&self, room: &RoomId) -> Result<Option<Snapshot>, StoreError>;
+
+    /// Stores a snapshot and drops the entries up to `upto`, in one
+    /// transaction; committed when this returns.
+    fn put_snapshot(
+        &self,
+        room: &RoomId,
+        upto: u64,
+        blob: &[u8],
+        max_room_bytes: u64,
+    ) -> Result<SnapshotStored, StoreError>;
+}
+
+const SCHEMA_VERSION: i64 = 1;
+const FILE_NAME: &str = "relay.sqlite3";
+
+/// A [`Store`] in one SQLite file (`relay.sqlite3`) in the data directory,
+/// in WAL mode with `synchronous=FULL`, so a commit is on disk when it
+/// returns. One connection writes; readers take connections from a small
+/// pool, which WAL lets read while the writer commits.
+pub struct SqliteStore {
+    path: std::path::PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(FILE_NAME);
+        let conn = connect(&path)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema(version));
+        }
+        conn.execute_batch(
+            "BEGIN;
+             CREATE TABLE IF NOT EXISTS rooms (
+                 id BLOB PRIMARY KEY,
+                 token_hash BLOB NOT NULL,
+                 head INTEGER NOT NULL DEFAULT 0,
+                 snapshot_upto INTEGER NOT NULL DEFAULT 0,
+                 bytes INTEGER NOT NULL DEFAULT 0,
+                 created_at INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS entries (
+                 room BLOB NOT NULL,
+                 seq INTEGER NOT NULL,
+                 blob BLOB NOT NULL,
+                 PRIMARY KEY (room, seq)
+             );
+             CREATE TABLE IF NOT EXISTS snapshots (
+                 room BLOB PRIMARY KEY,
+                 upto INTEGER NOT NULL,
+                 blob BLOB NOT NULL
+             );
+             PRAGMA user_version = 1;
+             COMMIT;",
+        )?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().expect("reader pool").pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => connect(&self.path)?,
+        };
+        let out = f(&conn);
+        self.readers.lock().expect("reader pool").push(conn);
+        Ok(out?)
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(conn)
+}
+
+fn meta(conn: &Connection, room: &RoomId) -> rusqlite::Result<Option<RoomMeta>> {
+    conn.query_row(
+        "SELECT token_hash, head, snapshot_upto, bytes FROM rooms WHERE id = ?1",
+        [&room.0[..]],
+        |r| {
+            let hash: Vec<u8> = r.get(0)?;
+            Ok(RoomMeta {
+                token_hash: hash.try_into().unwrap_or([0; 32]),
+                head: r.get(1)?,
+                snapshot_upto: r.get(2)?,
+                bytes: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Store for SqliteStore {
+    fn room(&self, room: &RoomId) -> Result<Option<RoomMeta>, StoreError> {
+        self.read(|c| meta(c, room))
+    }
+
+    fn create_room(&self, room: &RoomId, token_hash: &[u8; 32]) -> Result<RoomMeta, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO rooms (id, token_hash, created_at) VALUES (?1, ?2, ?3)",
+                params![&room.0[..], &token_hash[..], now_secs()],
+            )?;
+            meta(tx, room)?.ok_or(StoreError::NoRoom)
+        })
+    }
+
+    fn append(
+        &self,
+        room: &RoomId,
+        blob: &[u8],
+        max_room_bytes: u64,
+    ) -> Result<Appended, StoreError> {
+        self.write(|tx| {
+            let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
+            let len = blob.len() as u64;
+            if m.bytes + len > max_room_bytes {
+                return Ok(Appended::RoomFull);
+            }
+            let seq = m.head + 1;
+            tx.execute(
+                "INSERT INTO entries (room, seq, blob) VALUES (?1, ?2, ?3)",
+                params![&room.0[..], seq, blob],
+            )?;
+            tx.execute(
+                "UPDATE rooms SET head = ?2, bytes = bytes + ?3 WHERE id = ?1",
+                params![&room.0[..], seq, len],
+            )?;
+            Ok(Appended::Seq(seq))
+        })
+    }
+
+    fn entries_after(
+        &self,
+        room: &RoomId,
+        after: u64,
+        max_bytes: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, blob FROM entries WHERE room = ?1 AND seq > ?2 ORDER BY seq",
+            )?;
+            let mut rows = stmt.query(params![&room.0[..], after])?;
+            let mut out = Vec::new();
+            let mut bytes = 0;
+            while let Some(row) = rows.next()? {
+                let blob: Vec<u8> = row.get(1)?;
+                bytes += blob.len();
+                out.push(Entry {
+                    seq: row.get(0)?,
+                    blob,
+                });
+                if bytes >= max_bytes {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn snapshot(&self, room: &RoomId) -> Result<Option<Snapshot>, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT upto, blob FROM snapshots WHERE room = ?1",
+                [&room.0[..]],
+                |r| {
+                    Ok(Snapshot {
+                        upto: r.get(0)?,
+                        blob: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    fn put_snapshot(
+        &self,
+        room: &RoomId,
+        upto: u64,
+        blob: &[u8],
+        max_room_bytes: u64,
+    ) -> Result<SnapshotStored, StoreError> {
+        self.write(|tx| {
+            let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
+            if upto == 0 || upto > m.head {
+                return Ok(SnapshotStored::BadUpto);
+            }
+            if upto <= m.snapshot_upto {
+                return Ok(SnapshotStored::Covered);
+            }
+            let dropped: u64 = tx.query_row(
+                "SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM entries WHERE room = ?1 AND seq <= ?2",
+                params![&room.0[..], upto],
+                |r| r.get(0),
+            )?;
+            let replaced: u64 = tx.query_row(
+                "SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM snapshots WHERE room = ?1",
+                [&room.0[..]],
+                |r| r.get(0),
+            )?;
+            let bytes = m.bytes - dropped - replaced + blob.len() as u64;
+            if bytes > max_room_bytes {
+                return Ok(SnapshotStored::RoomFull);
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO snapshots (room, upto, blob) VALUES (?1, ?2, ?3)",
+                params![&room.0[..], upto, blob],
+            )?;
+            tx.execute(
+                "DELETE FROM entries WHERE room = ?1 AND seq <= ?2",
+                params![&room.0[..], upto],
+            )?;
+            tx.execute(
+                "UPDATE rooms SET snapshot_upto = ?2, bytes = ?3 WHERE id = ?1",
+                params![&room.0[..], upto, bytes],
+            )?;
+            Ok(SnapshotStored::Stored)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAX: u64 = 1 << 20;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    fn seqs(entries: &[Entry]) -> Vec<u64> {
+        entries.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn a_room_keeps_its_first_token_hash() {
+        let (_dir, s) = store();
+        let room = RoomId([1; 16]);
+        assert_eq!(s.room(&room).unwrap(), None);
+        let created = s.create_room(&room, &[5; 32]).unwrap();
+        assert_eq!(created.token_hash, [5; 32]);
+        assert_eq!(s.create_room(&room, &[6; 32]).unwrap().token_hash, [5; 32]);
+    }
+
+    #[test]
+    fn entries_are_numbered_from_one_and_survive_reopening() {
+        let (dir, s) = store();
+        let room = RoomId([1; 16]);
+        s.create_room(&room, &[0; 32]).unwrap();
+        assert_eq!(s.append(&room, b"a", MAX).unwrap(), Appended::Seq(1));
+        assert_eq!(s.append(&room, b"bb", MAX).unwrap(), Appended::Seq(2));
+        assert_eq!(
+            s.append(&RoomId([2; 16]), b"c", MAX)
+                .unwrap_err()
+                .to_string(),
+            "no such room"
+        );
+        drop(s);
+        let s = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(seqs(&s.entries_after(&room, 0, 1 << 20).unwrap()), [1, 2]);
+        assert_eq!(seqs(&s.entries_after(&room, 1, 1 << 20).unwrap()), [2]);
+        assert_eq!(seqs(&s.entries_after(&room, 0, 1).unwrap()), [1], "paged");
+        assert_eq!(s.room(&room).unwrap().unwrap().bytes, 3);
+    }
+
+    #[test]
+    fn a_room_refuses_blobs_beyond_its_limit() {
+        let (_dir, s) = store();
+        let room = RoomId([1; 16]);
+        s.create_room(&room, &[0; 32]).unwrap();
+        assert_eq!(s.append(&room, &[0; 6], 10).unwrap(), Appended::Seq(1));
+        assert_eq!(s.append(&room, &[0; 5], 10).unwrap(), Appended::RoomFull);
+        assert_eq!(s.append(&room, &[0; 4], 10).unwrap(), Appended::Seq(2));
+    }
+
+    #[test]
+    fn a_snapshot_replaces_the_entries_it_holds() {
+        let (_dir, s) = store();
+        let room = RoomId([1; 16]);
+        s.create_room(&room, &[0; 32]).unwrap();
+        for _ in 0..4 {
+            s.append(&room, &[0; 10], MAX).unwrap();
+        }
+        assert_eq!(
+            s.put_snapshot(&room, 5, b"s", MAX).unwrap(),
+            SnapshotStored::BadUpto
+        );
+        assert_eq!(
+            s.put_snapshot(&room, 0, b"s", MAX).unwrap(),
+            SnapshotStored::BadUpto
+        );
+        assert_eq!(
+            s.put_snapshot(&room, 3, &[1; 5], MAX).unwrap(),
+            SnapshotStored::Stored
+        );
+        assert_eq!(seqs(&s.entries_after(&room, 0, 1 << 20).unwrap()), [4]);
+        let m = s.room(&room).unwrap().unwrap();
+        assert_eq!((m.head, m.snapshot_upto, m.bytes), (4, 3, 15));
+        assert_eq!(
+            s.put_snapshot(&room, 2, b"old", MAX).unwrap(),
+            SnapshotStored::Covered
+        );
+        assert_eq!(
+            s.snapshot(&room).unwrap(),
+            Some(Snapshot {
+                upto: 3,
+                blob: vec![1; 5]
+            })
+        );
+        assert_eq!(
+            s.append(&room, b"x", MAX).unwrap(),
+            Appended::Seq(5),
+            "never renumbered"
+        );
+        assert_eq!(
+            s.put_snapshot(&room, 5, &[0; 100], 50).unwrap(),
+            SnapshotStored::RoomFull
+        );
+    }
+}

@@ -1,0 +1,525 @@
+//! The relay binary as a child process, a raw WebSocket client that speaks
+//! the protocol frame by frame, and `Peer`: a copy of a workbook that syncs
+//! through the relay with `sms_core::sync::LiveSync`, as the app does.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use sms_core::crypto::{b64, RoomId, RoomKey};
+use sms_core::sync::LiveSync;
+use sms_core::{
+    registers, ActorBytes, ChangeContext, ChangeHash, Record, RecordDraft, RecordId, Workbook,
+    WorkbookId,
+};
+use tokio::net::TcpStream;
+use tokio::time::{timeout, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The longest any single expected frame may take.
+pub const STEP: Duration = Duration::from_secs(10);
+/// The longest peers may take to converge.
+pub const SETTLE: Duration = Duration::from_secs(20);
+
+// ---- the relay process ------------------------------------------------
+
+pub struct RelayProcess {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl RelayProcess {
+    /// Starts the relay on a free port over `data_dir`, with extra flags.
+    pub fn start(data_dir: &Path, flags: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sms-relay"))
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(flags)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the relay starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.parse::<SocketAddr>().expect("an address"));
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(STEP)
+            .expect("the relay prints the address it listens on");
+        RelayProcess { child, addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://{}/v1/ws", self.addr)
+    }
+
+    /// SIGKILL: no chance to flush or close anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the relay did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+// ---- a raw protocol client ----------------------------------------------
+
+pub struct Raw {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Raw {
+    pub async fn connect(url: &str) -> Raw {
+        let (ws, _) = timeout(STEP, tokio_tungstenite::connect_async(url))
+            .await
+            .expect("connect in time")
+            .expect("the relay accepts WebSocket connections");
+        Raw { ws }
+    }
+
+    /// Connects and says hello.
+    pub async fn hello(url: &str, room: &RoomId, token: &[u8], since: u64, create: bool) -> Raw {
+        let mut raw = Raw::connect(url).await;
+        raw.send(json!({
+            "type": "hello",
+            "room": room.to_hex(),
+            "token": b64::encode(token),
+            "since": since,
+            "create": create,
+        }))
+        .await;
+        raw
+    }
+
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(frame.to_string()).await;
+    }
+
+    pub async fn try_send(&mut self, frame: Value) -> Result<(), String> {
+        self.ws
+            .send(Message::text(frame.to_string()))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reads `welcome`, the backlog and `caught_up`.
+    pub async fn catch_up(&mut self) -> Value {
+        self.expect("welcome").await;
+        loop {
+            let frame = self.recv().await.expect("the backlog arrives");
+            match frame["type"].as_str() {
+                Some("blob" | "snapshot") => continue,
+                Some("caught_up") => return frame,
+                _ => panic!("unexpected frame in a backlog: {frame}"),
+            }
+        }
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.ws
+            .send(Message::text(text))
+            .await
+            .expect("the frame is sent");
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.ws
+            .send(Message::binary(bytes))
+            .await
+            .expect("the frame is sent");
+    }
+
+    /// Queues many frames and sends them in one go (a flood).
+    pub async fn flood(&mut self, frames: usize, frame: Value) {
+        for _ in 0..frames {
+            if self
+                .ws
+                .feed(Message::text(frame.to_string()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let _ = self.ws.flush().await;
+    }
+
+    /// The next JSON frame, or `None` once the relay has closed.
+    pub async fn recv_within(&mut self, wait: Duration) -> Result<Option<Value>, ()> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return Err(()),
+                Ok(msg) => msg,
+            };
+            match msg {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(None),
+                Some(Ok(Message::Text(text))) => {
+                    return Ok(Some(serde_json::from_str(&text).expect("frames are JSON")))
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    pub async fn recv(&mut self) -> Option<Value> {
+        self.recv_within(STEP)
+            .await
+            .expect("a frame or the close arrives in time")
+    }
+
+    /// The next frame, which must be of `kind`.
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        let frame = self.recv().await;
+        let frame = frame.unwrap_or_else(|| panic!("closed while waiting for {kind}"));
+        assert_eq!(frame["type"], kind, "{frame}");
+        frame
+    }
+
+    /// Skips other frames (pongs, blobs) up to an `error` with `code`,
+    /// then the relay must close.
+    pub async fn expect_refusal(&mut self, code: &str) {
+        loop {
+            match self.recv().await {
+                Some(frame) if frame["type"] == "error" => {
+                    assert_eq!(frame["code"], code, "{frame}");
+                    break;
+                }
+                Some(_) => continue,
+                None => panic!("closed without an error frame (expected {code})"),
+            }
+        }
+        self.expect_closed().await;
+    }
+
+    pub async fn expect_closed(&mut self) {
+        while let Some(frame) = self.recv().await {
+            assert_ne!(frame["type"], "blob", "no blob after a refusal: {frame}");
+        }
+    }
+}
+
+// ---- workbooks --------------------------------------------------------
+
+pub fn ctx(author: &str, secs: i64) -> ChangeContext {
+    ChangeContext::new(author, Utc.timestamp_opt(1_790_000_000 + secs, 0).unwrap())
+}
+
+pub fn new_workbook() -> Workbook {
+    Workbook::create(
+        WorkbookId::from_random([0xab; 16]),
+        "Relay test workbook",
+        ActorBytes([1; 16]),
+        &ctx("Ana", 0),
+    )
+    .unwrap()
+}
+
+pub fn risk(title: &str) -> Record {
+    let def = registers::register("risk").unwrap();
+    let mut d = RecordDraft::new(def);
+    for (k, v) in [
+        ("title", title),
+        ("owner", "Ana"),
+        ("likelihood", "3"),
+        ("impact", "4"),
+    ] {
+        d.set(k, v);
+    }
+    d.validate(def).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+pub fn risks(wb: &Workbook) -> Vec<(RecordId, Record)> {
+    let mut v = wb.records("risk");
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+pub fn titles(wb: &Workbook) -> BTreeSet<String> {
+    wb.records("risk")
+        .into_iter()
+        .map(|(_, r)| r.text("title").to_owned())
+        .collect()
+}
+
+pub fn room_and_key(n: u8) -> (RoomId, RoomKey) {
+    (
+        RoomId([n; 16]),
+        RoomKey::from_bytes([n.wrapping_mul(7); 32]),
+    )
+}
+
+// ---- a syncing copy ---------------------------------------------------
+
+/// One copy of a workbook, syncing through the relay as the app does.
+pub struct Peer {
+    pub name: &'static str,
+    tag: u8,
+    pub wb: Workbook,
+    pub sync: LiveSync,
+    conn: Option<Raw>,
+    nonces: u64,
+    next_id: u64,
+    added: u8,
+    /// Push id → the heads and records it carries.
+    in_flight: HashMap<u64, (Vec<ChangeHash>, Vec<RecordId>)>,
+    /// Records in a push the relay acknowledged.
+    pub acked_records: BTreeSet<RecordId>,
+    pub acked_seqs: BTreeSet<u64>,
+    /// Every frame type received after a hello, with its seq or upto.
+    pub log: Vec<(String, u64)>,
+}
+
+impl Peer {
+    /// `tag` makes the peer's actor, record ids and nonces its own.
+    pub fn new(name: &'static str, tag: u8, wb: Workbook, room: RoomId, key: RoomKey) -> Peer {
+        Peer {
+            name,
+            tag,
+            wb,
+            sync: LiveSync::new(room, key),
+            conn: None,
+            nonces: 0,
+            next_id: 1,
+            added: 0,
+            in_flight: HashMap::new(),
+            acked_records: BTreeSet::new(),
+            acked_seqs: BTreeSet::new(),
+            log: Vec::new(),
+        }
+    }
+
+    fn nonce(&mut self) -> [u8; 12] {
+        self.nonces += 1;
+        let mut n = [0; 12];
+        n[0] = self.tag;
+        n[4..].copy_from_slice(&self.nonces.to_be_bytes());
+        n
+    }
+
+    /// (Re)connects with `since` = what it holds, and takes the backlog up
+    /// to `caught_up`. Returns the `welcome`.
+    pub async fn connect(&mut self, url: &str, create: bool) -> Value {
+        self.sync.disconnected();
+        self.in_flight.clear();
+        self.log.clear();
+        let mut raw = Raw::hello(
+            url,
+            &self.sync.room,
+            &self.sync.token(),
+            self.sync.seq,
+            create,
+        )
+        .await;
+        let welcome = raw.expect("welcome").await;
+        self.conn = Some(raw);
+        loop {
+            let frame = self.conn().recv().await.expect("the backlog arrives");
+            if self.handle(&frame) == "caught_up" {
+                break;
+            }
+        }
+        welcome
+    }
+
+    fn conn(&mut self) -> &mut Raw {
+        self.conn.as_mut().expect("connected")
+    }
+
+    pub fn disconnect(&mut self) {
+        self.conn = None;
+    }
+
+    /// Adds a risk titled `title`.
+    pub fn add_risk(&mut self, title: &str) -> RecordId {
+        self.added += 1;
+        let id = RecordId::from_random([
+            self.tag, self.added, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]);
+        self.wb
+            .add_record(
+                "risk",
+                &id,
+                &risk(title),
+                &ctx(self.name, i64::from(self.added)),
+            )
+            .unwrap();
+        id
+    }
+
+    /// Pushes whatever has not been pushed yet.
+    pub async fn push(&mut self) {
+        let nonce = self.nonce();
+        let Some(out) = self.sync.outgoing(&mut self.wb, nonce) else {
+            return;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let records = self.wb.record_ids();
+        self.in_flight.insert(id, (out.heads, records));
+        self.conn()
+            .send(json!({"type": "push", "id": id, "blob": b64::encode(&out.blob)}))
+            .await;
+    }
+
+    /// Uploads a snapshot of the whole document holding entries up to
+    /// `upto`; returns the push id used.
+    pub async fn send_snapshot(&mut self, upto: u64) -> u64 {
+        let nonce = self.nonce();
+        let out = self.sync.snapshot(&mut self.wb, nonce);
+        let id = self.next_id;
+        self.next_id += 1;
+        self.conn()
+            .send(
+                json!({"type": "snapshot", "id": id, "upto": upto, "blob": b64::encode(&out.blob)}),
+            )
+            .await;
+        id
+    }
+
+    /// Handles one frame from the relay; returns its type.
+    pub fn handle(&mut self, frame: &Value) -> String {
+        let kind = frame["type"].as_str().expect("typed frame").to_owned();
+        let num = |k: &str| {
+            frame[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{k} in {frame}"))
+        };
+        let blob = || b64::decode(frame["blob"].as_str().expect("blob")).expect("base64url");
+        match kind.as_str() {
+            "ack" => {
+                if let Some((heads, records)) = self.in_flight.remove(&num("id")) {
+                    self.sync.acked(&mut self.wb, &heads, Some(num("seq")));
+                    self.acked_records.extend(records);
+                    self.acked_seqs.insert(num("seq"));
+                }
+                self.log.push((kind.clone(), num("seq")));
+            }
+            "blob" => {
+                self.sync
+                    .incoming(&mut self.wb, num("seq"), &blob())
+                    .unwrap_or_else(|e| panic!("{}: a blob of this room applies: {e}", self.name));
+                self.log.push((kind.clone(), num("seq")));
+            }
+            "snapshot" => {
+                self.sync
+                    .incoming(&mut self.wb, num("upto"), &blob())
+                    .unwrap_or_else(|e| panic!("{}: the snapshot applies: {e}", self.name));
+                self.sync.snapshot_upto = num("upto");
+                self.log.push((kind.clone(), num("upto")));
+            }
+            "caught_up" => self.log.push((kind.clone(), num("head"))),
+            "pong" => {}
+            _ => panic!("{}: unexpected frame {frame}", self.name),
+        }
+        kind
+    }
+
+    /// Handles frames until none arrives for `quiet`.
+    pub async fn poll(&mut self, quiet: Duration) {
+        loop {
+            let frame = match self.conn().recv_within(quiet).await {
+                Err(()) => return,
+                Ok(None) => panic!("{}: the relay closed the connection", self.name),
+                Ok(Some(frame)) => frame,
+            };
+            self.handle(&frame);
+        }
+    }
+
+    /// Pushes sent and not yet acknowledged.
+    pub fn unacked(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Whether every change of this copy is acknowledged by the room.
+    pub fn idle(&mut self) -> bool {
+        self.in_flight.is_empty() && !self.sync.pending(&mut self.wb)
+    }
+}
+
+/// Pushes and receives until every peer holds the same document and has
+/// nothing unacknowledged.
+pub async fn settle(peers: &mut [&mut Peer]) {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        for p in peers.iter_mut() {
+            p.push().await;
+            p.poll(Duration::from_millis(20)).await;
+        }
+        let mut heads: Vec<Vec<ChangeHash>> = peers
+            .iter_mut()
+            .map(|p| {
+                let mut h = p.wb.heads();
+                h.sort();
+                h
+            })
+            .collect();
+        heads.dedup();
+        if heads.len() == 1 && peers.iter_mut().all(|p| p.idle()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "peers did not converge: {:?}",
+            peers
+                .iter()
+                .map(|p| (p.name, p.sync.seq, titles(&p.wb).len()))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Every peer holds the same risks, and the same heads.
+pub fn assert_converged(peers: &mut [&mut Peer]) {
+    let first = risks(&peers[0].wb);
+    let mut heads = peers[0].wb.heads();
+    heads.sort();
+    for p in peers.iter_mut().skip(1) {
+        assert_eq!(risks(&p.wb), first, "{} holds other records", p.name);
+        let mut h = p.wb.heads();
+        h.sort();
+        assert_eq!(h, heads, "{} has other heads", p.name);
+    }
+}

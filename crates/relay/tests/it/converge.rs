@@ -1,0 +1,68 @@
+use crate::common::*;
+
+#[tokio::test]
+async fn three_copies_edit_sync_and_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = RelayProcess::start(dir.path(), &[]);
+    let (room, key) = room_and_key(1);
+    let mut base = new_workbook();
+    base.add_record(
+        "risk",
+        &sms_core::RecordId::from_random([9; 16]),
+        &risk("Seed risk"),
+        &ctx("Ana", 1),
+    )
+    .unwrap();
+    let b_wb = base.fork(sms_core::ActorBytes([2; 16]));
+    let c_wb = base.fork(sms_core::ActorBytes([3; 16]));
+    let mut a = Peer::new("A", 1, base, room, key.clone());
+    let mut b = Peer::new("B", 2, b_wb, room, key.clone());
+    let mut c = Peer::new("C", 3, c_wb, room, key);
+
+    // The first copy creates the room and pushes its whole document.
+    let welcome = a.connect(&relay.url(), true).await;
+    assert_eq!(welcome["head"], 0);
+    assert_eq!(welcome["snapshot"], 0);
+    settle(&mut [&mut a]).await;
+    assert_eq!(a.acked_seqs.iter().copied().collect::<Vec<_>>(), [1]);
+
+    let welcome = b.connect(&relay.url(), false).await;
+    assert_eq!(welcome["head"], 1);
+    assert_eq!(
+        b.log,
+        [("blob".to_string(), 1), ("caught_up".to_string(), 1)]
+    );
+    c.connect(&relay.url(), false).await;
+    assert_eq!(b.sync.seq, 1);
+
+    // Everyone edits, some of it concurrently.
+    for round in 0..3 {
+        for p in [&mut a, &mut b, &mut c] {
+            p.add_risk(&format!("{} risk {round}", p.name));
+            p.push().await;
+        }
+    }
+    settle(&mut [&mut a, &mut b, &mut c]).await;
+    assert_converged(&mut [&mut a, &mut b, &mut c]);
+    assert_eq!(titles(&a.wb).len(), 10);
+
+    // Sequence numbers are 1, 2, 3, … with no gaps, and nobody got its own
+    // entries back.
+    let mut all: Vec<u64> = [&a, &b, &c]
+        .iter()
+        .flat_map(|p| p.acked_seqs.iter().copied())
+        .collect();
+    all.sort();
+    assert_eq!(all, (1..=all.len() as u64).collect::<Vec<_>>());
+    for p in [&a, &b, &c] {
+        for (kind, seq) in &p.log {
+            if kind == "blob" {
+                assert!(
+                    !p.acked_seqs.contains(seq),
+                    "{} got its own entry {seq} back",
+                    p.name
+                );
+            }
+        }
+    }
+}

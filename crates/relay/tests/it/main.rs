@@ -1,0 +1,12 @@
+//! Integration tests: the real `sms-relay` binary on a free port over a
+//! temporary data directory, with native clients that sync workbooks
+//! through it as the app does.
+
+mod at_rest;
+mod common;
+mod converge;
+mod crash;
+mod lifecycle;
+mod limits;
+mod rooms;
+mod snapshot;

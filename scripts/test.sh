@@ -80,6 +80,7 @@ step "Clippy, wasm32"
 # depends on, and with the app's features (on its own, automerge lacks the
 # "wasm" feature that getrandom needs on wasm32).
 run cargo clippy --target wasm32-unknown-unknown -p sms-workbook --all-targets --locked -- -D warnings
+run cargo clippy --target wasm32-unknown-unknown -p sms-xlsx --bins --locked -- -D warnings
 
 step "Tests, native (cargo test --workspace)"
 run cargo test --workspace --locked
@@ -137,6 +138,33 @@ console.log(`  first visit (all of dist/, as the service worker precaches it) br
 JS
 )"
 printf '%s\n' "$size_report"
+# Each WebAssembly module must stay within its budget (scripts/size-budget.json).
+run node --input-type=module - dist scripts/size-budget.json <<'JS'
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
+
+const [dist, budgetFile] = process.argv.slice(2);
+const budget = JSON.parse(readFileSync(budgetFile, 'utf8')).wasm;
+let failed = false;
+for (const f of readdirSync(dist).filter((n) => n.endsWith('.wasm')).sort()) {
+  const name = Object.keys(budget).find((k) => f === `${k}_bg.wasm` || f.startsWith(`${k}-`));
+  const data = readFileSync(join(dist, f));
+  const kib = zlib.brotliCompressSync(data, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+  }).length / 1024;
+  if (!name) {
+    console.error(`${f}: no size budget in ${budgetFile}; add one`);
+    failed = true;
+  } else if (kib > budget[name]) {
+    console.error(`${f}: ${kib.toFixed(1)} KiB brotli, over its budget of ${budget[name]} KiB (${budgetFile})`);
+    failed = true;
+  } else {
+    console.log(`${f}: ${kib.toFixed(1)} KiB brotli, budget ${budget[name]} KiB`);
+  }
+}
+process.exit(failed ? 1 : 0);
+JS
 
 step "End-to-end tests (Playwright, tests/e2e)"
 shopt -s nullglob

@@ -89,6 +89,56 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         }
     };
 
+    // One sheet per register and one for the checklist, made in the
+    // spreadsheet worker.
+    let download_xlsx = move |_| {
+        if preparing.get_untracked() {
+            return;
+        }
+        let out = state.with_workbook(|wb| {
+            let sheets: Vec<crate::xlsx::Sheet> = state.index_untracked(|ix| {
+                let mut sheets: Vec<crate::xlsx::Sheet> = sms_core::registers::REGISTERS
+                    .iter()
+                    .map(|def| {
+                        let rows = sms_core::SortedList::new(ix, def, None).rows().to_vec();
+                        crate::xlsx::Sheet {
+                            name: def.name.into(),
+                            rows: sms_core::transfer::register_table(def, &rows, ix),
+                        }
+                    })
+                    .collect();
+                sheets.insert(
+                    0,
+                    crate::xlsx::Sheet {
+                        name: "Checklist".into(),
+                        rows: sms_core::transfer::checklist_table(wb, ix),
+                    },
+                );
+                sheets
+            });
+            (wb.name(), sheets)
+        });
+        let Some((name, sheets)) = out else {
+            return;
+        };
+        preparing.set(true);
+        message.set(None);
+        spawn_local(async move {
+            let file = sms_core::exchange::export_name(&name, "xlsx", platform::now().date_naive());
+            let result = crate::xlsx::write(&sheets).await.and_then(|bytes| {
+                save_typed(&file, crate::xlsx::MIME, &bytes).map(|()| bytes.len())
+            });
+            preparing.set(false);
+            match result {
+                Ok(n) => message.set(Some((
+                    true,
+                    format!("Downloaded “{file}” ({}).", size_label(n)),
+                ))),
+                Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
+            }
+        });
+    };
+
     let chosen = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -171,6 +221,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                 "Download this workbook"
             </button>
             <button type="button" on:click=download_json>"Download as JSON"</button>
+            <button type="button" on:click=download_xlsx>"Download as Excel"</button>
             <label class="button file-button">
                 "Open a workbook file…"
                 <input

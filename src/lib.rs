@@ -25,6 +25,7 @@ mod route;
 mod shell;
 pub mod state;
 mod workbooks;
+mod xlsx;
 
 use leptos::prelude::*;
 use state::{AppState, Phase, SaveState};

@@ -56,23 +56,40 @@ pub fn ImportPage(def: &'static RegisterDef) -> impl IntoView {
             return;
         }
         busy.set(Some("Reading the file…"));
+        let spreadsheet = name.to_lowercase().ends_with(".xlsx");
         leptos::task::spawn_local(async move {
-            let text = JsFuture::from(file.text()).await;
-            busy.set(None);
-            let Some(text) = text.ok().and_then(|t| t.as_string()) else {
-                message.set(Some(format!("“{name}” could not be read.")));
-                return;
+            let table = if spreadsheet {
+                let bytes = JsFuture::from(file.array_buffer())
+                    .await
+                    .map(|b| js_sys::Uint8Array::new(&b).to_vec());
+                match bytes {
+                    Ok(bytes) => crate::xlsx::read(&bytes).await.map(|(_, rows)| rows),
+                    Err(_) => Err("it could not be read".to_owned()),
+                }
+            } else {
+                match JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                {
+                    Some(text) => csv::read(&text).map_err(|e| e.to_string()),
+                    None => Err("it could not be read".to_owned()),
+                }
             };
-            match csv::read(&text) {
-                Ok(table) => {
+            busy.set(None);
+            match table {
+                Ok(table) if !table.is_empty() => {
                     mapping.set(guess_mapping(def, &table[0]));
                     loaded.set(Some(Loaded {
                         file: name,
                         table: std::sync::Arc::new(table),
                     }));
                 }
+                Ok(_) => message.set(Some(format!(
+                    "“{name}” holds no rows. Nothing was imported."
+                ))),
                 Err(e) => message.set(Some(format!(
-                    "“{name}” is not a CSV file this app can read: {e}. Nothing was imported."
+                    "“{name}” could not be read: {e}. Nothing was imported."
                 ))),
             }
         });
@@ -124,14 +141,14 @@ pub fn ImportPage(def: &'static RegisterDef) -> impl IntoView {
     view! {
         <section aria-labelledby="import-heading" class="import-page">
             <p class="breadcrumb"><a href=Route::List(def.id).href()>{def.name}</a></p>
-            <h2 id="import-heading">{format!("Import {} from a CSV file", def.name.to_lowercase())}</h2>
+            <h2 id="import-heading">{format!("Import {} from a spreadsheet", def.name.to_lowercase())}</h2>
             <p class="lede">
-                "Save the sheet from your spreadsheet as CSV (comma or semicolon separated), with the column names in the first row. You will see what would be added, and what is wrong with which line, before anything is stored."
+                "Choose an Excel workbook (.xlsx; its first sheet is read) or a CSV file (comma or semicolon separated), with the column names in the first row. You will see what would be added, and what is wrong with which line, before anything is stored."
             </p>
             <p>
                 <label class="button file-button">
-                    "Choose a CSV file…"
-                    <input type="file" accept=".csv,text/csv" class="visually-hidden" on:change=chosen />
+                    "Choose a CSV or Excel file…"
+                    <input type="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" class="visually-hidden" on:change=chosen />
                 </label>
             </p>
             {move || busy.get().map(|b| view! { <p role="status" class="progress-note">{b}</p> })}

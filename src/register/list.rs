@@ -59,6 +59,31 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
         Rows(Arc::new(list.with(|l| l.filter(&q))))
     });
     let export_error = RwSignal::new(None::<String>);
+    let export_note = RwSignal::new(false);
+    // Every record in list order, as an Excel workbook (made in the
+    // spreadsheet worker).
+    let download_xlsx = move || {
+        let rows: Vec<Arc<Entry>> = list.with_untracked(|l| l.rows().to_vec());
+        let table = state.index_untracked(|ix| sms_core::transfer::register_table(def, &rows, ix));
+        export_error.set(None);
+        export_note.set(true);
+        leptos::task::spawn_local(async move {
+            let sheets = [crate::xlsx::Sheet {
+                name: def.name.into(),
+                rows: table,
+            }];
+            let name = sms_core::exchange::export_name(
+                def.name,
+                "xlsx",
+                crate::platform::now().date_naive(),
+            );
+            let result = crate::xlsx::write(&sheets)
+                .await
+                .and_then(|bytes| crate::exchange::save_typed(&name, crate::xlsx::MIME, &bytes));
+            export_note.set(false);
+            export_error.set(result.err().map(|e| format!("Could not download: {e}.")));
+        });
+    };
     // Every record in list order, or only those the search and filters show.
     let download_csv = move |shown_only: bool| {
         let rows: Vec<Arc<Entry>> = if shown_only {
@@ -202,14 +227,18 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
             </div>
             <p class="list-actions">
                 <button type="button" on:click=move |_| download_csv(false)>"Download CSV"</button>
+                <button type="button" on:click=move |_| download_xlsx()>"Download Excel"</button>
                 <Show when=move || visible.with(|v| v.0.len()) != list.with(|l| l.len())>
                     <button type="button" on:click=move |_| download_csv(true)>
                         {move || format!("Download the {} shown", visible.with(|v| v.0.len()))}
                     </button>
                 </Show>
-                <a class="button" href=Route::Import(def.id).href()>"Import CSV…"</a>
+                <a class="button" href=Route::Import(def.id).href()>"Import…"</a>
                 <button type="button" on:click=move |_| { let _ = window().print(); }>"Print"</button>
             </p>
+            <Show when=move || export_note.get()>
+                <p class="progress-note" role="status">"Preparing the spreadsheet…"</p>
+            </Show>
             {move || export_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             {move || notice.0.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <div class="toolbar" role="search">

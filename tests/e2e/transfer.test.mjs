@@ -72,8 +72,8 @@ test('a CSV with a bad row shows that row’s problem and writes nothing until c
     '"Imported: key person leaves; no deputy";Cy;3;3;risk;third',
   ].join('\r\n'));
 
-  await page.getByRole('link', { name: 'Import CSV…' }).click();
-  await page.getByRole('heading', { name: 'Import risks and opportunities from a CSV file' }).waitFor();
+  await page.getByRole('link', { name: 'Import…' }).click();
+  await page.getByRole('heading', { name: 'Import risks and opportunities from a spreadsheet' }).waitFor();
   await page.locator('input[type=file]').setInputFiles(file);
   await waitForText(page.locator('.import-summary'), '2 risks and opportunities ready to import from “risks from the old sheet.csv”; 1 line with problems.');
   const problem = page.locator('.import-problems tbody tr');
@@ -89,7 +89,7 @@ test('a CSV with a bad row shows that row’s problem and writes nothing until c
   await waitForText(page.locator('p.count'), `${before} records`);
 
   // Importing the good rows: one change, and the records are there.
-  await page.getByRole('link', { name: 'Import CSV…' }).click();
+  await page.getByRole('link', { name: 'Import…' }).click();
   await page.locator('input[type=file]').setInputFiles(file);
   await page.getByRole('button', { name: 'Import 2 risks and opportunities, skip 1 line with problems' }).click();
   await waitForText(page.locator('.notice'), 'Imported 2 risks and opportunities from “risks from the old sheet.csv”.');
@@ -98,5 +98,44 @@ test('a CSV with a bad row shows that row’s problem and writes nothing until c
   await waitForText(page.locator('p.count'), `1 of ${before + 2} records match`);
   await page.goto(new URL('#/activity', app.url).href);
   await waitForText(page.getByRole('row').nth(1), /Imported 2 risks and opportunities from risks from the old sheet\.csv$/);
+  assertNoProblems(page);
+});
+
+test('Excel: a register and the whole workbook download as .xlsx, and a sheet imports back', async () => {
+  const page = await openApp(app.context, app.url, { path: '#/r/incident' });
+  const count = Number((await waitForText(page.locator('p.count'), /^\d+ records$/)).split(' ')[0]);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Excel' }).click()]);
+  const file = path.join(dir, 'incidents.xlsx');
+  await dl.saveAs(file);
+  assert.match(dl.suggestedFilename(), /^Incidents \d{4}-\d{2}-\d{2}\.xlsx$/);
+  // An XLSX file is a zip of XML parts: read it with Python's zipfile.
+  const { execFileSync } = await import('node:child_process');
+  const inspect = (f) => JSON.parse(execFileSync('python3', ['-c', `
+import json, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+book = z.read('xl/workbook.xml').decode()
+strings = z.read('xl/sharedStrings.xml').decode() if 'xl/sharedStrings.xml' in z.namelist() else ''
+print(json.dumps({"sheets": re.findall(r'<sheet name="([^"]+)"', book), "strings": strings}))
+`, f]).toString());
+  const one = inspect(file);
+  assert.deepEqual(one.sheets, ['Incidents']);
+  const title = await page.locator('a.record-title').first().textContent();
+  assert.ok(one.strings.includes(title.replace(/&/g, '&amp;')), `${title} is in the sheet`);
+
+  // The same sheet, imported into this workbook again: every row is read
+  // (and refused, since each ID is already here).
+  await page.getByRole('link', { name: 'Import…' }).click();
+  await page.locator('input[type=file]').setInputFiles(file);
+  await waitForText(page.locator('.import-summary'), `0 incidents ready to import from “incidents.xlsx”; ${count} lines with problems.`);
+  await waitForText(page.locator('.import-problems li').first(), /is already in this workbook/);
+
+  await page.goto(new URL('#/workbooks', app.url).href);
+  const [all] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as Excel' }).click()]);
+  const allFile = path.join(dir, 'all.xlsx');
+  await all.saveAs(allFile);
+  const book = inspect(allFile);
+  assert.equal(book.sheets.length, 43, 'the checklist and 42 registers');
+  assert.equal(book.sheets[0], 'Checklist');
+  assert.ok(book.sheets.includes('Incidents') && book.sheets.includes('Risks and opportunities'));
   assertNoProblems(page);
 });

@@ -89,6 +89,41 @@ pub fn register_table(
     out
 }
 
+/// The checklist as a table: every item with status, owner,
+/// justification, notes and evidence (titles with ids).
+pub fn checklist_table(wb: &Workbook, ix: &RecordIndex) -> Vec<Vec<String>> {
+    let mut out = vec![[
+        "Clause",
+        "Title",
+        "Status",
+        "Owner",
+        "Justification",
+        "Notes",
+        "Evidence",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (c, s) in wb.checklist() {
+        out.push(vec![
+            c.number.to_owned(),
+            c.title.to_owned(),
+            s.status.label().to_owned(),
+            s.owner.clone(),
+            s.justification.clone(),
+            s.notes.clone(),
+            s.evidence
+                .iter()
+                .map(|id| match ix.title_of(id) {
+                    Some((_, t, _)) => format!("{t} [{id}]"),
+                    None => format!("[{id}]"),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ]);
+    }
+    out
+}
+
 fn json_value(f: &FieldDef, v: &Value, ix: &RecordIndex) -> Json {
     match v {
         Value::Text(t) => match f.kind {

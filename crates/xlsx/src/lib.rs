@@ -246,7 +246,7 @@ mod tests {
         let long = "A register with a very long name indeed";
         let first = sheet_name(long, &[]);
         assert_eq!(first.chars().count(), 31);
-        let second = sheet_name(long, &[first.clone()]);
+        let second = sheet_name(long, std::slice::from_ref(&first));
         assert!(
             second.ends_with(" (2)") && second.chars().count() <= 31,
             "{second}"

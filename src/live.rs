@@ -186,6 +186,8 @@ struct Inner {
     timer: Option<i32>,
     /// Leaving or a fatal error: do not reconnect.
     stopped: bool,
+    /// Frames that arrived during an import, handled after it.
+    deferred: Vec<String>,
 }
 
 /// Live sharing of the open workbook; `Copy`, provided as context.
@@ -426,6 +428,10 @@ impl Live {
     }
 
     fn received(self, state: AppState, text: &str) {
+        if state.is_importing() {
+            self.inner().borrow_mut().deferred.push(text.to_owned());
+            return;
+        }
         let Ok(msg) = serde_json::from_str::<In>(text) else {
             return;
         };
@@ -507,6 +513,13 @@ impl Live {
 
     /// Sends what the room has not got yet, when connected and caught up.
     pub fn flush(self, state: AppState) {
+        if state.is_importing() {
+            return;
+        }
+        let deferred = std::mem::take(&mut self.inner().borrow_mut().deferred);
+        for text in deferred {
+            self.received(state, &text);
+        }
         let ready = {
             let inner = self.inner();
             let i = inner.borrow();

@@ -72,6 +72,11 @@ pub struct AppState {
     /// Bumped when an open form must read its record again (after an undo
     /// of a change to it); forms otherwise keep what is being typed.
     pub reloads: RwSignal<u64>,
+    /// An import is writing into an open change: (records written, total).
+    /// Until it ends nothing else may touch the document.
+    pub importing: RwSignal<Option<(usize, usize)>>,
+    /// Chunks other tabs stored during an import, applied after it.
+    deferred: StoredValue<Vec<(String, Vec<u8>)>, LocalStorage>,
 }
 
 enum Job {
@@ -97,6 +102,8 @@ impl AppState {
             author: RwSignal::new(platform::display_name()),
             merged: RwSignal::new(std::collections::BTreeSet::new()),
             reloads: RwSignal::new(0),
+            importing: RwSignal::new(None),
+            deferred: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -116,6 +123,9 @@ impl AppState {
     /// Runs `f` on the open workbook for something that commits nothing
     /// (a file export, a merge preview).
     pub fn with_workbook<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
+        if self.is_importing() {
+            return None;
+        }
         self.workbook
             .try_update_value(|wb| wb.as_mut().map(f))
             .flatten()
@@ -173,6 +183,11 @@ impl AppState {
 
     /// Applies a chunk another tab stored, if it is of the open workbook.
     fn absorb(&self, workbook: &str, bytes: &[u8]) {
+        if self.is_importing() {
+            self.deferred
+                .update_value(|d| d.push((workbook.to_owned(), bytes.to_vec())));
+            return;
+        }
         let index = self.index;
         let applied = self.workbook.try_update_value(|wb| {
             let wb = wb.as_mut().filter(|wb| wb.id().as_str() == workbook)?;
@@ -216,6 +231,11 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Workbook, &ChangeContext) -> Result<T, WorkbookError>,
     ) -> Result<T, WorkbookError> {
+        if self.is_importing() {
+            return Err(WorkbookError::Document(
+                "an import is running; wait until it has finished".into(),
+            ));
+        }
         let ctx = self.context();
         let index = self.index;
         let out = self.workbook.try_update_value(|wb| match wb.as_mut() {
@@ -270,6 +290,105 @@ impl AppState {
         }
     }
 
+    pub fn is_importing(&self) -> bool {
+        self.importing.with_untracked(Option::is_some)
+    }
+
+    /// Imports checked records into `register` as one change, writing them
+    /// a slice at a time and letting the page breathe in between, with
+    /// `importing` telling the screen how far it has got.
+    pub async fn import(
+        &self,
+        register: &'static str,
+        records: Vec<(sms_core::RecordId, sms_core::Record)>,
+        source: &str,
+    ) -> Result<usize, WorkbookError> {
+        if self.is_importing() {
+            return Err(WorkbookError::Document("another import is running".into()));
+        }
+        let ctx = self.context();
+        let mut job = self
+            .workbook
+            .with_value(|wb| {
+                wb.as_ref()
+                    .map(|wb| wb.begin_import(register, records, source))
+            })
+            .ok_or_else(|| WorkbookError::Document("the workbook is still opening".into()))??;
+        let total = job.total();
+        self.importing.set(Some((0, total)));
+        platform::next_paint().await;
+        let mut outcome = Ok(());
+        while !job.done() {
+            let started = js_sys::Date::now();
+            while !job.done() && js_sys::Date::now() - started < SLICE_MS {
+                let step = self
+                    .workbook
+                    .try_update_value(|wb| wb.as_mut().map(|wb| wb.import_step(&mut job, 25, &ctx)))
+                    .flatten()
+                    .unwrap_or_else(|| Err(WorkbookError::Document("the workbook closed".into())));
+                if let Err(e) = step {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+            if outcome.is_err() {
+                break;
+            }
+            self.importing.set(Some((job.written(), total)));
+            platform::next_paint().await;
+        }
+        let index = self.index;
+        let result = match outcome {
+            Err(e) => Err(e),
+            Ok(()) => self
+                .workbook
+                .try_update_value(|wb| {
+                    wb.as_mut().map(|wb| {
+                        let r = wb.finish_import(job, &ctx);
+                        (r, wb.take_delta())
+                    })
+                })
+                .flatten()
+                .map(|(r, delta)| r.map(|n| (n, delta)))
+                .unwrap_or_else(|| Err(WorkbookError::Document("the workbook closed".into()))),
+        };
+        let result = match result {
+            Ok((n, delta)) => {
+                // The read model takes the new records in slices too.
+                let mut ids: Vec<sms_core::RecordId> = delta.records.iter().cloned().collect();
+                while !ids.is_empty() {
+                    let rest = ids.split_off(ids.len().min(500));
+                    let part = sms_core::Delta {
+                        records: ids.into_iter().collect(),
+                        ..sms_core::Delta::default()
+                    };
+                    self.workbook.with_value(|wb| {
+                        if let Some(wb) = wb.as_ref() {
+                            index.update_value(|ix| {
+                                ix.apply(wb, &part);
+                            });
+                        }
+                    });
+                    ids = rest;
+                    platform::next_paint().await;
+                }
+                Ok(n)
+            }
+            Err(e) => Err(e),
+        };
+        self.importing.set(None);
+        for (workbook, bytes) in self
+            .deferred
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+        {
+            self.absorb(&workbook, &bytes);
+        }
+        self.revision.update(|r| *r += 1);
+        self.request_save();
+        result
+    }
+
     /// Undoes this tab's change `hash` (see `Workbook::undo`); an open form
     /// of a record it touched reads the record again.
     pub fn undo(
@@ -318,6 +437,12 @@ impl AppState {
                     s.needs_snapshot || s.ledger.needs_compaction(),
                 )
             };
+            if self.is_importing() {
+                // The import's open change must not be saved half-way; it
+                // asks for a save when it ends.
+                saver.borrow_mut().busy = false;
+                return;
+            }
             let job = self.workbook.try_update_value(|wb| {
                 let wb = wb.as_mut()?;
                 if snapshot_due {
@@ -561,6 +686,9 @@ impl Default for AppState {
         Self::new()
     }
 }
+
+/// How long an import writes before letting the page draw (ms).
+const SLICE_MS: f64 = 40.0;
 
 /// The BroadcastChannel every tab of the app on this origin joins.
 const CHANNEL: &str = "sms-workbook";

@@ -114,12 +114,8 @@ pub fn ImportPage(def: &'static RegisterDef) -> impl IntoView {
         if good.is_empty() || (!skip_bad && p.bad().next().is_some()) {
             return;
         }
-        busy.set(Some("Importing…"));
         leptos::task::spawn_local(async move {
-            // Let "Importing…" show before the work starts.
-            platform::next_paint().await;
-            let result = state.edit(|wb, ctx| wb.import_records(def.id, &good, &l.file, ctx));
-            busy.set(None);
+            let result = state.import(def.id, good, &l.file).await;
             match result {
                 Ok(n) => {
                     notice.0.set(Some(format!(
@@ -152,6 +148,12 @@ pub fn ImportPage(def: &'static RegisterDef) -> impl IntoView {
                 </label>
             </p>
             {move || busy.get().map(|b| view! { <p role="status" class="progress-note">{b}</p> })}
+            {move || state.importing.get().map(|(done, total)| view! {
+                <div class="import-progress" role="status">
+                    <label for="import-bar">{format!("Importing… {done} of {total}")}</label>
+                    <progress id="import-bar" max=total value=done></progress>
+                </div>
+            })}
             {move || message.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
             {move || loaded.get().map(|l| view! {
                 <MappingTable def table=l.table.clone() mapping />

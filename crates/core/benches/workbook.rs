@@ -387,6 +387,77 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
     }
     g.finish();
 
+    // A whole register out to CSV text, and that text back in: read,
+    // columns matched, every row checked, then stored in one change.
+    let mut g = c.benchmark_group("export_csv");
+    for f in fixtures.iter() {
+        g.measurement_time(measurement_time(f.n));
+        let def = registers::register("incident").unwrap();
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| {
+                sms_core::csv::write(&sms_core::transfer::register_table(
+                    def,
+                    f.list.rows(),
+                    &f.index,
+                ))
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("import_csv_plan");
+    for f in fixtures.iter() {
+        g.measurement_time(measurement_time(f.n));
+        let def = registers::register("incident").unwrap();
+        let text = sms_core::csv::write(&sms_core::transfer::register_table(
+            def,
+            f.list.rows(),
+            &f.index,
+        ));
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            let mut rng = Rng::new(SEED ^ 0x1337);
+            b.iter_with_large_drop(|| {
+                let table = sms_core::csv::read(black_box(&text)).unwrap();
+                let mut mapping = sms_core::transfer::guess_mapping(def, &table[0]);
+                mapping[0] = None; // new records, not the ids already there
+                let plan = sms_core::transfer::plan_import(def, &table, &mapping, &f.index, || {
+                    rng.record_id()
+                });
+                assert_eq!(plan.good().len(), f.n);
+                plan
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("import_csv_store");
+    g.sampling_mode(SamplingMode::Flat);
+    for f in fixtures.iter_mut() {
+        g.measurement_time(measurement_time(f.n));
+        g.sample_size(10);
+        let def = registers::register("incident").unwrap();
+        let table = sms_core::transfer::register_table(def, f.list.rows(), &f.index);
+        let mut mapping = sms_core::transfer::guess_mapping(def, &table[0]);
+        mapping[0] = None;
+        let mut rng = Rng::new(SEED ^ 0x5eed);
+        let good =
+            sms_core::transfer::plan_import(def, &table, &mapping, &f.index, || rng.record_id())
+                .good();
+        let loaded = &mut f.loaded;
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_batched(
+                || loaded.fork(actor(9)),
+                |mut wb| {
+                    wb.import_records("incident", &good, "bench.csv", &ctx("Cy"))
+                        .unwrap();
+                    wb
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("backlinks");
     for f in fixtures.iter() {
         g.measurement_time(measurement_time(f.n));

@@ -444,7 +444,100 @@ fn parse_links(
     Ok(ids)
 }
 
+/// An import under way: records checked, written a slice at a time into
+/// one open change (so a large import never holds the page for long), and
+/// committed as one change at the end.
+#[derive(Debug)]
+pub struct ImportJob {
+    def: &'static RegisterDef,
+    records: Vec<(RecordId, Record)>,
+    written: usize,
+    summary: String,
+}
+
+impl ImportJob {
+    pub fn total(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    pub fn done(&self) -> bool {
+        self.written == self.records.len()
+    }
+}
+
 impl Workbook {
+    /// Starts importing `records` into `register`: checks every one (ids
+    /// unused, links to records that exist) and writes nothing. Nothing else
+    /// may change the workbook until [`Self::finish_import`] or
+    /// [`Self::abort_import`].
+    pub fn begin_import(
+        &self,
+        register: &str,
+        records: Vec<(RecordId, Record)>,
+        source: &str,
+    ) -> Result<ImportJob, WorkbookError> {
+        let def = crate::registers::register(register)
+            .ok_or_else(|| WorkbookError::Document(format!("unknown register {register}")))?;
+        self.check_new_records(def, &records)?;
+        let n = records.len();
+        let noun = if n == 1 {
+            def.singular.to_owned()
+        } else {
+            plural(def)
+        };
+        Ok(ImportJob {
+            def,
+            records,
+            written: 0,
+            summary: format!("Imported {n} {noun} from {source}"),
+        })
+    }
+
+    /// Writes up to `n` more records of the job (not yet committed).
+    pub fn import_step(
+        &mut self,
+        job: &mut ImportJob,
+        n: usize,
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
+        let end = (job.written + n).min(job.records.len());
+        if let Err(e) = self.write_new_records(job.def, &job.records[job.written..end], ctx) {
+            self.rollback_open();
+            return Err(e);
+        }
+        job.written = end;
+        Ok(())
+    }
+
+    /// Commits a finished import as one change; returns how many records
+    /// it added.
+    pub fn finish_import(
+        &mut self,
+        job: ImportJob,
+        ctx: &ChangeContext,
+    ) -> Result<usize, WorkbookError> {
+        if !job.done() {
+            self.rollback_open();
+            return Err(WorkbookError::Document(
+                "the import was not finished".into(),
+            ));
+        }
+        if job.records.is_empty() {
+            return Ok(0);
+        }
+        self.commit_open(ctx, &job.summary);
+        Ok(job.records.len())
+    }
+
+    /// Drops everything an unfinished import wrote.
+    pub fn abort_import(&mut self, _job: ImportJob) {
+        self.rollback_open();
+    }
+
     /// Adds imported records to `register` in one change, with one line of
     /// history naming the source. Fails, writing nothing, if any record is
     /// invalid or links to a record that does not exist.
@@ -455,20 +548,10 @@ impl Workbook {
         source: &str,
         ctx: &ChangeContext,
     ) -> Result<usize, WorkbookError> {
-        let def = crate::registers::register(register)
-            .ok_or_else(|| WorkbookError::Document(format!("unknown register {register}")))?;
-        if records.is_empty() {
-            return Ok(0);
-        }
-        let n = records.len();
-        let noun = if n == 1 {
-            def.singular.to_owned()
-        } else {
-            plural(def)
-        };
-        let summary = format!("Imported {n} {noun} from {source}");
-        self.add_records(def, records, &summary, ctx)?;
-        Ok(n)
+        let mut job = self.begin_import(register, records.to_vec(), source)?;
+        let n = job.total();
+        self.import_step(&mut job, n, ctx)?;
+        self.finish_import(job, ctx)
     }
 }
 

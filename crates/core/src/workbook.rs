@@ -1011,16 +1011,13 @@ impl Workbook {
         Ok(())
     }
 
-    /// Adds several records of one register in one change. Everything is
-    /// checked first (ids unused, links to live records of the right
-    /// register or to records of this batch), so nothing is written when
-    /// anything is wrong.
-    pub(crate) fn add_records(
-        &mut self,
+    /// Checks that `records` can all be added to `def` (ids unused, links
+    /// to live records of the right register or to records of this batch),
+    /// writing nothing.
+    pub(crate) fn check_new_records(
+        &self,
         def: &'static RegisterDef,
         records: &[(RecordId, Record)],
-        summary: &str,
-        ctx: &ChangeContext,
     ) -> Result<(), WorkbookError> {
         let batch: BTreeSet<&RecordId> = records.iter().map(|(id, _)| id).collect();
         if batch.len() != records.len() {
@@ -1052,11 +1049,36 @@ impl Workbook {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Writes records already checked by [`Self::check_new_records`]
+    /// without committing: the change stays open until
+    /// [`Self::commit_open`] (or is dropped by [`Self::rollback_open`]).
+    pub(crate) fn write_new_records(
+        &mut self,
+        def: &'static RegisterDef,
+        records: &[(RecordId, Record)],
+        ctx: &ChangeContext,
+    ) -> Result<(), WorkbookError> {
         for (id, record) in records {
             self.write_new(def, id, record, ctx)?;
         }
-        self.commit(ctx, summary);
         Ok(())
+    }
+
+    /// Commits the open change with `summary`.
+    pub(crate) fn commit_open(&mut self, ctx: &ChangeContext, summary: &str) {
+        self.commit(ctx, summary);
+    }
+
+    /// Drops everything written since the last commit.
+    pub(crate) fn rollback_open(&mut self) {
+        self.doc.rollback();
+        self.pending = Touches::default();
+        if self.tracking {
+            self.touched = Delta::everything();
+        }
     }
 
     fn write_new(

@@ -221,3 +221,34 @@ fn the_whole_workbook_exports_as_json() {
         registers::REGISTERS.len()
     );
 }
+
+#[test]
+fn an_import_written_in_slices_is_still_one_change_and_can_be_abandoned() {
+    let (mut base, with) = workbooks();
+    let rows = with.records("incident");
+    let changes = base.history().len();
+    let mut job = base
+        .begin_import("incident", rows.clone(), "big.csv")
+        .unwrap();
+    while !job.done() {
+        base.import_step(&mut job, 1, &ctx("Cy", 9)).unwrap();
+        // Reading between slices commits nothing.
+        assert!(base.title_of(&rid(1)).is_some());
+    }
+    assert_eq!(job.written(), 2);
+    assert_eq!(base.finish_import(job, &ctx("Cy", 9)).unwrap(), 2);
+    assert_eq!(
+        base.history().len(),
+        changes + 1,
+        "one change for the whole import"
+    );
+    assert_eq!(base.records("incident"), rows);
+
+    let (mut other, _) = workbooks();
+    let heads = other.heads();
+    let mut job = other.begin_import("incident", rows, "big.csv").unwrap();
+    other.import_step(&mut job, 1, &ctx("Cy", 9)).unwrap();
+    other.abort_import(job);
+    assert_eq!(other.heads(), heads, "nothing of an abandoned import stays");
+    assert!(other.records("incident").is_empty());
+}

@@ -139,3 +139,34 @@ print(json.dumps({"sheets": re.findall(r'<sheet name="([^"]+)"', book), "strings
   assert.ok(book.sheets.includes('Incidents') && book.sheets.includes('Risks and opportunities'));
   assertNoProblems(page);
 });
+
+test('a large import shows its progress, stays one change, and lasts', async () => {
+  const page = await openApp(app.context, app.url, { path: '#/r/risk' });
+  const before = Number((await waitForText(page.locator('p.count'), /^\d+ records$/)).split(' ')[0]);
+  const n = 3000;
+  const lines = ['Title,Owner,Likelihood,Impact,Risk or opportunity'];
+  for (let i = 0; i < n; i++) lines.push(`Bulk imported risk ${i},Owner ${i % 17},${1 + (i % 5)},${1 + ((i * 7) % 5)},Risk`);
+  const file = path.join(dir, 'bulk.csv');
+  writeFileSync(file, lines.join('\n'));
+  await page.getByRole('link', { name: 'Import…' }).click();
+  await page.locator('input[type=file]').setInputFiles(file);
+  await waitForText(page.locator('.import-summary'), `${n} risks and opportunities ready to import from “bulk.csv”.`);
+  // Watch for the progress bar while the import runs.
+  const sawProgress = page.evaluate(() => new Promise((resolve) => {
+    const seen = () => document.querySelector('progress#import-bar');
+    if (seen()) return resolve(true);
+    new MutationObserver((_, o) => { if (seen()) { o.disconnect(); resolve(true); } })
+      .observe(document.body, { childList: true, subtree: true });
+  }));
+  await page.getByRole('button', { name: `Import ${n} risks and opportunities` }).click();
+  assert.equal(await sawProgress, true, 'a progress bar was shown');
+  await waitForText(page.locator('.notice'), `Imported ${n} risks and opportunities from “bulk.csv”.`, { timeout: 120_000 });
+  await waitForText(page.locator('p.count'), `${before + n} records`);
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved', { timeout: 60_000 });
+  await page.reload();
+  await page.getByRole('searchbox', { name: 'Search' }).fill('bulk imported risk');
+  await waitForText(page.locator('p.count'), `${n} of ${before + n} records match`, { timeout: 60_000 });
+  await page.goto(new URL('#/activity', app.url).href);
+  await waitForText(page.getByRole('row').nth(1), new RegExp(`Imported ${n} risks and opportunities from bulk\\.csv$`));
+  assertNoProblems(page);
+});

@@ -58,7 +58,7 @@ pub fn ReportsPage() -> impl IntoView {
 /// Puts the workbook's name and today's date at the top of printed pages
 /// (a CSS `@page` rule set through the CSS object model, which the
 /// Content-Security-Policy allows, unlike an inline style).
-fn set_print_header(text: &str) {
+pub fn set_print_header(text: &str) {
     let Some(sheet) = document()
         .style_sheets()
         .get(0)

@@ -58,6 +58,16 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
         };
         Rows(Arc::new(list.with(|l| l.filter(&q))))
     });
+    // Printed pages say which workbook and register, and when.
+    Effect::new(move |_| {
+        let name = state.read(|wb| wb.name()).unwrap_or_default();
+        let today = crate::platform::now().date_naive();
+        crate::reports::set_print_header(&format!(
+            "{name} · {} · printed {}",
+            def.name,
+            sms_core::reports::long_date(today)
+        ));
+    });
     let export_error = RwSignal::new(None::<String>);
     let export_note = RwSignal::new(false);
     // Every record in list order, as an Excel workbook (made in the

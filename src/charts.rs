@@ -135,8 +135,8 @@ pub fn checklist_progress(c: &Charts) -> impl IntoView {
 }
 
 fn short(title: &str) -> String {
-    let t: String = title.chars().take(18).collect();
-    if title.chars().count() > 18 {
+    let t: String = title.chars().take(11).collect();
+    if title.chars().count() > 11 {
         format!("{}…", t.trim_end())
     } else {
         t

@@ -24,6 +24,9 @@ use crate::{platform, state::AppState};
 /// the relay's default frame limit of 2 MiB.
 const MAX_PUSH_BYTES: usize = 512 * 1024;
 
+/// How often a keep-alive goes out, and how long its answer may take (ms).
+const KEEP_ALIVE_MS: i32 = 20_000;
+
 /// What the person sees about live sharing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LiveStatus {
@@ -143,6 +146,7 @@ enum Out<'a> {
         upto: u64,
         blob: String,
     },
+    Ping,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +192,8 @@ struct Inner {
     stopped: bool,
     /// Frames that arrived during an import, handled after it.
     deferred: Vec<String>,
+    /// When the unanswered keep-alive was sent (ms since the epoch).
+    ping_sent: Option<f64>,
 }
 
 /// Live sharing of the open workbook; `Copy`, provided as context.
@@ -232,6 +238,18 @@ impl Live {
         }
         let online = window_event_listener(leptos::ev::online, move |_| self.reconnect_now(state));
         std::mem::forget(online);
+        // The browser knows the network is gone: say so now, rather than
+        // when the connection times out.
+        let offline = window_event_listener(leptos::ev::offline, move |_| self.drop_connection());
+        std::mem::forget(offline);
+        // A connection can die without a word (a laptop lid, a Wi-Fi
+        // change): a keep-alive that goes unanswered closes it.
+        let tick = Closure::<dyn Fn()>::new(move || self.keep_alive());
+        let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            KEEP_ALIVE_MS,
+        );
+        tick.forget();
     }
 
     /// Starts sharing the open workbook through `relay`; returns the link.
@@ -507,7 +525,7 @@ impl Live {
                     self.warning.set(Some(words));
                 }
             }
-            In::Pong => {}
+            In::Pong => self.inner().borrow_mut().ping_sent = None,
         }
     }
 
@@ -599,6 +617,7 @@ impl Live {
         i.socket = None;
         i.caught_up = false;
         i.inflight.clear();
+        i.ping_sent = None;
         if let Some(sync) = i.sync.as_mut() {
             sync.disconnected();
         }
@@ -623,6 +642,40 @@ impl Live {
         drop(i);
         self.status
             .set(Some(LiveStatus::Offline(secs.round() as u32)));
+    }
+
+    /// Closes the connection (its close handler then schedules reconnects).
+    fn drop_connection(self) {
+        let socket = self.inner().borrow().socket.clone();
+        if let Some(ws) = socket {
+            let _ = ws.close();
+        }
+    }
+
+    fn keep_alive(self) {
+        let (open, waiting) = {
+            let inner = self.inner();
+            let i = inner.borrow();
+            (
+                i.socket
+                    .as_ref()
+                    .is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN),
+                i.ping_sent,
+            )
+        };
+        if !open {
+            return;
+        }
+        let now = js_sys::Date::now();
+        match waiting {
+            Some(sent) if now - sent > f64::from(KEEP_ALIVE_MS) => self.drop_connection(),
+            Some(_) => {}
+            None => {
+                if self.send(&Out::Ping) {
+                    self.inner().borrow_mut().ping_sent = Some(now);
+                }
+            }
+        }
     }
 
     /// The browser is back online: try now rather than at the next timer.

@@ -1,6 +1,6 @@
 // Live sharing through a real relay: two people in two browsers share one
 // workbook, see each other's edits at once, keep working while the relay is
-// down, and converge when it is back.
+// down or one of them is offline, and converge when they are back.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -92,6 +92,20 @@ test('two people share a workbook live through the relay, apart and together', a
     }
     const total = async (page) => (await count(page, '')).textContent();
     assert.equal(await total(ana), await total(ben), 'both hold the same risks');
+
+    // Ben's browser goes offline: he is told at once, keeps working, and
+    // catches up when it is back.
+    await benContext.setOffline(true);
+    await waitForText(live(ben), /^Live: offline/);
+    await addRisk(ben, 'Ben on the train', 'Ben');
+    await addRisk(ana, 'Ana at the office', 'Ana');
+    await benContext.setOffline(false);
+    await waitForText(live(ben), 'Live: connected', { timeout: 60_000 });
+    for (const page of [ana, ben]) {
+      await waitForText(await count(page, 'on the train'), /^1 of \d+ records match$/);
+      await waitForText(await count(page, 'at the office'), /^1 of \d+ records match$/);
+    }
+    assert.equal(await total(ana), await total(ben), 'both hold the same risks again');
 
     // The relay's files hold no readable record.
     const files = filesUnder(dataDir);

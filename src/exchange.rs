@@ -332,57 +332,89 @@ async fn open_file(
         return Ok(Opened::Preview(preview));
     }
 
-    let store = state.store().ok_or_else(|| {
-        format!("“{name}” is another workbook, and this browser is not saving workbooks, so it cannot be kept. Nothing was changed.")
-    })?;
-    let fail = |e: crate::idb::StorageError| {
-        format!("“{name}” could not be stored: {e}. Nothing was changed.")
-    };
-    let id = other.id().clone();
-    let known = store.workbooks().await.map_err(fail)?;
-    if let Some((_, stored_name)) = known.iter().find(|(k, _)| *k == id) {
-        let mut chunks = store.load(&id).await.map_err(fail)?;
-        load_order(&mut chunks);
-        let mut stored = Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), platform::new_actor())
-            .map_err(|e| format!("The copy of “{stored_name}” in this browser could not be read ({e}), so “{name}” was not merged into it."))?;
-        stored
-            .merge(&mut other)
-            .map_err(|e| format!("“{name}” could not be merged: {e}. Nothing was changed."))?;
-        store_copy(&store, &mut stored).await.map_err(fail)?;
-        return Ok(Opened::Kept(format!(
-            "“{name}” belongs to “{}”, another workbook in this browser; it was merged into it. Open it from the list to see the changes.",
-            stored.name()
-        )));
+    match keep_workbook(state, &mut other).await {
+        Ok(Kept::Added) => Ok(Opened::Kept(format!(
+            "“{}” was added to the workbooks in this browser. Open it from the list.",
+            other.name()
+        ))),
+        Ok(Kept::MergedInto(stored)) => Ok(Opened::Kept(format!(
+            "“{name}” belongs to “{stored}”, another workbook in this browser; it was merged into it. Open it from the list to see the changes."
+        ))),
+        Err(KeepError::NotSaving) => Err(format!(
+            "“{name}” is another workbook, and this browser is not saving workbooks, so it cannot be kept. Nothing was changed."
+        )),
+        Err(KeepError::Storage(e)) => Err(format!("“{name}” could not be stored: {e}. Nothing was changed.")),
+        Err(KeepError::Unreadable { stored, why }) => Err(format!(
+            "The copy of “{stored}” in this browser could not be read ({why}), so “{name}” was not merged into it."
+        )),
+        Err(KeepError::Merge(e)) => Err(format!("“{name}” could not be merged: {e}. Nothing was changed.")),
     }
-    store_copy(&store, &mut other).await.map_err(fail)?;
-    Ok(Opened::Kept(format!(
-        "“{}” was added to the workbooks in this browser. Open it from the list.",
-        other.name()
-    )))
+}
+
+/// How [`keep_workbook`] kept a workbook.
+pub(crate) enum Kept {
+    /// As a new workbook in this browser.
+    Added,
+    /// Merged into this browser's copy of it, now named so.
+    MergedInto(String),
+}
+
+/// Why [`keep_workbook`] kept nothing.
+pub(crate) enum KeepError {
+    NotSaving,
+    Storage(crate::idb::StorageError),
+    /// This browser's copy of that workbook (so named) could not be read.
+    Unreadable {
+        stored: String,
+        why: String,
+    },
+    Merge(String),
+}
+
+impl std::fmt::Display for KeepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeepError::NotSaving => f.write_str("this browser is not saving workbooks"),
+            KeepError::Storage(e) => write!(f, "{e}"),
+            KeepError::Unreadable { stored, why } => {
+                write!(
+                    f,
+                    "the copy of “{stored}” in this browser could not be read ({why})"
+                )
+            }
+            KeepError::Merge(e) => f.write_str(e),
+        }
+    }
 }
 
 /// Stores `wb` (not the open workbook) in this browser: merged into the
 /// stored copy of that workbook if there is one, else as a new workbook.
-pub(crate) async fn keep_workbook(state: AppState, wb: &mut Workbook) -> Result<(), String> {
-    let store = state
-        .store()
-        .ok_or("this browser is not saving workbooks")?;
+/// Nothing is stored when an error is returned.
+pub(crate) async fn keep_workbook(state: AppState, wb: &mut Workbook) -> Result<Kept, KeepError> {
+    let store = state.store().ok_or(KeepError::NotSaving)?;
     let id = wb.id().clone();
-    let known = store.workbooks().await.map_err(|e| e.to_string())?;
-    if known.iter().any(|(k, _)| *k == id) {
-        let mut chunks = store.load(&id).await.map_err(|e| e.to_string())?;
-        load_order(&mut chunks);
-        let mut stored = Workbook::load(
-            chunks.iter().map(|(_, b)| b.as_slice()),
-            platform::new_actor(),
-        )
-        .map_err(|e| format!("the copy in this browser could not be read ({e})"))?;
-        stored.merge(wb).map_err(|e| e.to_string())?;
-        return store_copy(&store, &mut stored)
-            .await
-            .map_err(|e| e.to_string());
-    }
-    store_copy(&store, wb).await.map_err(|e| e.to_string())
+    let known = store.workbooks().await.map_err(KeepError::Storage)?;
+    let Some((_, stored_name)) = known.iter().find(|(k, _)| *k == id) else {
+        store_copy(&store, wb).await.map_err(KeepError::Storage)?;
+        return Ok(Kept::Added);
+    };
+    let mut chunks = store.load(&id).await.map_err(KeepError::Storage)?;
+    load_order(&mut chunks);
+    let mut stored = Workbook::load(
+        chunks.iter().map(|(_, b)| b.as_slice()),
+        platform::new_actor(),
+    )
+    .map_err(|e| KeepError::Unreadable {
+        stored: stored_name.clone(),
+        why: e.to_string(),
+    })?;
+    stored
+        .merge(wb)
+        .map_err(|e| KeepError::Merge(e.to_string()))?;
+    store_copy(&store, &mut stored)
+        .await
+        .map_err(KeepError::Storage)?;
+    Ok(Kept::MergedInto(stored.name()))
 }
 
 /// Stores a whole workbook that is not the open one, as one snapshot beside

@@ -279,16 +279,9 @@ impl Live {
 
     /// Stops sharing; the workbook stays in this browser as it is.
     pub fn leave(self) {
+        self.disconnect();
         let inner = self.inner();
         let mut i = inner.borrow_mut();
-        i.stopped = true;
-        if let Some(t) = i.timer.take() {
-            window().clear_timeout_with_handle(t);
-        }
-        if let Some(ws) = i.socket.take() {
-            let _ = ws.close();
-        }
-        i.handlers = None;
         if let Some(id) = i.workbook.take() {
             forget(&id);
         }
@@ -910,7 +903,7 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
             .edit(|wb, _| wb.merge(&mut joined))
             .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
         keep(&id, &settings);
-        live.leave_quietly();
+        live.disconnect();
         live.begin(state, id, settings);
         return Ok(format!("Joined “{name}”: it is shared live now."));
     }
@@ -928,8 +921,9 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
 }
 
 impl Live {
-    /// Disconnects without forgetting the settings (before switching rooms).
-    fn leave_quietly(self) {
+    /// Closes the connection and stops reconnecting, keeping the settings
+    /// (before switching rooms, or as the first step of leaving).
+    fn disconnect(self) {
         let inner = self.inner();
         let mut i = inner.borrow_mut();
         i.stopped = true;

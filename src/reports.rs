@@ -75,21 +75,21 @@ pub fn set_print_header(text: &str) {
             c => vec![c],
         })
         .collect();
-    // Replace an earlier header rule, if any (ours is always the last rule).
+    // Replace an earlier header rule, if any: ours is always the last rule,
+    // and the only one with a top-left box.
     if let Ok(rules) = sheet.css_rules() {
         let n = rules.length();
         if n > 0 {
             if let Some(last) = rules.get(n - 1) {
-                if last.css_text().contains("sms-print-header") {
+                if last.css_text().contains("@top-left") {
                     let _ = sheet.delete_rule(n - 1);
                 }
             }
         }
     }
     let n = sheet.css_rules().map(|r| r.length()).unwrap_or(0);
-    let rule = format!(
-        "@page {{ @top-left {{ content: \"{escaped}\"; font-size: 9pt; color: #333; }} @top-right {{ content: \"sms-print-header\"; color: transparent; font-size: 1pt; }} }}"
-    );
+    let rule =
+        format!("@page {{ @top-left {{ content: \"{escaped}\"; font-size: 9pt; color: #333; }} }}");
     let _ = sheet.insert_rule_with_index(&rule, n);
 }
 

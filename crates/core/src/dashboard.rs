@@ -74,10 +74,6 @@ pub struct Dashboard {
 
 /// Whether a status means nothing is due any more.
 pub fn is_finished(status: &str) -> bool {
-    finished(status)
-}
-
-fn finished(status: &str) -> bool {
     FINISHED.contains(&status)
 }
 
@@ -93,7 +89,7 @@ impl Dashboard {
                 .collect();
             for e in index.live(def.id) {
                 let (id, r) = (&e.id, &e.record);
-                if finished(r.text("status")) || finished(r.text("decision")) {
+                if is_finished(r.text("status")) || is_finished(r.text("decision")) {
                     continue;
                 }
                 let title = r.text(def.title).to_owned();

@@ -112,11 +112,17 @@ impl Workbook {
             doc: &self.doc,
             heads: Some(heads),
         };
+        self.read_in(at, id).map(|(_, r)| r)
+    }
+
+    /// A record's map and the record, read through `at`.
+    fn read_in(&self, at: At<'_>, id: &str) -> Option<(ObjId, StoredRecord)> {
         let obj = match at.get(&self.records, id) {
             Some((Value::Object(ObjType::Map), obj)) => obj,
             _ => return None,
         };
-        stored_in(at, &obj)
+        let stored = stored_in(at, &obj)?;
+        Some((obj, stored))
     }
 
     /// A record as it was just after change `hash` (live or deleted).
@@ -325,13 +331,7 @@ impl Workbook {
     }
 
     fn stored_at_now(&self, id: &RecordId) -> Option<(ObjId, StoredRecord)> {
-        let at = At::now(&self.doc);
-        let obj = match at.get(&self.records, id.as_str()) {
-            Some((Value::Object(ObjType::Map), obj)) => obj,
-            _ => return None,
-        };
-        let stored = stored_in(at, &obj)?;
-        Some((obj, stored))
+        self.read_in(At::now(&self.doc), id.as_str())
     }
 
     fn undo_checklist(

@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::catalogue::{self, Clause};
+use crate::catalogue::Clause;
 use crate::checklist::{rollups, ItemStatus, Rollup};
 use crate::dashboard::{Dashboard, AGE_BANDS};
 use crate::ids::RecordId;
@@ -872,9 +872,4 @@ pub fn charts(wb: &Workbook, ix: &RecordIndex, today: NaiveDate) -> Charts {
         sla_by_month,
         nc_ages,
     }
-}
-
-/// Clause numbers of the catalogue's top level, for chart axes.
-pub fn clause_groups() -> Vec<&'static Clause> {
-    catalogue::top_level().collect()
 }

@@ -104,7 +104,7 @@ fn a_register_exports_every_field_in_words_people_read() {
 
 #[test]
 fn exported_csv_imports_back_into_the_same_records() {
-    let (mut base, mut with) = workbooks();
+    let (mut base, with) = workbooks();
     let text = csv::write(&incidents_table(&with));
     let table = csv::read(&text).unwrap();
     let def = registers::register("incident").unwrap();
@@ -136,7 +136,6 @@ fn exported_csv_imports_back_into_the_same_records() {
     let ix = RecordIndex::build(&base);
     let again = plan_import(def, &table, &mapping, &ix, || rid(99));
     assert_eq!(again.good().len(), 0);
-    let _ = with.heads();
 }
 
 #[test]

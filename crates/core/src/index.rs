@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::registers::{query, FieldDef, Kind, Query, Record, RegisterDef, SortDir};
-use crate::workbook::{Delta, RecordInfo, Workbook};
+use crate::workbook::{Delta, RecordInfo, StoredRecord, Workbook};
 use crate::RecordId;
 
 /// One record as the screen shows it.
@@ -135,8 +135,41 @@ impl RecordIndex {
         Some(old.def)
     }
 
+    /// An index of records read before (a stored view, see
+    /// [`crate::view`]), without the document.
+    pub fn from_stored(records: impl IntoIterator<Item = (RecordId, StoredRecord)>) -> Self {
+        let mut index = RecordIndex {
+            serial: 1,
+            log_floor: 1,
+            ..RecordIndex::default()
+        };
+        for (id, stored) in records {
+            index.insert(&id, stored);
+        }
+        index
+    }
+
+    /// Every record, live and deleted, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &Arc<Entry>> {
+        self.entries.values()
+    }
+
+    /// How many records (live and deleted) the index holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     fn read_one(&mut self, wb: &Workbook, id: &RecordId) -> Option<&'static RegisterDef> {
         let stored = wb.stored_record(id)?;
+        Some(self.insert(id, stored))
+    }
+
+    fn insert(&mut self, id: &RecordId, stored: StoredRecord) -> &'static RegisterDef {
+        let def = stored.def;
         let haystack = query::haystack(stored.def, &stored.record);
         let entry = Arc::new(Entry {
             id: id.clone(),
@@ -166,7 +199,7 @@ impl RecordIndex {
             .or_default()
             .insert(id.clone());
         self.entries.insert(id.clone(), entry);
-        Some(stored.def)
+        def
     }
 
     /// Grows by one with every [`Self::apply`] that changed a record.

@@ -35,6 +35,7 @@ pub mod schema;
 pub mod storage;
 pub mod sync;
 pub mod transfer;
+pub mod view;
 mod workbook;
 
 pub use change::{ChangeContext, ChangeMeta, Touches};

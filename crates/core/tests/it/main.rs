@@ -17,3 +17,4 @@ mod reports;
 mod risks;
 mod sync;
 mod transfer;
+mod view;

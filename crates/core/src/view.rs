@@ -1,0 +1,616 @@
+//! The materialized view: the current state of a workbook as the screen
+//! reads it (every record with its metadata, the checklist, the name),
+//! stored beside the Automerge chunks so a workbook can be shown without
+//! loading its document first.
+//!
+//! A view is kept as a **base** (everything) followed by **patches** (the
+//! records and checklist items one save changed). Each part says which set
+//! of stored chunks it reflects, as a digest of their keys: `from` (the set
+//! the part was written on top of) and `to` (the set after it). A view is
+//! used only when a chain of parts starting at the base ends at exactly the
+//! chunks in storage ([`View::assemble`]); anything else — a chunk another
+//! tab wrote and no part covers, a part missing, bytes that fail their
+//! checksum, an older or newer format — is refused, and the app loads the
+//! document instead. Every part also carries the document heads it
+//! reflects, which the app compares once the document is loaded.
+//!
+//! The encoding is a small binary format of our own (format
+//! [`VIEW_FORMAT`]): length-prefixed strings, no field names repeated per
+//! record beyond the short field key, and a checksum over the payload.
+
+use std::collections::BTreeMap;
+
+use automerge::ChangeHash;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::catalogue::{self, Clause};
+use crate::checklist::{ItemState, ItemStatus};
+use crate::index::{Entry, RecordIndex};
+use crate::registers::{self, Record, RegisterDef, Value};
+use crate::workbook::{Delta, RecordInfo, StoredRecord, Workbook};
+use crate::{RecordId, WorkbookId};
+
+/// Version of the view encoding; a view of another version is not used.
+pub const VIEW_FORMAT: u8 = 1;
+
+const MAGIC: &[u8; 4] = b"SMSV";
+const HEADER: usize = 4 + 1 + 1 + 8;
+
+/// Why a stored view cannot be used. Every case falls back to loading the
+/// document; none of them is shown to people as an error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ViewError {
+    #[error("no view is stored")]
+    Missing,
+    #[error("the view is damaged: {0}")]
+    Corrupt(String),
+    #[error("the view has format {0}, this app reads format {VIEW_FORMAT}")]
+    Format(u8),
+    #[error("the view is of another workbook")]
+    OtherWorkbook,
+    #[error("the view does not reflect the stored chunks")]
+    Stale,
+}
+
+/// The workbook-level state views read besides records: id, name and the
+/// checklist. Kept in step with the document by [`Summary::refresh`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub id: WorkbookId,
+    pub name: String,
+    /// Every checklist item, in catalogue order.
+    pub checklist: Vec<(&'static Clause, ItemState)>,
+}
+
+impl Summary {
+    pub fn of(wb: &Workbook) -> Self {
+        Summary {
+            id: wb.id().clone(),
+            name: wb.name(),
+            checklist: wb.checklist(),
+        }
+    }
+
+    /// Reads again what `delta` says changed.
+    pub fn refresh(&mut self, wb: &Workbook, delta: &Delta) {
+        if delta.everything {
+            *self = Summary::of(wb);
+            return;
+        }
+        if delta.workbook {
+            self.name = wb.name();
+        }
+        for (clause, state) in &mut self.checklist {
+            if delta.checklist.contains(clause.number) {
+                *state = wb.checklist_item(clause.number);
+            }
+        }
+    }
+
+    pub fn checklist_item(&self, number: &str) -> ItemState {
+        self.checklist
+            .iter()
+            .find(|(c, _)| c.number == number)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// The checklist items a record is evidence for.
+    pub fn evidenced_items(&self, id: &RecordId) -> Vec<&'static Clause> {
+        self.checklist
+            .iter()
+            .filter(|(_, s)| s.evidence.contains(id))
+            .map(|(c, _)| *c)
+            .collect()
+    }
+}
+
+/// A digest of a set of chunk keys (order does not matter).
+pub fn chunk_digest<'a>(keys: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut keys: Vec<&str> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut h = Fnv::new();
+    for k in keys {
+        h.bytes(k.as_bytes());
+        h.bytes(b"\n");
+    }
+    h.0
+}
+
+/// What one part of a view holds.
+#[derive(Clone, Debug)]
+pub struct ViewPart {
+    pub workbook: WorkbookId,
+    /// The base: the whole state. A patch holds only what changed.
+    pub base: bool,
+    /// Digest of the chunk set this part was written on top of (a base: 0).
+    pub from: u64,
+    /// Digest of the chunk set once this part is applied.
+    pub to: u64,
+    pub heads: Vec<ChangeHash>,
+    pub name: Option<String>,
+    pub checklist: Vec<(&'static Clause, ItemState)>,
+    pub records: Vec<(RecordId, StoredRecord)>,
+}
+
+impl ViewPart {
+    /// The whole state: every record of `index`, and `summary`.
+    pub fn base(index: &RecordIndex, summary: &Summary, heads: Vec<ChangeHash>, to: u64) -> Self {
+        ViewPart {
+            workbook: summary.id.clone(),
+            base: true,
+            from: 0,
+            to,
+            heads,
+            name: Some(summary.name.clone()),
+            checklist: summary.checklist.clone(),
+            records: index.entries().map(stored_of).collect(),
+        }
+    }
+
+    /// What `delta` changed, read from `index` and `summary`.
+    pub fn patch(
+        index: &RecordIndex,
+        summary: &Summary,
+        delta: &Delta,
+        heads: Vec<ChangeHash>,
+        from: u64,
+        to: u64,
+    ) -> Self {
+        if delta.everything {
+            let mut all = Self::base(index, summary, heads, to);
+            all.base = false;
+            all.from = from;
+            return all;
+        }
+        ViewPart {
+            workbook: summary.id.clone(),
+            base: false,
+            from,
+            to,
+            heads,
+            name: delta.workbook.then(|| summary.name.clone()),
+            checklist: summary
+                .checklist
+                .iter()
+                .filter(|(c, _)| delta.checklist.contains(c.number))
+                .cloned()
+                .collect(),
+            records: delta
+                .records
+                .iter()
+                .filter_map(|id| index.get(id).map(|e| stored_of(e)))
+                .collect(),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::with_capacity(64 + self.records.len() * 400));
+        w.0.extend_from_slice(MAGIC);
+        w.0.push(VIEW_FORMAT);
+        w.0.push(u8::from(self.base));
+        w.0.extend_from_slice(&[0; 8]);
+        w.str(self.workbook.as_str());
+        w.0.extend_from_slice(&self.from.to_le_bytes());
+        w.0.extend_from_slice(&self.to.to_le_bytes());
+        w.uint(self.heads.len() as u64);
+        for h in &self.heads {
+            w.0.extend_from_slice(&h.0);
+        }
+        match &self.name {
+            Some(n) => {
+                w.0.push(1);
+                w.str(n);
+            }
+            None => w.0.push(0),
+        }
+        w.uint(self.checklist.len() as u64);
+        for (c, s) in &self.checklist {
+            w.str(c.number);
+            w.str(s.status.key());
+            w.str(&s.owner);
+            w.str(&s.notes);
+            w.str(&s.justification);
+            w.ids(&s.evidence);
+        }
+        w.uint(self.records.len() as u64);
+        for (id, r) in &self.records {
+            w.str(id.as_str());
+            w.str(r.def.id);
+            w.0.push(u8::from(r.deleted));
+            match r.info.created_at {
+                Some(t) => {
+                    w.0.push(1);
+                    w.int(t.timestamp_millis());
+                }
+                None => w.0.push(0),
+            }
+            w.str(&r.info.created_by);
+            w.uint(r.conflicts.len() as u64);
+            for k in &r.conflicts {
+                w.str(k);
+            }
+            w.uint(r.record.values.len() as u64);
+            for (k, v) in &r.record.values {
+                w.str(k);
+                w.value(v);
+            }
+        }
+        let sum = checksum(&w.0[HEADER..]);
+        w.0[6..HEADER].copy_from_slice(&sum.to_le_bytes());
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, ViewError> {
+        if bytes.len() < HEADER || &bytes[..4] != MAGIC {
+            return Err(corrupt("not a view"));
+        }
+        if bytes[4] != VIEW_FORMAT {
+            return Err(ViewError::Format(bytes[4]));
+        }
+        let base = match bytes[5] {
+            0 => false,
+            1 => true,
+            _ => return Err(corrupt("unknown kind")),
+        };
+        let sum = u64::from_le_bytes(bytes[6..HEADER].try_into().expect("8 bytes"));
+        if checksum(&bytes[HEADER..]) != sum {
+            return Err(corrupt("checksum mismatch"));
+        }
+        let mut r = Reader {
+            b: bytes,
+            at: HEADER,
+        };
+        let workbook = WorkbookId::parse(r.str()?).ok_or_else(|| corrupt("workbook id"))?;
+        let from = r.u64_fixed()?;
+        let to = r.u64_fixed()?;
+        let n = r.len(32)?;
+        let mut heads = Vec::with_capacity(n);
+        for _ in 0..n {
+            let b: [u8; 32] = r.take(32)?.try_into().expect("32 bytes");
+            heads.push(ChangeHash(b));
+        }
+        let name = match r.byte()? {
+            0 => None,
+            1 => Some(r.str()?.to_owned()),
+            _ => return Err(corrupt("name")),
+        };
+        let n = r.len(6)?;
+        let mut checklist = Vec::with_capacity(n);
+        for _ in 0..n {
+            let clause = catalogue::clause(r.str()?).ok_or_else(|| corrupt("clause"))?;
+            let status = ItemStatus::from_key(r.str()?).ok_or_else(|| corrupt("status"))?;
+            let state = ItemState {
+                status,
+                owner: r.str()?.to_owned(),
+                notes: r.str()?.to_owned(),
+                justification: r.str()?.to_owned(),
+                evidence: r.ids()?,
+            };
+            checklist.push((clause, state));
+        }
+        let n = r.len(8)?;
+        let mut records = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = RecordId::parse(r.str()?).ok_or_else(|| corrupt("record id"))?;
+            let def = registers::register(r.str()?).ok_or_else(|| corrupt("register"))?;
+            let deleted = r.byte()? != 0;
+            let created_at = match r.byte()? {
+                0 => None,
+                _ => Some(
+                    DateTime::<Utc>::from_timestamp_millis(r.int()?)
+                        .ok_or_else(|| corrupt("time"))?,
+                ),
+            };
+            let created_by = r.str()?.to_owned();
+            let k = r.len(1)?;
+            let mut conflicts = Vec::with_capacity(k);
+            for _ in 0..k {
+                conflicts.push(field_key(def, r.str()?)?);
+            }
+            let k = r.len(2)?;
+            let mut values = BTreeMap::new();
+            for _ in 0..k {
+                let key = field_key(def, r.str()?)?;
+                values.insert(key, r.value()?);
+            }
+            records.push((
+                id,
+                StoredRecord {
+                    def,
+                    deleted,
+                    record: Record { values },
+                    info: RecordInfo {
+                        created_at,
+                        created_by,
+                    },
+                    conflicts,
+                },
+            ));
+        }
+        if r.at != bytes.len() {
+            return Err(corrupt("trailing bytes"));
+        }
+        Ok(ViewPart {
+            workbook,
+            base,
+            from,
+            to,
+            heads,
+            name,
+            checklist,
+            records,
+        })
+    }
+}
+
+/// A view assembled from its stored parts.
+#[derive(Debug)]
+pub struct View {
+    pub summary: Summary,
+    pub heads: Vec<ChangeHash>,
+    pub records: Vec<(RecordId, StoredRecord)>,
+}
+
+impl View {
+    /// Puts a view of `workbook` together from its `base` and `patches`
+    /// (in the order they were written), and checks that it reflects exactly
+    /// the chunks whose keys digest to `stored`. Patches whose `from` does
+    /// not continue the chain (written by a tab that had not seen another
+    /// tab's part) are skipped; if the chain then does not reach `stored`,
+    /// the view is stale.
+    pub fn assemble(
+        workbook: &WorkbookId,
+        base: Option<&[u8]>,
+        patches: &[&[u8]],
+        stored: u64,
+    ) -> Result<View, ViewError> {
+        let base = ViewPart::decode(base.ok_or(ViewError::Missing)?)?;
+        if !base.base {
+            return Err(corrupt("the base is a patch"));
+        }
+        if &base.workbook != workbook {
+            return Err(ViewError::OtherWorkbook);
+        }
+        let mut at = base.to;
+        let mut heads = base.heads;
+        let mut name = base.name.unwrap_or_default();
+        let mut checklist: BTreeMap<&'static str, ItemState> = base
+            .checklist
+            .into_iter()
+            .map(|(c, s)| (c.number, s))
+            .collect();
+        let mut records: BTreeMap<RecordId, StoredRecord> = base.records.into_iter().collect();
+        for bytes in patches {
+            let part = ViewPart::decode(bytes)?;
+            if &part.workbook != workbook || part.base || part.from != at {
+                continue;
+            }
+            at = part.to;
+            heads = part.heads;
+            if let Some(n) = part.name {
+                name = n;
+            }
+            for (c, s) in part.checklist {
+                checklist.insert(c.number, s);
+            }
+            records.extend(part.records);
+        }
+        if at != stored {
+            return Err(ViewError::Stale);
+        }
+        Ok(View {
+            summary: Summary {
+                id: workbook.clone(),
+                name,
+                checklist: catalogue::checklist_items()
+                    .map(|c| (c, checklist.remove(c.number).unwrap_or_default()))
+                    .collect(),
+            },
+            heads,
+            records: records.into_iter().collect(),
+        })
+    }
+}
+
+fn stored_of(e: &std::sync::Arc<Entry>) -> (RecordId, StoredRecord) {
+    (
+        e.id.clone(),
+        StoredRecord {
+            def: e.def,
+            deleted: e.deleted,
+            record: e.record.clone(),
+            info: e.info.clone(),
+            conflicts: e.conflicts.clone(),
+        },
+    )
+}
+
+fn field_key(def: &'static RegisterDef, key: &str) -> Result<&'static str, ViewError> {
+    def.field(key)
+        .map(|f| f.key)
+        .ok_or_else(|| corrupt("field"))
+}
+
+fn corrupt(what: &str) -> ViewError {
+    ViewError::Corrupt(what.to_owned())
+}
+
+/// FNV-1a, 64 bits.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        for x in b {
+            self.0 ^= u64::from(*x);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A fast checksum over 8-byte words (FNV-style mixing per word), enough
+/// to notice damaged or truncated bytes; not a defence against tampering.
+fn checksum(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ b.len() as u64;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        h ^= u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        h = h.wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+    }
+    let mut f = Fnv(h);
+    f.bytes(words.remainder());
+    f.0
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn uint(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.0.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+    fn int(&mut self, n: i64) {
+        self.uint(((n << 1) ^ (n >> 63)) as u64);
+    }
+    fn str(&mut self, s: &str) {
+        self.uint(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn ids(&mut self, ids: &[RecordId]) {
+        self.uint(ids.len() as u64);
+        for id in ids {
+            self.str(id.as_str());
+        }
+    }
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Text(s) => {
+                self.0.push(0);
+                self.str(s);
+            }
+            Value::Int(i) => {
+                self.0.push(1);
+                self.int(*i);
+            }
+            Value::Dec(d) => {
+                self.0.push(2);
+                self.0.extend_from_slice(&d.to_le_bytes());
+            }
+            Value::Date(d) => {
+                self.0.push(3);
+                self.int(i64::from(d.num_days_from_ce()));
+            }
+            Value::DateTime(t) => {
+                self.0.push(4);
+                let t = t.and_utc();
+                self.int(t.timestamp());
+                self.uint(u64::from(t.timestamp_subsec_nanos()));
+            }
+            Value::Flag(b) => {
+                self.0.push(5);
+                self.0.push(u8::from(*b));
+            }
+            Value::Links(ids) => {
+                self.0.push(6);
+                self.ids(ids);
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ViewError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.b.len())
+            .ok_or_else(|| corrupt("truncated"))?;
+        let s = &self.b[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn byte(&mut self) -> Result<u8, ViewError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u64_fixed(&mut self) -> Result<u64, ViewError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn uint(&mut self) -> Result<u64, ViewError> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err(corrupt("number"))
+    }
+    /// A count of items that each take at least `min` bytes: refused when
+    /// the rest of the input could not hold them (so a damaged count never
+    /// allocates much).
+    fn len(&mut self, min: usize) -> Result<usize, ViewError> {
+        let n = usize::try_from(self.uint()?).map_err(|_| corrupt("count"))?;
+        if n.saturating_mul(min) > self.b.len() - self.at {
+            return Err(corrupt("count"));
+        }
+        Ok(n)
+    }
+    fn int(&mut self) -> Result<i64, ViewError> {
+        let u = self.uint()?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+    fn str(&mut self) -> Result<&'a str, ViewError> {
+        let n = self.len(1)?;
+        std::str::from_utf8(self.take(n)?).map_err(|_| corrupt("text"))
+    }
+    fn ids(&mut self) -> Result<Vec<RecordId>, ViewError> {
+        let n = self.len(33)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(RecordId::parse(self.str()?).ok_or_else(|| corrupt("link"))?);
+        }
+        Ok(out)
+    }
+    fn value(&mut self) -> Result<Value, ViewError> {
+        Ok(match self.byte()? {
+            0 => Value::Text(self.str()?.to_owned()),
+            1 => Value::Int(self.int()?),
+            2 => Value::Dec(f64::from_le_bytes(
+                self.take(8)?.try_into().expect("8 bytes"),
+            )),
+            3 => Value::Date(
+                i32::try_from(self.int()?)
+                    .ok()
+                    .and_then(NaiveDate::from_num_days_from_ce_opt)
+                    .ok_or_else(|| corrupt("date"))?,
+            ),
+            4 => {
+                let secs = self.int()?;
+                let nanos = u32::try_from(self.uint()?).map_err(|_| corrupt("time"))?;
+                Value::DateTime(
+                    DateTime::<Utc>::from_timestamp(secs, nanos)
+                        .map(|t| t.naive_utc())
+                        .ok_or_else(|| corrupt("time"))?,
+                )
+            }
+            5 => Value::Flag(self.byte()? != 0),
+            6 => Value::Links(self.ids()?),
+            _ => return Err(corrupt("value kind")),
+        })
+    }
+}

@@ -180,7 +180,7 @@ impl ViewPart {
             records: delta
                 .records
                 .iter()
-                .filter_map(|id| index.get(id).map(|e| stored_of(e)))
+                .filter_map(|id| index.get(id).map(stored_of))
                 .collect(),
         }
     }

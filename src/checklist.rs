@@ -33,7 +33,7 @@ fn bar(r: Rollup, label: String) -> impl IntoView {
 pub fn ChecklistPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let notice = expect_context::<Notice>();
-    let items = Memo::new(move |_| state.read(|wb| wb.checklist()).unwrap_or_default());
+    let items = Memo::new(move |_| state.summary(|s| s.checklist.clone()).unwrap_or_default());
     let status_filter = RwSignal::new(String::new());
     let owner_filter = RwSignal::new(String::new());
     let clause_filter = RwSignal::new(String::new());
@@ -173,7 +173,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     let state = expect_context::<AppState>();
     let notice = expect_context::<Notice>();
     let initial = state
-        .read(|wb| wb.checklist_item(clause.number))
+        .summary(|s| s.checklist_item(clause.number))
         .unwrap_or_default();
     let draft = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<sms_core::FieldError>::new());

@@ -60,10 +60,7 @@ pub fn DashboardPage() -> impl IntoView {
     let data = Memo::new(move |_| state.index(|ix| Dashboard::compute(ix, today)));
     let readiness = Memo::new(move |_| {
         state
-            .read(|wb| {
-                let items = wb.checklist();
-                rollups(items.iter().map(|(c, s)| (*c, s.status)))
-            })
+            .summary(|s| rollups(s.checklist.iter().map(|(c, s)| (*c, s.status))))
             .unwrap_or_default()
     });
     let cell = RwSignal::new(None::<(usize, usize)>);

@@ -322,7 +322,7 @@ async fn open_file(
     let mut other = Workbook::read_file(&bytes, platform::new_actor())
         .map_err(|e| format!("“{name}” could not be opened: {e}. Nothing was changed."))?;
 
-    let open_id = state.read(|wb| wb.id().clone());
+    let open_id = state.summary(|s| s.id.clone());
     if open_id.as_ref() == Some(other.id()) {
         let preview = state
             .with_workbook(|wb| wb.preview_merge(&mut other))

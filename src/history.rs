@@ -22,7 +22,7 @@ pub fn UndoButton() -> impl IntoView {
     let candidate = Memo::new(move |_| {
         state.revision.track();
         state
-            .with_workbook(|wb| wb.undoable())
+            .if_loaded(|wb| wb.undoable())
             .flatten()
             .map(|e| (e.hash, e.meta.summary))
     });

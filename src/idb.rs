@@ -1,8 +1,11 @@
 //! IndexedDB adapter: the only module of the app that touches IndexedDB.
 //!
-//! Two object stores: `chunks` (key: the chunk key from
-//! `sms_core::storage::chunk_key`, value: the bytes as a `Uint8Array`) and
-//! `meta` (small string values, such as which workbook was open last).
+//! Three object stores: `chunks` (key: the chunk key from
+//! `sms_core::storage::chunk_key`, value: the bytes as a `Uint8Array`),
+//! `views` (the materialized view of each workbook, `sms_core::view`: key
+//! `<workbook>/0` for its base and `<workbook>/1/<time>-<random>` for each
+//! patch, in the order written) and `meta` (small string values, such as
+//! which workbook was open last).
 //! Writes use a transaction with `durability: "strict"`, so when a write is
 //! reported done the data has reached the disk; only then does the app say
 //! "Saved".
@@ -19,9 +22,32 @@ use web_sys::{
 };
 
 pub const DB_NAME: &str = "sms-workbook";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const CHUNKS: &str = "chunks";
 const META: &str = "meta";
+const VIEWS: &str = "views";
+
+/// What a write does to a workbook's stored view (`sms_core::view`).
+pub enum ViewWrite {
+    /// A new base: every earlier part of the view is deleted.
+    Base(Vec<u8>),
+    /// One more patch on top of the parts stored.
+    Patch(Vec<u8>),
+}
+
+/// A workbook's stored view: its base and its patches, in the order written.
+#[derive(Default)]
+pub struct StoredView {
+    pub base: Option<Vec<u8>>,
+    pub patches: Vec<Vec<u8>>,
+}
+
+fn view_range(workbook: &WorkbookId) -> Result<IdbKeyRange, StorageError> {
+    Ok(IdbKeyRange::bound(
+        &format!("{workbook}/").into(),
+        &format!("{workbook}/~").into(),
+    )?)
+}
 
 /// Why storing or reading failed, in words a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +162,25 @@ async fn complete(tx: &IdbTransaction) -> Result<(), StorageError> {
     .map(|_| ())
 }
 
+/// Every `(key, bytes)` of `store` in `range`, in key order.
+async fn read_range(
+    store: &IdbObjectStore,
+    range: &IdbKeyRange,
+) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    let keys: Array = request(store.get_all_keys_with_key(range)?)
+        .await?
+        .dyn_into()?;
+    let values: Array = request(store.get_all_with_key(range)?).await?.dyn_into()?;
+    Ok(keys
+        .iter()
+        .zip(values.iter())
+        .filter_map(|(k, v)| {
+            let bytes = v.dyn_into::<Uint8Array>().ok()?.to_vec();
+            Some((k.as_string()?, bytes))
+        })
+        .collect())
+}
+
 /// An open IndexedDB database of workbook chunks.
 #[derive(Clone)]
 pub struct ChunkStore {
@@ -161,7 +206,7 @@ impl ChunkStore {
                 .and_then(|r| r.dyn_into::<IdbDatabase>())
             {
                 let names = db.object_store_names();
-                for store in [CHUNKS, META] {
+                for store in [CHUNKS, META, VIEWS] {
                     if !names.contains(store) {
                         let _ = db.create_object_store(store);
                     }
@@ -207,21 +252,35 @@ impl ChunkStore {
         workbook: &WorkbookId,
     ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
         let tx = self.tx(&[CHUNKS], false)?;
-        let store = tx.object_store(CHUNKS)?;
         let (lo, hi) = key_range(workbook);
-        let range = IdbKeyRange::bound(&lo.into(), &hi.into())?;
-        let keys: Array = request(store.get_all_keys_with_key(&range)?)
-            .await?
-            .dyn_into()?;
-        let values: Array = request(store.get_all_with_key(&range)?).await?.dyn_into()?;
-        Ok(keys
-            .iter()
-            .zip(values.iter())
-            .filter_map(|(k, v)| {
-                let bytes = v.dyn_into::<Uint8Array>().ok()?.to_vec();
-                Some((k.as_string()?, bytes))
-            })
-            .collect())
+        read_range(
+            &tx.object_store(CHUNKS)?,
+            &IdbKeyRange::bound(&lo.into(), &hi.into())?,
+        )
+        .await
+    }
+
+    /// Every chunk of one workbook (as [`Self::load`]) and its stored view,
+    /// read in one transaction so they belong together.
+    pub async fn load_with_view(
+        &self,
+        workbook: &WorkbookId,
+    ) -> Result<(Vec<(String, Vec<u8>)>, StoredView), StorageError> {
+        let tx = self.tx(&[CHUNKS, VIEWS], false)?;
+        let chunks = read_range(&tx.object_store(CHUNKS)?, &{
+            let (lo, hi) = key_range(workbook);
+            IdbKeyRange::bound(&lo.into(), &hi.into())?
+        })
+        .await?;
+        let mut view = StoredView::default();
+        for (key, bytes) in read_range(&tx.object_store(VIEWS)?, &view_range(workbook)?).await? {
+            if key.ends_with("/0") {
+                view.base = Some(bytes);
+            } else {
+                view.patches.push(bytes);
+            }
+        }
+        Ok((chunks, view))
     }
 
     /// In one transaction: writes `put` chunks, then deletes `delete` keys,
@@ -233,7 +292,19 @@ impl ChunkStore {
         delete: &[String],
         current: Option<&WorkbookId>,
     ) -> Result<(), StorageError> {
-        let tx = self.tx(&[CHUNKS, META], true)?;
+        self.write_with_view(put, delete, current, None).await
+    }
+
+    /// [`Self::write`], also storing a part of `view.0`'s view in the same
+    /// transaction.
+    pub async fn write_with_view(
+        &self,
+        put: &[(&str, &[u8])],
+        delete: &[String],
+        current: Option<&WorkbookId>,
+        view: Option<(&WorkbookId, ViewWrite)>,
+    ) -> Result<(), StorageError> {
+        let tx = self.tx(&[CHUNKS, META, VIEWS], true)?;
         let chunks: IdbObjectStore = tx.object_store(CHUNKS)?;
         let result = (|| -> Result<(), StorageError> {
             for (key, bytes) in put {
@@ -241,6 +312,29 @@ impl ChunkStore {
             }
             for key in delete {
                 chunks.delete(&JsValue::from_str(key))?;
+            }
+            if let Some((id, part)) = &view {
+                let views = tx.object_store(VIEWS)?;
+                match part {
+                    ViewWrite::Base(bytes) => {
+                        views.delete(&view_range(id)?.into())?;
+                        views.put_with_key(
+                            &Uint8Array::from(bytes.as_slice()),
+                            &JsValue::from_str(&format!("{id}/0")),
+                        )?;
+                    }
+                    ViewWrite::Patch(bytes) => {
+                        let key = format!(
+                            "{id}/1/{:015}-{:08x}",
+                            js_sys::Date::now() as u64,
+                            (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+                        );
+                        views.put_with_key(
+                            &Uint8Array::from(bytes.as_slice()),
+                            &JsValue::from_str(&key),
+                        )?;
+                    }
+                }
             }
             if let Some(id) = current {
                 tx.object_store(META)?.put_with_key(
@@ -254,6 +348,14 @@ impl ChunkStore {
             let _ = tx.abort();
             return Err(e);
         }
+        complete(&tx).await
+    }
+
+    /// Deletes a workbook's stored view (the next start loads the document).
+    pub async fn delete_view(&self, workbook: &WorkbookId) -> Result<(), StorageError> {
+        let tx = self.tx(&[VIEWS], true)?;
+        tx.object_store(VIEWS)?
+            .delete(&view_range(workbook)?.into())?;
         complete(&tx).await
     }
 
@@ -302,10 +404,11 @@ impl ChunkStore {
 
     /// Deletes every chunk and the name of one workbook, in one transaction.
     pub async fn delete_workbook(&self, id: &WorkbookId) -> Result<(), StorageError> {
-        let tx = self.tx(&[CHUNKS, META], true)?;
+        let tx = self.tx(&[CHUNKS, META, VIEWS], true)?;
         let (lo, hi) = key_range(id);
         tx.object_store(CHUNKS)?
             .delete(&IdbKeyRange::bound(&lo.into(), &hi.into())?.into())?;
+        tx.object_store(VIEWS)?.delete(&view_range(id)?.into())?;
         tx.object_store(META)?
             .delete(&JsValue::from_str(&format!("name/{id}")))?;
         complete(&tx).await

@@ -36,7 +36,7 @@ fn App() -> impl IntoView {
     provide_context(state);
     let live = live::Live::new();
     provide_context(live);
-    route::provide_route();
+    let route = route::provide_route();
     leptos::task::spawn_local(state.boot());
 
     // Every change of the workbook (made here, in another tab, merged from
@@ -57,6 +57,25 @@ fn App() -> impl IntoView {
             if let Some(body) = document().body() {
                 let _ = body.set_attribute("data-ready", "true");
             }
+        }
+    });
+
+    // A workbook shown from its stored view loads its document once the
+    // person opens something they may edit (a record, a checklist item, a
+    // report), after that page is on screen, rather than when they save.
+    Effect::new(move |_| {
+        let r = route.get();
+        if state.phase.get() == Phase::Ready
+            && !matches!(
+                r,
+                route::Route::List(_)
+                    | route::Route::Deleted(_)
+                    | route::Route::Dashboard
+                    | route::Route::Checklist
+                    | route::Route::Workbooks
+            )
+        {
+            state.preload();
         }
     });
 

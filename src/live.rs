@@ -230,7 +230,7 @@ impl Live {
 
     /// Called once the workbook is open: reconnects if it is shared.
     pub fn resume(self, state: AppState) {
-        let Some(id) = state.with_workbook(|wb| wb.id().clone()) else {
+        let Some(id) = state.workbook_id() else {
             return;
         };
         if let Some(s) = saved(&id) {
@@ -256,7 +256,7 @@ impl Live {
     pub fn start(self, state: AppState, relay: &str) -> Result<String, String> {
         socket_url(relay)?;
         let id = state
-            .with_workbook(|wb| wb.id().clone())
+            .workbook_id()
             .ok_or("The workbook is still opening; try again in a moment.")?;
         let room = RoomId(platform::random16());
         let mut key = [0u8; 32];
@@ -898,7 +898,7 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
     let id = joined.id().clone();
     let name = joined.name();
     // The open workbook itself: merge and stay.
-    if state.with_workbook(|wb| wb.id().clone()).as_ref() == Some(&id) {
+    if state.workbook_id().as_ref() == Some(&id) {
         state
             .edit(|wb, _| wb.merge(&mut joined))
             .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;

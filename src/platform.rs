@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gloo_storage::{LocalStorage, Storage};
+use wasm_bindgen::JsCast;
 use sms_core::{ActorBytes, RecordId, WorkbookId};
 
 const NAME_KEY: &str = "sms-workbook.display-name";
@@ -133,4 +134,17 @@ pub async fn if_lock_available<T>(
     let out = work.await;
     let _ = release.call0(&JsValue::NULL);
     Some(out)
+}
+
+/// Adds a mark to the page's performance timeline (what the app did when,
+/// for benchmarks and the browser's performance panel).
+pub fn mark(name: &str) {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    if let Some(perf) = perf.filter(|p| !p.is_undefined()) {
+        if let Ok(f) = js_sys::Reflect::get(&perf, &"mark".into()) {
+            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+                let _ = f.call1(&perf, &name.into());
+            }
+        }
+    }
 }

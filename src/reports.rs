@@ -160,7 +160,7 @@ pub fn ReportPage(kind: &'static str) -> impl IntoView {
         .map(|(_, t, _)| *t)
         .unwrap_or("Report");
     Effect::new(move |_| {
-        let name = state.read(|wb| wb.name()).unwrap_or_default();
+        let name = state.summary(|s| s.name.clone()).unwrap_or_default();
         set_print_header(&format!(
             "{name} · {title} · printed {}",
             reports::long_date(today)

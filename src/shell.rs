@@ -32,7 +32,7 @@ pub fn Shell(children: Children) -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let name = move || state.read(|wb| wb.name()).unwrap_or_default();
+    let name = move || state.summary(|s| s.name.clone()).unwrap_or_default();
     view! {
         <header class="topbar">
             <span class="brand" aria-hidden="true">"SMS Workbook"</span>

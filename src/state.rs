@@ -13,12 +13,13 @@ use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
     demo,
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
-    ChangeContext, RecordIndex, Workbook, WorkbookError, WorkbookId,
+    view::{chunk_digest, Summary, View, ViewPart},
+    ChangeContext, ChangeHash, Delta, RecordIndex, Workbook, WorkbookError, WorkbookId,
 };
 use wasm_bindgen::JsCast;
 
 use crate::{
-    idb::{ChunkStore, StorageError, DB_NAME},
+    idb::{ChunkStore, StorageError, ViewWrite, DB_NAME},
     platform,
 };
 
@@ -49,12 +50,34 @@ struct Saver {
     /// A write failed: the next write must be a full snapshot, since the
     /// failed chunk's bytes are not produced again.
     needs_snapshot: bool,
+    /// Keys of every stored chunk the open document holds (loaded, written
+    /// here, or told of by another tab): what the stored view reflects.
+    known: std::collections::BTreeSet<String>,
+    /// What changed since the stored view was last written.
+    view_dirty: Delta,
+    /// The stored view cannot be continued by a patch (missing, stale, or a
+    /// write failed): the next write stores a whole new base.
+    view_base_due: bool,
+}
+
+/// A workbook shown from its stored view whose document is not loaded yet.
+struct Pending {
+    chunks: Vec<(String, Vec<u8>)>,
+    actor: sms_core::ActorBytes,
+    /// The heads the view reflects.
+    heads: Vec<ChangeHash>,
 }
 
 /// Handles to the app's state; `Copy`, so components capture it freely.
 #[derive(Clone, Copy)]
 pub struct AppState {
     workbook: StoredValue<Option<Workbook>, LocalStorage>,
+    /// Set while the workbook is shown from its stored view and its
+    /// document is not loaded yet; see [`AppState::ensure_loaded`].
+    pending: StoredValue<Option<Pending>, LocalStorage>,
+    /// Id, name and checklist of the open workbook, kept in step like the
+    /// read model.
+    summary: StoredValue<Option<Summary>, LocalStorage>,
     /// The read model views use, kept in step with `workbook` by applying
     /// each change's delta (never by reading the whole document again).
     index: StoredValue<RecordIndex, LocalStorage>,
@@ -75,19 +98,32 @@ pub struct AppState {
     /// An import is writing into an open change: (records written, total).
     /// Until it ends nothing else may touch the document.
     pub importing: RwSignal<Option<(usize, usize)>>,
-    /// Chunks other tabs stored during an import, applied after it.
-    deferred: StoredValue<Vec<(String, Vec<u8>)>, LocalStorage>,
+    /// Chunks other tabs stored during an import, applied after it:
+    /// (workbook, chunk key if told, bytes).
+    deferred: StoredValue<Vec<Told>, LocalStorage>,
 }
+
+/// A chunk another tab stored: (workbook, its key if the tab said, bytes).
+type Told = (String, Option<String>, Vec<u8>);
 
 enum Job {
     Chunk(Vec<u8>),
     Snapshot(Vec<u8>),
+    /// Only a new base of the view (the chunks are all stored).
+    View,
+}
+
+/// The digest of a set of chunk keys, as views record it.
+fn digest(keys: &std::collections::BTreeSet<String>) -> u64 {
+    chunk_digest(keys.iter().map(String::as_str))
 }
 
 impl AppState {
     pub fn new() -> Self {
         AppState {
             workbook: StoredValue::new_local(None),
+            pending: StoredValue::new_local(None),
+            summary: StoredValue::new_local(None),
             index: StoredValue::new_local(RecordIndex::default()),
             channel: StoredValue::new_local(None),
             saver: StoredValue::new_local(Rc::new(RefCell::new(Saver {
@@ -95,6 +131,9 @@ impl AppState {
                 ledger: ChunkLedger::new(),
                 busy: false,
                 needs_snapshot: false,
+                known: Default::default(),
+                view_dirty: Delta::default(),
+                view_base_due: false,
             }))),
             revision: RwSignal::new(0),
             save: RwSignal::new(SaveState::Opening),
@@ -107,11 +146,109 @@ impl AppState {
         }
     }
 
-    /// Reads from the open workbook (tracking `revision`, so callers rerun
-    /// after each change).
-    pub fn read<T>(&self, f: impl FnOnce(&Workbook) -> T) -> Option<T> {
+    /// Reads id, name and checklist of the open workbook (tracking
+    /// `revision`, so callers rerun after each change).
+    pub fn summary<T>(&self, f: impl FnOnce(&Summary) -> T) -> Option<T> {
         self.revision.track();
-        self.workbook.with_value(|wb| wb.as_ref().map(f))
+        self.summary.with_value(|s| s.as_ref().map(f))
+    }
+
+    /// The open workbook's id, without tracking changes.
+    pub fn workbook_id(&self) -> Option<WorkbookId> {
+        self.summary.with_value(|s| s.as_ref().map(|s| s.id.clone()))
+    }
+
+    /// Whether the document is loaded (not only shown from its view).
+    pub fn is_loaded(&self) -> bool {
+        self.workbook.with_value(Option::is_some)
+    }
+
+    /// Runs `f` on the open workbook only if its document is loaded
+    /// already; never loads it.
+    pub fn if_loaded<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
+        self.revision.track();
+        if self.is_importing() {
+            return None;
+        }
+        self.workbook
+            .try_update_value(|wb| wb.as_mut().map(f))
+            .flatten()
+    }
+
+    /// Loads the document of a workbook shown from its stored view, if
+    /// that has not happened yet. Runs on the main thread in one go (an
+    /// Automerge load cannot be split), so callers reach it either because
+    /// the person asked for something only the document can do (an edit,
+    /// history, a report, an export) or after painting. The read model and
+    /// summary from the view stay as they are when the document's heads
+    /// are the view's; otherwise they are read again from the document.
+    /// Returns whether a document is open.
+    pub fn ensure_loaded(&self) -> bool {
+        let Some(p) = self.pending.try_update_value(Option::take).flatten() else {
+            return self.is_loaded();
+        };
+        platform::mark("sms:document-load-start");
+        match Workbook::load(p.chunks.iter().map(|(_, b)| b.as_slice()), p.actor) {
+            Ok(mut wb) => {
+                let upgraded = wb.migrate(&self.context()).unwrap_or(false);
+                wb.track_changes();
+                if upgraded || wb.heads() != p.heads {
+                    // The view was not the document's state after all.
+                    self.index.set_value(RecordIndex::build(&wb));
+                    self.summary.set_value(Some(Summary::of(&wb)));
+                    self.saver.get_value().borrow_mut().view_base_due = true;
+                }
+                self.workbook.set_value(Some(wb));
+                platform::mark("sms:document-loaded");
+                self.revision.update(|r| *r += 1);
+                self.request_save();
+                true
+            }
+            Err(e) => {
+                // Never overwrite data we could not read.
+                self.saver.get_value().borrow_mut().store = None;
+                self.open_in_memory(
+                    p.actor,
+                    format!(
+                        "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    /// Loads the document after the next paint, unless it is loaded.
+    pub fn preload(&self) {
+        if self.pending.with_value(Option::is_none) {
+            return;
+        }
+        let state = *self;
+        spawn_local(async move {
+            platform::next_paint().await;
+            state.ensure_loaded();
+        });
+    }
+
+    /// After a change of the document: the read model and summary read
+    /// again what it touched, and the view notes it for its next patch.
+    fn apply_delta(&self, wb: &Workbook, delta: &Delta) {
+        if delta.is_empty() {
+            return;
+        }
+        self.index.update_value(|ix| {
+            ix.apply(wb, delta);
+        });
+        self.summary.update_value(|s| {
+            if let Some(s) = s {
+                s.refresh(wb, delta);
+            }
+        });
+        self.saver
+            .get_value()
+            .borrow_mut()
+            .view_dirty
+            .extend(delta);
     }
 
     /// Reads from the records of the open workbook (tracking `revision`).
@@ -123,7 +260,7 @@ impl AppState {
     /// Runs `f` on the open workbook for something that commits nothing
     /// (a file export, a merge preview).
     pub fn with_workbook<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
-        if self.is_importing() {
+        if self.is_importing() || !self.ensure_loaded() {
             return None;
         }
         self.workbook
@@ -140,14 +277,30 @@ impl AppState {
     fn set_workbook(&self, mut wb: Workbook) {
         wb.track_changes();
         self.index.set_value(RecordIndex::build(&wb));
+        self.summary.set_value(Some(Summary::of(&wb)));
+        self.show_marks(wb.id());
+        self.workbook.set_value(Some(wb));
+        self.listen_to_other_tabs();
+    }
+
+    /// Shows a workbook from its stored view; its document is loaded when
+    /// first needed ([`AppState::ensure_loaded`]).
+    fn set_view(&self, view: View, pending: Pending) {
+        self.index
+            .set_value(RecordIndex::from_stored(view.records));
+        self.show_marks(&view.summary.id);
+        self.summary.set_value(Some(view.summary));
+        self.pending.set_value(Some(pending));
+        self.listen_to_other_tabs();
+    }
+
+    fn show_marks(&self, id: &WorkbookId) {
         self.merged.set(
-            platform::merged_marks(wb.id())
+            platform::merged_marks(id)
                 .iter()
                 .filter_map(|s| sms_core::RecordId::parse(s))
                 .collect(),
         );
-        self.workbook.set_value(Some(wb));
-        self.listen_to_other_tabs();
     }
 
     /// Other tabs on this workbook send every chunk they store; applying it
@@ -170,8 +323,11 @@ impl AppState {
                 let bytes = js_sys::Reflect::get(&data, &"bytes".into())
                     .ok()
                     .and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok());
+                let key = js_sys::Reflect::get(&data, &"key".into())
+                    .ok()
+                    .and_then(|v| v.as_string());
                 if let (Some(id), Some(bytes)) = (id, bytes) {
-                    state.absorb(&id, &bytes.to_vec());
+                    state.absorb(&id, key, &bytes.to_vec());
                 }
             },
         );
@@ -181,25 +337,37 @@ impl AppState {
         self.channel.set_value(Some(channel));
     }
 
-    /// Applies a chunk another tab stored, if it is of the open workbook.
-    fn absorb(&self, workbook: &str, bytes: &[u8]) {
+    /// Applies a chunk another tab stored (under `key`, if it said), if it
+    /// is of the open workbook.
+    fn absorb(&self, workbook: &str, key: Option<String>, bytes: &[u8]) {
         if self.is_importing() {
             self.deferred
-                .update_value(|d| d.push((workbook.to_owned(), bytes.to_vec())));
+                .update_value(|d| d.push((workbook.to_owned(), key, bytes.to_vec())));
             return;
         }
-        let index = self.index;
+        if self.workbook_id().as_ref().map(WorkbookId::as_str) != Some(workbook) {
+            return;
+        }
+        if !self.ensure_loaded() {
+            return;
+        }
         let applied = self.workbook.try_update_value(|wb| {
             let wb = wb.as_mut().filter(|wb| wb.id().as_str() == workbook)?;
             wb.absorb_stored(bytes).ok()?;
             let delta = wb.take_delta();
-            let changed = !delta.is_empty();
-            if changed {
-                index.update_value(|ix| {
-                    ix.apply(wb, &delta);
-                });
+            self.apply_delta(wb, &delta);
+            {
+                let saver = self.saver.get_value();
+                let mut s = saver.borrow_mut();
+                match key {
+                    Some(k) => {
+                        s.known.insert(k);
+                    }
+                    // The view cannot say which chunks it reflects.
+                    None => s.view_base_due = true,
+                }
             }
-            Some(changed)
+            Some(!delta.is_empty())
         });
         if applied.flatten() == Some(true) {
             self.revision.update(|r| *r += 1);
@@ -207,11 +375,12 @@ impl AppState {
     }
 
     /// Tells the other tabs about a chunk this tab has stored.
-    fn announce(&self, workbook: &WorkbookId, bytes: &[u8]) {
+    fn announce(&self, workbook: &WorkbookId, key: &str, bytes: &[u8]) {
         self.channel.with_value(|c| {
             if let Some(c) = c {
                 let msg = js_sys::Object::new();
                 let _ = js_sys::Reflect::set(&msg, &"workbook".into(), &workbook.as_str().into());
+                let _ = js_sys::Reflect::set(&msg, &"key".into(), &key.into());
                 let _ = js_sys::Reflect::set(
                     &msg,
                     &"bytes".into(),
@@ -237,17 +406,13 @@ impl AppState {
             ));
         }
         let ctx = self.context();
-        let index = self.index;
+        self.ensure_loaded();
         let out = self.workbook.try_update_value(|wb| match wb.as_mut() {
             Some(wb) => {
                 let out = f(wb, &ctx);
                 // Even a failed operation may have touched the document.
                 let delta = wb.take_delta();
-                if !delta.is_empty() {
-                    index.update_value(|ix| {
-                        ix.apply(wb, &delta);
-                    });
-                }
+                self.apply_delta(wb, &delta);
                 out
             }
             None => Err(WorkbookError::Document(
@@ -279,10 +444,7 @@ impl AppState {
     }
 
     fn keep_marks(&self) {
-        if let Some(id) = self
-            .workbook
-            .with_value(|wb| wb.as_ref().map(|wb| wb.id().clone()))
-        {
+        if let Some(id) = self.workbook_id() {
             let marks: Vec<String> = self
                 .merged
                 .with_untracked(|m| m.iter().map(|r| r.to_string()).collect());
@@ -307,6 +469,7 @@ impl AppState {
             return Err(WorkbookError::Document("another import is running".into()));
         }
         let ctx = self.context();
+        self.ensure_loaded();
         let mut job = self
             .workbook
             .with_value(|wb| {
@@ -337,7 +500,6 @@ impl AppState {
             self.importing.set(Some((job.written(), total)));
             platform::next_paint().await;
         }
-        let index = self.index;
         let result = match outcome {
             Err(e) => Err(e),
             Ok(()) => self
@@ -364,9 +526,7 @@ impl AppState {
                     };
                     self.workbook.with_value(|wb| {
                         if let Some(wb) = wb.as_ref() {
-                            index.update_value(|ix| {
-                                ix.apply(wb, &part);
-                            });
+                            self.apply_delta(wb, &part);
                         }
                     });
                     ids = rest;
@@ -377,12 +537,12 @@ impl AppState {
             Err(e) => Err(e),
         };
         self.importing.set(None);
-        for (workbook, bytes) in self
+        for (workbook, key, bytes) in self
             .deferred
             .try_update_value(std::mem::take)
             .unwrap_or_default()
         {
-            self.absorb(&workbook, &bytes);
+            self.absorb(&workbook, key, &bytes);
         }
         self.revision.update(|r| *r += 1);
         self.request_save();
@@ -430,11 +590,12 @@ impl AppState {
     async fn flush(self, saver: Rc<RefCell<Saver>>) {
         self.save.set(SaveState::Saving);
         loop {
-            let (store, snapshot_due) = {
+            let (store, snapshot_due, base_due) = {
                 let s = saver.borrow();
                 (
                     s.store.clone().expect("checked by request_save"),
                     s.needs_snapshot || s.ledger.needs_compaction(),
+                    s.view_base_due,
                 )
             };
             if self.is_importing() {
@@ -443,34 +604,84 @@ impl AppState {
                 saver.borrow_mut().busy = false;
                 return;
             }
+            // The bytes to store and the view's part describing them are
+            // taken together, so the part says exactly what the chunk holds.
             let job = self.workbook.try_update_value(|wb| {
                 let wb = wb.as_mut()?;
-                if snapshot_due {
-                    Some((Job::Snapshot(wb.save()), wb.id().clone()))
+                let job = if snapshot_due {
+                    Job::Snapshot(wb.save())
+                } else if let Some(bytes) = wb.take_unsaved() {
+                    Job::Chunk(bytes)
+                } else if base_due {
+                    Job::View
                 } else {
-                    wb.take_unsaved().map(|b| (Job::Chunk(b), wb.id().clone()))
-                }
+                    return None;
+                };
+                Some((job, wb.id().clone(), wb.heads()))
             });
-            let Some(Some((job, id))) = job else { break };
+            let Some(Some((job, id, heads))) = job else { break };
+            let (known, dirty) = {
+                let mut s = saver.borrow_mut();
+                (s.known.clone(), std::mem::take(&mut s.view_dirty))
+            };
             let result = match &job {
                 Job::Chunk(bytes) => {
                     let key = chunk_key(&id, ChunkKind::Incremental, bytes);
-                    let r = store.write(&[(&key, bytes)], &[], None).await;
+                    let mut after = known.clone();
+                    after.insert(key.clone());
+                    let to = digest(&after);
+                    let part = if base_due {
+                        ViewWrite::Base(self.view_base(heads, to))
+                    } else {
+                        ViewWrite::Patch(self.view_patch(&dirty, heads, digest(&known), to))
+                    };
+                    let r = store
+                        .write_with_view(&[(&key, bytes)], &[], None, Some((&id, part)))
+                        .await;
                     if r.is_ok() {
-                        saver.borrow_mut().ledger.stored(key, bytes.len());
-                        self.announce(&id, bytes);
+                        let mut s = saver.borrow_mut();
+                        s.ledger.stored(key.clone(), bytes.len());
+                        s.known = after;
+                        s.view_base_due = false;
+                        drop(s);
+                        self.announce(&id, &key, bytes);
+                    }
+                    r
+                }
+                Job::View => {
+                    let part = ViewWrite::Base(self.view_base(heads, digest(&known)));
+                    let r = store
+                        .write_with_view(&[], &[], None, Some((&id, part)))
+                        .await;
+                    if r.is_ok() {
+                        saver.borrow_mut().view_base_due = false;
                     }
                     r
                 }
                 Job::Snapshot(bytes) => {
                     // One tab compacts at a time: the snapshot replaces
                     // only chunks this tab has loaded or written (all in
-                    // the snapshot), in the same transaction.
+                    // the snapshot), in the same transaction, and the view
+                    // starts again from a base.
                     let plan = saver.borrow().ledger.plan_compaction(&id, bytes);
+                    let mut compacted_set = known.clone();
+                    for k in &plan.delete {
+                        compacted_set.remove(k);
+                    }
+                    compacted_set.insert(plan.key.clone());
+                    let mut kept_set = known.clone();
+                    kept_set.insert(plan.key.clone());
+                    let mut base = self.view_part(heads);
                     let lock = format!("sms-workbook.compact.{id}");
                     let compacted = platform::if_lock_available(&lock, async {
+                        base.to = digest(&compacted_set);
                         store
-                            .write(&[(&plan.key, bytes)], &plan.delete, Some(&id))
+                            .write_with_view(
+                                &[(&plan.key, bytes)],
+                                &plan.delete,
+                                Some(&id),
+                                Some((&id, ViewWrite::Base(base.encode()))),
+                            )
                             .await
                     })
                     .await;
@@ -478,21 +689,32 @@ impl AppState {
                         Some(r) => r.map(|()| true),
                         // Another tab is compacting: store the snapshot and
                         // delete nothing; compaction is tried again later.
-                        None => store
-                            .write(&[(&plan.key, bytes)], &[], Some(&id))
-                            .await
-                            .map(|()| false),
+                        None => {
+                            base.to = digest(&kept_set);
+                            store
+                                .write_with_view(
+                                    &[(&plan.key, bytes)],
+                                    &[],
+                                    Some(&id),
+                                    Some((&id, ViewWrite::Base(base.encode()))),
+                                )
+                                .await
+                                .map(|()| false)
+                        }
                     };
                     if let Ok(did_compact) = r {
                         let mut s = saver.borrow_mut();
                         if did_compact {
                             s.ledger.compacted(&plan, bytes.len());
+                            s.known = compacted_set;
                         } else {
                             s.ledger.stored(plan.key.clone(), bytes.len());
+                            s.known = kept_set;
                         }
                         s.needs_snapshot = false;
+                        s.view_base_due = false;
                         drop(s);
-                        self.announce(&id, bytes);
+                        self.announce(&id, &plan.key, bytes);
                     }
                     r.map(|_| ())
                 }
@@ -500,6 +722,7 @@ impl AppState {
             if let Err(e) = result {
                 let mut s = saver.borrow_mut();
                 s.needs_snapshot = true;
+                s.view_base_due = true;
                 s.busy = false;
                 self.save.set(SaveState::Failed(failure_message(&e)));
                 return;
@@ -507,6 +730,29 @@ impl AppState {
         }
         saver.borrow_mut().busy = false;
         self.save.set(SaveState::Saved);
+    }
+
+    /// The whole view as it stands (not yet tagged with a chunk set).
+    fn view_part(&self, heads: Vec<ChangeHash>) -> ViewPart {
+        self.summary.with_value(|summary| {
+            let summary = summary.as_ref().expect("a workbook is open");
+            self.index
+                .with_value(|ix| ViewPart::base(ix, summary, heads, 0))
+        })
+    }
+
+    fn view_base(&self, heads: Vec<ChangeHash>, to: u64) -> Vec<u8> {
+        let mut part = self.view_part(heads);
+        part.to = to;
+        part.encode()
+    }
+
+    fn view_patch(&self, dirty: &Delta, heads: Vec<ChangeHash>, from: u64, to: u64) -> Vec<u8> {
+        self.summary.with_value(|summary| {
+            let summary = summary.as_ref().expect("a workbook is open");
+            self.index
+                .with_value(|ix| ViewPart::patch(ix, summary, dirty, heads, from, to).encode())
+        })
     }
 
     /// Opens the workbook saved in this browser, or creates the demo
@@ -521,39 +767,47 @@ impl AppState {
             }
         };
         match store.current().await {
-            Ok(Some(id)) => match store.load(&id).await {
-                Ok(mut chunks) if !chunks.is_empty() => {
+            Ok(Some(id)) => match store.load_with_view(&id).await {
+                Ok((mut chunks, stored_view)) if !chunks.is_empty() => {
                     load_order(&mut chunks);
-                    match Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), actor) {
-                        Ok(mut wb) => {
-                            // Documents from an older version are upgraded
-                            // in one change, saved like any other edit.
-                            let upgraded = wb.migrate(&self.context()).unwrap_or(false);
-                            {
-                                let saver = self.saver.get_value();
-                                let mut s = saver.borrow_mut();
-                                for (k, b) in &chunks {
-                                    s.ledger.stored(k.clone(), b.len());
-                                }
-                            }
-                            let _ = store.set_name(&id, &wb.name()).await;
-                            {
-                                let saver = self.saver.get_value();
-                                saver.borrow_mut().store = Some(store);
-                            }
-                            self.set_workbook(wb);
-                            self.ready(SaveState::Saved);
-                            if upgraded {
-                                self.request_save();
-                            }
+                    {
+                        let saver = self.saver.get_value();
+                        let mut s = saver.borrow_mut();
+                        for (k, b) in &chunks {
+                            s.ledger.stored(k.clone(), b.len());
+                            s.known.insert(k.clone());
                         }
-                        // Never overwrite data we could not read.
-                        Err(e) => self.open_in_memory(
-                            actor,
-                            format!(
-                                "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
-                            ),
-                        ),
+                    }
+                    let stored = chunk_digest(chunks.iter().map(|(k, _)| k.as_str()));
+                    let patches: Vec<&[u8]> =
+                        stored_view.patches.iter().map(Vec::as_slice).collect();
+                    let view = View::assemble(&id, stored_view.base.as_deref(), &patches, stored);
+                    {
+                        let saver = self.saver.get_value();
+                        saver.borrow_mut().store = Some(store.clone());
+                    }
+                    match view {
+                        // Shown at once; the document loads when needed.
+                        Ok(view) => {
+                            platform::mark("sms:open-from-view");
+                            let heads = view.heads.clone();
+                            self.set_view(
+                                view,
+                                Pending {
+                                    chunks,
+                                    actor,
+                                    heads,
+                                },
+                            );
+                            self.ready(SaveState::Saved);
+                        }
+                        // Missing, damaged or stale: the document decides,
+                        // and a new view is stored for next time.
+                        Err(_) => {
+                            platform::mark("sms:open-from-document");
+                            self.saver.get_value().borrow_mut().view_base_due = true;
+                            self.open_document(&store, &id, chunks, actor).await;
+                        }
                     }
                 }
                 Ok(_) => self.create_demo(store, actor).await,
@@ -561,6 +815,39 @@ impl AppState {
             },
             Ok(None) => self.create_demo(store, actor).await,
             Err(e) => self.open_in_memory(actor, not_saving_message(&e)),
+        }
+    }
+
+    /// Opens a stored workbook by loading its whole document.
+    async fn open_document(
+        self,
+        store: &ChunkStore,
+        id: &WorkbookId,
+        chunks: Vec<(String, Vec<u8>)>,
+        actor: sms_core::ActorBytes,
+    ) {
+        match Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), actor) {
+            Ok(mut wb) => {
+                // Documents from an older version are upgraded in one
+                // change, saved like any other edit.
+                let _ = wb.migrate(&self.context());
+                let _ = store.set_name(id, &wb.name()).await;
+                self.set_workbook(wb);
+                self.ready(SaveState::Saved);
+                platform::mark("sms:document-loaded");
+                // Writes the upgrade, if any, and the new view.
+                self.request_save();
+            }
+            // Never overwrite data we could not read.
+            Err(e) => {
+                self.saver.get_value().borrow_mut().store = None;
+                self.open_in_memory(
+                    actor,
+                    format!(
+                        "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
+                    ),
+                )
+            }
         }
     }
 
@@ -651,7 +938,7 @@ impl AppState {
             .await
             .map_err(|e| e.to_string())?;
         platform::set_merged_marks(&id, &[]);
-        let open = self.read(|wb| wb.id().clone());
+        let open = self.workbook_id();
         if open.as_ref() == Some(&id) {
             let rest = store.workbooks().await.map_err(|e| e.to_string())?;
             if let Some((other, _)) = rest.first() {
@@ -666,7 +953,7 @@ impl AppState {
     pub fn rename(&self, name: &str) -> Result<(), WorkbookError> {
         self.edit(|wb, ctx| wb.rename(name, ctx))?;
         if let (Some(store), Some((id, name))) =
-            (self.store(), self.read(|wb| (wb.id().clone(), wb.name())))
+            (self.store(), self.summary(|s| (s.id.clone(), s.name.clone())))
         {
             spawn_local(async move {
                 let _ = store.set_name(&id, &name).await;

@@ -12,7 +12,7 @@ use crate::{
 #[component]
 pub fn WorkbooksPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let open_id = state.read(|wb| wb.id().clone());
+    let open_id = state.summary(|s| s.id.clone());
     let list = LocalResource::new(move || async move {
         match state.store() {
             Some(store) => store.workbooks().await.map_err(|e| e.to_string()),
@@ -24,7 +24,7 @@ pub fn WorkbooksPage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let new_name = RwSignal::new(String::new());
     let new_error = RwSignal::new(None::<String>);
-    let rename_to = RwSignal::new(state.read(|wb| wb.name()).unwrap_or_default());
+    let rename_to = RwSignal::new(state.summary(|s| s.name.clone()).unwrap_or_default());
     let rename_msg = RwSignal::new(None::<(bool, String)>);
     let to_delete = RwSignal::new(None::<(WorkbookId, String)>);
     // Switching reloads the page: only when every change is on disk.

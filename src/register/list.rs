@@ -60,7 +60,7 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
     });
     // Printed pages say which workbook and register, and when.
     Effect::new(move |_| {
-        let name = state.read(|wb| wb.name()).unwrap_or_default();
+        let name = state.summary(|s| s.name.clone()).unwrap_or_default();
         let today = crate::platform::now().date_naive();
         crate::reports::set_print_header(&format!(
             "{name} · {} · printed {}",

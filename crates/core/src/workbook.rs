@@ -66,6 +66,14 @@ impl Delta {
     pub fn is_empty(&self) -> bool {
         !self.everything && self.records.is_empty() && self.checklist.is_empty() && !self.workbook
     }
+
+    /// Adds what `other` names to what this delta names.
+    pub fn extend(&mut self, other: &Delta) {
+        self.everything |= other.everything;
+        self.records.extend(other.records.iter().cloned());
+        self.checklist.extend(other.checklist.iter().cloned());
+        self.workbook |= other.workbook;
+    }
 }
 
 /// One record as stored, with its register and metadata.

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use gloo_storage::{LocalStorage, Storage};
-use wasm_bindgen::JsCast;
 use sms_core::{ActorBytes, RecordId, WorkbookId};
+use wasm_bindgen::JsCast;
 
 const NAME_KEY: &str = "sms-workbook.display-name";
 

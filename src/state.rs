@@ -155,7 +155,8 @@ impl AppState {
 
     /// The open workbook's id, without tracking changes.
     pub fn workbook_id(&self) -> Option<WorkbookId> {
-        self.summary.with_value(|s| s.as_ref().map(|s| s.id.clone()))
+        self.summary
+            .with_value(|s| s.as_ref().map(|s| s.id.clone()))
     }
 
     /// Whether the document is loaded (not only shown from its view).
@@ -244,11 +245,7 @@ impl AppState {
                 s.refresh(wb, delta);
             }
         });
-        self.saver
-            .get_value()
-            .borrow_mut()
-            .view_dirty
-            .extend(delta);
+        self.saver.get_value().borrow_mut().view_dirty.extend(delta);
     }
 
     /// Reads from the records of the open workbook (tracking `revision`).
@@ -286,8 +283,7 @@ impl AppState {
     /// Shows a workbook from its stored view; its document is loaded when
     /// first needed ([`AppState::ensure_loaded`]).
     fn set_view(&self, view: View, pending: Pending) {
-        self.index
-            .set_value(RecordIndex::from_stored(view.records));
+        self.index.set_value(RecordIndex::from_stored(view.records));
         self.show_marks(&view.summary.id);
         self.summary.set_value(Some(view.summary));
         self.pending.set_value(Some(pending));
@@ -619,7 +615,9 @@ impl AppState {
                 };
                 Some((job, wb.id().clone(), wb.heads()))
             });
-            let Some(Some((job, id, heads))) = job else { break };
+            let Some(Some((job, id, heads))) = job else {
+                break;
+            };
             let (known, dirty) = {
                 let mut s = saver.borrow_mut();
                 (s.known.clone(), std::mem::take(&mut s.view_dirty))
@@ -952,9 +950,10 @@ impl AppState {
     /// Renames the open workbook.
     pub fn rename(&self, name: &str) -> Result<(), WorkbookError> {
         self.edit(|wb, ctx| wb.rename(name, ctx))?;
-        if let (Some(store), Some((id, name))) =
-            (self.store(), self.summary(|s| (s.id.clone(), s.name.clone())))
-        {
+        if let (Some(store), Some((id, name))) = (
+            self.store(),
+            self.summary(|s| (s.id.clone(), s.name.clone())),
+        ) {
             spawn_local(async move {
                 let _ = store.set_name(&id, &name).await;
             });

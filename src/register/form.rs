@@ -419,7 +419,11 @@ fn Backlinks(id: RecordId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let evidences = {
         let id = id.clone();
-        Memo::new(move |_| state.summary(|s| s.evidenced_items(&id)).unwrap_or_default())
+        Memo::new(move |_| {
+            state
+                .summary(|s| s.evidenced_items(&id))
+                .unwrap_or_default()
+        })
     };
     let items = Memo::new(move |_| {
         state.index(|ix| {

@@ -52,6 +52,7 @@ fn Header() -> impl IntoView {
 fn SaveIndicator() -> impl IntoView {
     let state = expect_context::<AppState>();
     let label = move || match state.save.get() {
+        _ if state.opening.get() => ("opening", "Opening the whole workbook…"),
         SaveState::Opening => ("opening", "Opening…"),
         SaveState::Saved => ("saved", "Saved"),
         SaveState::Saving => ("saving", "Saving…"),

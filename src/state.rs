@@ -86,6 +86,9 @@ pub struct AppState {
     pub revision: RwSignal<u64>,
     pub save: RwSignal<SaveState>,
     pub phase: RwSignal<Phase>,
+    /// The document of a workbook shown from its view is being loaded
+    /// (the page cannot respond meanwhile, so it says so first).
+    pub opening: RwSignal<bool>,
     pub author: RwSignal<String>,
     /// Tells other tabs of this app about every write, and hears theirs.
     channel: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
@@ -138,6 +141,7 @@ impl AppState {
             revision: RwSignal::new(0),
             save: RwSignal::new(SaveState::Opening),
             phase: RwSignal::new(Phase::Loading),
+            opening: RwSignal::new(false),
             author: RwSignal::new(platform::display_name()),
             merged: RwSignal::new(std::collections::BTreeSet::new()),
             reloads: RwSignal::new(0),
@@ -225,9 +229,11 @@ impl AppState {
             return;
         }
         let state = *self;
+        self.opening.set(true);
         spawn_local(async move {
             platform::next_paint().await;
             state.ensure_loaded();
+            state.opening.set(false);
         });
     }
 

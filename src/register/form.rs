@@ -272,17 +272,17 @@ fn field_view(
                 on:change=move |ev| set(event_target_checked(&ev).to_string()) />
         }.into_any(),
         Kind::Link { to, many: false } => {
-            let targets = Memo::new(move |_| state.index(|ix| link_targets(ix, to)));
-            let opts = move || targets.get();
+            let targets = targets_memo(state, to);
+            let opts = move || targets.get().list;
             view! {
                 <select id=id.clone() aria-invalid=invalid aria-describedby=described_by
                     prop:value=value on:change=move |ev| set(event_target_value(&ev))>
                     <option value="">"— none —"</option>
                     {move || {
                         let current = value();
-                        opts().into_iter().map(|(k, l)| {
-                            let selected = k == current;
-                            view! { <option value=k selected=selected>{l}</option> }
+                        opts().iter().map(|(k, l)| {
+                            let selected = *k == current;
+                            view! { <option value=k.clone() selected=selected>{l.clone()}</option> }
                         }).collect_view()
                     }}
                 </select>
@@ -335,8 +335,44 @@ fn link_targets(ix: &RecordIndex, to: &str) -> Vec<(String, String)> {
         .live(to)
         .map(|e| (e.id.to_string(), e.title().to_owned()))
         .collect();
-    v.sort_by_key(|a| a.1.to_lowercase());
+    v.sort_by_cached_key(|a| a.1.to_lowercase());
     v
+}
+
+/// The records a link field may point to, by title.
+#[derive(Clone)]
+struct Targets {
+    /// The index serial the list was read at.
+    serial: u64,
+    list: std::sync::Arc<Vec<(String, String)>>,
+}
+
+impl PartialEq for Targets {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.list, &other.list)
+    }
+}
+
+/// A link field's choices, read again only when a record of register `to`
+/// changed (not after every edit of anything, which at tens of thousands
+/// of records would cost every save a sort of them all).
+fn targets_memo(state: AppState, to: &'static str) -> Memo<Targets> {
+    Memo::new(move |prev: Option<&Targets>| {
+        state.index(|ix| {
+            if let Some(p) = prev {
+                if ix.changed_since(to, p.serial).is_some_and(|c| c.is_empty()) {
+                    return Targets {
+                        serial: ix.serial(),
+                        list: p.list.clone(),
+                    };
+                }
+            }
+            Targets {
+                serial: ix.serial(),
+                list: std::sync::Arc::new(link_targets(ix, to)),
+            }
+        })
+    })
 }
 
 /// Several links: the chosen records as removable chips, and a list to add one.
@@ -350,7 +386,7 @@ fn many_links(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let target_def = sms_core::registers::register(to).expect("declared");
-    let targets = Memo::new(move |_| state.index(|ix| link_targets(ix, to)));
+    let targets = targets_memo(state, to);
     let chosen = move || -> Vec<String> {
         draft.with(|d| d.get(f.key).split_whitespace().map(str::to_owned).collect())
     };
@@ -406,7 +442,7 @@ fn many_links(
                 <option value="">{format!("Add a link to {}…", article(target_def.singular))}</option>
                 {move || {
                     let c = chosen();
-                    targets.get().into_iter().filter(|(k, _)| !c.contains(k)).map(|(k, l)| view! { <option value=k>{l}</option> }).collect_view()
+                    targets.get().list.iter().filter(|(k, _)| !c.contains(k)).map(|(k, l)| view! { <option value=k.clone()>{l.clone()}</option> }).collect_view()
                 }}
             </select>
         </div>

@@ -8,7 +8,7 @@
 //! by taking the changed records out and inserting their new versions, and
 //! filtered (search, choice filters) without sorting again.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::registers::{query, FieldDef, Kind, Query, Record, RegisterDef, SortDir};
@@ -59,6 +59,9 @@ pub struct RecordIndex {
     conflicted: BTreeSet<RecordId>,
     /// Target → (live source, link field key).
     backlinks: HashMap<RecordId, BTreeSet<(RecordId, &'static str)>>,
+    /// Every name in a person field of a live record, with how many such
+    /// fields hold it (so suggestions cost nothing to keep in step).
+    people: BTreeMap<String, usize>,
     serial: u64,
     /// Recent record changes: (serial, register, id).
     log: VecDeque<(u64, &'static str, RecordId)>,
@@ -80,6 +83,7 @@ impl RecordIndex {
         self.deleted.clear();
         self.conflicted.clear();
         self.backlinks.clear();
+        self.people.clear();
         self.log.clear();
         self.serial += 1;
         self.log_floor = self.serial;
@@ -123,6 +127,14 @@ impl RecordIndex {
                 *n -= 1;
             }
         } else {
+            for name in person_names(&old) {
+                if let Some(n) = self.people.get_mut(name) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.people.remove(name);
+                    }
+                }
+            }
             for (target, key) in link_targets(&old) {
                 if let Some(set) = self.backlinks.get_mut(target) {
                     set.remove(&(id.clone(), key));
@@ -184,6 +196,9 @@ impl RecordIndex {
         if entry.deleted {
             *self.deleted.entry(entry.def.id).or_default() += 1;
         } else {
+            for name in person_names(&entry) {
+                *self.people.entry(name.to_owned()).or_default() += 1;
+            }
             for (target, key) in link_targets(&entry) {
                 self.backlinks
                     .entry(target.clone())
@@ -301,19 +316,18 @@ impl RecordIndex {
 
     /// Every name entered in a person field of a live record, sorted.
     pub fn people(&self) -> Vec<String> {
-        let mut people = BTreeSet::new();
-        for e in self.entries.values().filter(|e| !e.deleted) {
-            for f in e.def.fields {
-                if matches!(f.kind, Kind::Person) {
-                    let name = e.record.text(f.key).trim();
-                    if !name.is_empty() {
-                        people.insert(name);
-                    }
-                }
-            }
-        }
-        people.into_iter().map(str::to_owned).collect()
+        self.people.keys().cloned().collect()
     }
+}
+
+/// The names in a record's person fields (trimmed, not empty).
+fn person_names(e: &Entry) -> impl Iterator<Item = &str> + '_ {
+    e.def
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Person))
+        .map(move |f| e.record.text(f.key).trim())
+        .filter(|n| !n.is_empty())
 }
 
 /// (target, field key) of every link a record holds.

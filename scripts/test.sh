@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every check, in order, stopping at the first failure:
 #   tools, rustfmt, clippy (native and wasm32), native tests, browser
-#   (wasm-bindgen-test) tests, release build, size report, end-to-end tests.
+#   (wasm-bindgen-test) tests, release build, size report, end-to-end tests,
+#   and the benchmark suite at its smallest size.
 #
 #   bash scripts/test.sh
 #
@@ -172,5 +173,10 @@ e2e_files=(tests/e2e/*.test.mjs)
 shopt -u nullglob
 [[ ${#e2e_files[@]} -gt 0 ]] || { echo "no tests/e2e/*.test.mjs files" >&2; exit 1; }
 run node --test --test-concurrency=1 --test-reporter=spec "${e2e_files[@]}"
+
+step "Benchmark suite at the smallest size (scripts/bench.sh --ci; figures are not checked)"
+# Keeps the suite working; its figures are printed, never pass/fail. The
+# full run (1k, 10k, 50k records) is `bash scripts/bench.sh`.
+run bash scripts/bench.sh --ci --no-build
 
 end_step

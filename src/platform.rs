@@ -148,3 +148,18 @@ pub fn mark(name: &str) {
         }
     }
 }
+
+/// Resolves in a new task (a zero-delay timer), letting the browser handle
+/// input and draw in between: the way long work is cut into slices.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let done = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                .ok()
+        });
+        if done.is_none() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

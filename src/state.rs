@@ -13,7 +13,7 @@ use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
     demo,
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
-    view::{chunk_digest, Summary, View, ViewPart},
+    view::{chunk_digest, Assembler, Summary, ViewError, ViewPart},
     ChangeContext, ChangeHash, Delta, RecordIndex, Workbook, WorkbookError, WorkbookId,
 };
 use wasm_bindgen::JsCast;
@@ -288,10 +288,10 @@ impl AppState {
 
     /// Shows a workbook from its stored view; its document is loaded when
     /// first needed ([`AppState::ensure_loaded`]).
-    fn set_view(&self, view: View, pending: Pending) {
-        self.index.set_value(RecordIndex::from_stored(view.records));
-        self.show_marks(&view.summary.id);
-        self.summary.set_value(Some(view.summary));
+    fn set_view(&self, summary: Summary, index: RecordIndex, pending: Pending) {
+        self.index.set_value(index);
+        self.show_marks(&summary.id);
+        self.summary.set_value(Some(summary));
         self.pending.set_value(Some(pending));
         self.listen_to_other_tabs();
     }
@@ -785,18 +785,21 @@ impl AppState {
                     let stored = chunk_digest(chunks.iter().map(|(k, _)| k.as_str()));
                     let patches: Vec<&[u8]> =
                         stored_view.patches.iter().map(Vec::as_slice).collect();
-                    let view = View::assemble(&id, stored_view.base.as_deref(), &patches, stored);
+                    let view = match Assembler::new(&id, stored_view.base, &patches, stored) {
+                        Ok(a) => read_view(a).await,
+                        Err(e) => Err(e),
+                    };
                     {
                         let saver = self.saver.get_value();
                         saver.borrow_mut().store = Some(store.clone());
                     }
                     match view {
                         // Shown at once; the document loads when needed.
-                        Ok(view) => {
+                        Ok((summary, heads, index)) => {
                             platform::mark("sms:open-from-view");
-                            let heads = view.heads.clone();
                             self.set_view(
-                                view,
+                                summary,
+                                index,
                                 Pending {
                                     chunks,
                                     actor,
@@ -979,8 +982,44 @@ impl Default for AppState {
     }
 }
 
-/// How long an import writes before letting the page draw (ms).
+/// How long an import writes, or opening a view reads, before letting the
+/// page breathe (ms).
 const SLICE_MS: f64 = 40.0;
+
+/// Reads a stored view and builds the read model from it, a slice of
+/// records at a time with the page free in between, so even a large
+/// workbook never holds the page for long while it opens.
+async fn read_view(mut a: Assembler) -> Result<(Summary, Vec<ChangeHash>, RecordIndex), ViewError> {
+    loop {
+        let started = js_sys::Date::now();
+        let mut done = false;
+        while !done && js_sys::Date::now() - started < SLICE_MS {
+            done = a.step(250)?;
+        }
+        if done {
+            break;
+        }
+        platform::yield_now().await;
+    }
+    let view = a.finish()?;
+    platform::yield_now().await;
+    let mut records = view.records.into_iter();
+    let mut index = RecordIndex::from_stored(std::iter::empty());
+    loop {
+        let started = js_sys::Date::now();
+        let mut done = false;
+        while !done && js_sys::Date::now() - started < SLICE_MS {
+            let slice: Vec<_> = records.by_ref().take(250).collect();
+            done = slice.is_empty();
+            index.add_stored(slice);
+        }
+        if done {
+            break;
+        }
+        platform::yield_now().await;
+    }
+    Ok((view.summary, view.heads, index))
+}
 
 /// The BroadcastChannel every tab of the app on this origin joins.
 const CHANNEL: &str = "sms-workbook";

@@ -161,6 +161,14 @@ impl RecordIndex {
         index
     }
 
+    /// Adds records read before to an index made by [`Self::from_stored`]
+    /// (so a large one can be built a slice at a time).
+    pub fn add_stored(&mut self, records: impl IntoIterator<Item = (RecordId, StoredRecord)>) {
+        for (id, stored) in records {
+            self.insert(&id, stored);
+        }
+    }
+
     /// Every record, live and deleted, in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = &Arc<Entry>> {
         self.entries.values()

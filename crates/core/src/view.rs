@@ -18,7 +18,7 @@
 //! [`VIEW_FORMAT`]): length-prefixed strings, no field names repeated per
 //! record beyond the short field key, and a checksum over the payload.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use automerge::ChangeHash;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -243,6 +243,21 @@ impl ViewPart {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, ViewError> {
+        let (mut part, at, n) = Self::decode_head(bytes)?;
+        let mut r = Reader { b: bytes, at };
+        part.records.reserve(n);
+        for _ in 0..n {
+            part.records.push(decode_record(&mut r)?);
+        }
+        if r.at != bytes.len() {
+            return Err(corrupt("trailing bytes"));
+        }
+        Ok(part)
+    }
+
+    /// Everything before the records (checked against the checksum of the
+    /// whole part), where the records start, and how many there are.
+    fn decode_head(bytes: &[u8]) -> Result<(Self, usize, usize), ViewError> {
         if bytes.len() < HEADER || &bytes[..4] != MAGIC {
             return Err(corrupt("not a view"));
         }
@@ -291,58 +306,56 @@ impl ViewPart {
             checklist.push((clause, state));
         }
         let n = r.len(8)?;
-        let mut records = Vec::with_capacity(n);
-        for _ in 0..n {
-            let id = RecordId::parse(r.str()?).ok_or_else(|| corrupt("record id"))?;
-            let def = registers::register(r.str()?).ok_or_else(|| corrupt("register"))?;
-            let deleted = r.byte()? != 0;
-            let created_at = match r.byte()? {
-                0 => None,
-                _ => Some(
-                    DateTime::<Utc>::from_timestamp_millis(r.int()?)
-                        .ok_or_else(|| corrupt("time"))?,
-                ),
-            };
-            let created_by = r.str()?.to_owned();
-            let k = r.len(1)?;
-            let mut conflicts = Vec::with_capacity(k);
-            for _ in 0..k {
-                conflicts.push(field_key(def, r.str()?)?);
-            }
-            let k = r.len(2)?;
-            let mut values = BTreeMap::new();
-            for _ in 0..k {
-                let key = field_key(def, r.str()?)?;
-                values.insert(key, r.value()?);
-            }
-            records.push((
-                id,
-                StoredRecord {
-                    def,
-                    deleted,
-                    record: Record { values },
-                    info: RecordInfo {
-                        created_at,
-                        created_by,
-                    },
-                    conflicts,
-                },
-            ));
-        }
-        if r.at != bytes.len() {
-            return Err(corrupt("trailing bytes"));
-        }
-        Ok(ViewPart {
-            workbook,
-            base,
-            from,
-            to,
-            heads,
-            name,
-            checklist,
-            records,
-        })
+        Ok((
+            ViewPart {
+                workbook,
+                base,
+                from,
+                to,
+                heads,
+                name,
+                checklist,
+                records: Vec::new(),
+            },
+            r.at,
+            n,
+        ))
     }
+}
+
+fn decode_record(r: &mut Reader<'_>) -> Result<(RecordId, StoredRecord), ViewError> {
+    let id = RecordId::parse(r.str()?).ok_or_else(|| corrupt("record id"))?;
+    let def = registers::register(r.str()?).ok_or_else(|| corrupt("register"))?;
+    let deleted = r.byte()? != 0;
+    let created_at = match r.byte()? {
+        0 => None,
+        _ => Some(DateTime::<Utc>::from_timestamp_millis(r.int()?).ok_or_else(|| corrupt("time"))?),
+    };
+    let created_by = r.str()?.to_owned();
+    let k = r.len(1)?;
+    let mut conflicts = Vec::with_capacity(k);
+    for _ in 0..k {
+        conflicts.push(field_key(def, r.str()?)?);
+    }
+    let k = r.len(2)?;
+    let mut values = BTreeMap::new();
+    for _ in 0..k {
+        let key = field_key(def, r.str()?)?;
+        values.insert(key, r.value()?);
+    }
+    Ok((
+        id,
+        StoredRecord {
+            def,
+            deleted,
+            record: Record { values },
+            info: RecordInfo {
+                created_at,
+                created_by,
+            },
+            conflicts,
+        },
+    ))
 }
 
 /// A view assembled from its stored parts.
@@ -359,21 +372,100 @@ impl View {
     /// the chunks whose keys digest to `stored`. Patches whose `from` does
     /// not continue the chain (written by a tab that had not seen another
     /// tab's part) are skipped; if the chain then does not reach `stored`,
-    /// the view is stale.
+    /// the view is stale. [`Assembler`] does the same a slice at a time.
     pub fn assemble(
         workbook: &WorkbookId,
         base: Option<&[u8]>,
         patches: &[&[u8]],
         stored: u64,
     ) -> Result<View, ViewError> {
-        let base = ViewPart::decode(base.ok_or(ViewError::Missing)?)?;
-        if !base.base {
+        let mut a = Assembler::new(workbook, base.map(<[u8]>::to_vec), patches, stored)?;
+        while !a.step(usize::MAX)? {}
+        a.finish()
+    }
+}
+
+/// Assembles a view a few records at a time, so that opening a large
+/// workbook never holds the page for long: [`Assembler::new`] checks
+/// everything that can refuse the view (checksums, format, workbook, the
+/// chain of patches reaching the stored chunks) before any record is read;
+/// [`Assembler::step`] reads the next records of the base; and
+/// [`Assembler::finish`] lays the patches over them.
+pub struct Assembler {
+    base: Vec<u8>,
+    at: usize,
+    left: usize,
+    head: ViewPart,
+    patches: Vec<ViewPart>,
+}
+
+impl Assembler {
+    pub fn new(
+        workbook: &WorkbookId,
+        base: Option<Vec<u8>>,
+        patches: &[&[u8]],
+        stored: u64,
+    ) -> Result<Self, ViewError> {
+        let base = base.ok_or(ViewError::Missing)?;
+        let (head, at, left) = ViewPart::decode_head(&base)?;
+        if !head.base {
             return Err(corrupt("the base is a patch"));
         }
-        if &base.workbook != workbook {
+        if &head.workbook != workbook {
             return Err(ViewError::OtherWorkbook);
         }
-        let mut at = base.to;
+        let mut chain = head.to;
+        let mut used = Vec::new();
+        for bytes in patches {
+            let part = ViewPart::decode(bytes)?;
+            if &part.workbook != workbook || part.base || part.from != chain {
+                continue;
+            }
+            chain = part.to;
+            used.push(part);
+        }
+        if chain != stored {
+            return Err(ViewError::Stale);
+        }
+        Ok(Assembler {
+            base,
+            at,
+            left,
+            head,
+            patches: used,
+        })
+    }
+
+    /// How many records of the base are still to be read.
+    pub fn remaining(&self) -> usize {
+        self.left
+    }
+
+    /// Reads up to `max` more records of the base; `true` once all are read.
+    pub fn step(&mut self, max: usize) -> Result<bool, ViewError> {
+        let mut r = Reader {
+            b: &self.base,
+            at: self.at,
+        };
+        let n = max.min(self.left);
+        self.head.records.reserve(n);
+        for _ in 0..n {
+            self.head.records.push(decode_record(&mut r)?);
+        }
+        self.at = r.at;
+        self.left -= n;
+        if self.left == 0 && self.at != self.base.len() {
+            return Err(corrupt("trailing bytes"));
+        }
+        Ok(self.left == 0)
+    }
+
+    /// The view, once [`Self::step`] has said every record is read.
+    pub fn finish(self) -> Result<View, ViewError> {
+        if self.left > 0 {
+            return Err(corrupt("not every record was read"));
+        }
+        let base = self.head;
         let mut heads = base.heads;
         let mut name = base.name.unwrap_or_default();
         let mut checklist: BTreeMap<&'static str, ItemState> = base
@@ -381,13 +473,8 @@ impl View {
             .into_iter()
             .map(|(c, s)| (c.number, s))
             .collect();
-        let mut records: BTreeMap<RecordId, StoredRecord> = base.records.into_iter().collect();
-        for bytes in patches {
-            let part = ViewPart::decode(bytes)?;
-            if &part.workbook != workbook || part.base || part.from != at {
-                continue;
-            }
-            at = part.to;
+        let mut newer: HashMap<RecordId, StoredRecord> = HashMap::new();
+        for part in self.patches {
             heads = part.heads;
             if let Some(n) = part.name {
                 name = n;
@@ -395,21 +482,27 @@ impl View {
             for (c, s) in part.checklist {
                 checklist.insert(c.number, s);
             }
-            records.extend(part.records);
+            newer.extend(part.records);
         }
-        if at != stored {
-            return Err(ViewError::Stale);
+        let mut records = base.records;
+        if !newer.is_empty() {
+            for (id, r) in &mut records {
+                if let Some(n) = newer.remove(id) {
+                    *r = n;
+                }
+            }
+            records.extend(newer);
         }
         Ok(View {
             summary: Summary {
-                id: workbook.clone(),
+                id: base.workbook,
                 name,
                 checklist: catalogue::checklist_items()
                     .map(|c| (c, checklist.remove(c.number).unwrap_or_default()))
                     .collect(),
             },
             heads,
-            records: records.into_iter().collect(),
+            records,
         })
     }
 }

@@ -5,7 +5,7 @@
 use crate::common::*;
 use proptest::prelude::*;
 use sms_core::checklist::{ItemState, ItemStatus};
-use sms_core::view::{chunk_digest, Summary, View, ViewError, ViewPart, VIEW_FORMAT};
+use sms_core::view::{chunk_digest, Assembler, Summary, View, ViewError, ViewPart, VIEW_FORMAT};
 use sms_core::{demo, RecordIndex, Workbook};
 
 fn demo_workbook() -> Workbook {
@@ -113,6 +113,27 @@ fn patches_keep_the_view_in_step_with_edits() {
         everything(&RecordIndex::from_stored(view.records)),
         everything(&RecordIndex::build(&wb))
     );
+
+    // A slice at a time, the same view, and the same index built in slices.
+    let mut a = Assembler::new(wb.id(), Some(base.clone()), &[&p1, &p2], k2).unwrap();
+    let total = a.remaining();
+    let mut steps = 0;
+    while !a.step(7).unwrap() {
+        steps += 1;
+    }
+    assert!(steps >= total / 7 - 1, "{steps} steps for {total} records");
+    let sliced = a.finish().unwrap();
+    assert_eq!(sliced.summary, Summary::of(&wb));
+    let mut records = sliced.records.into_iter();
+    let mut index = RecordIndex::from_stored(records.by_ref().take(5));
+    loop {
+        let slice: Vec<_> = records.by_ref().take(11).collect();
+        if slice.is_empty() {
+            break;
+        }
+        index.add_stored(slice);
+    }
+    assert_eq!(everything(&index), everything(&RecordIndex::build(&wb)));
 
     // Without the second patch the view reflects chunk set k1, not k2.
     assert_eq!(

@@ -39,7 +39,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let message = RwSignal::new(None::<(bool, String)>);
     let pending = RwSignal::new(None::<Pending>);
-    let incoming = StoredValue::new_local(None::<Workbook>);
+    let incoming = StoredValue::new_local(None::<sms_core::Incoming>);
     let busy = RwSignal::new(false);
 
     let preparing = RwSignal::new(false);
@@ -182,10 +182,10 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         let Some(p) = pending.get_untracked() else {
             return;
         };
-        let Some(mut other) = incoming.try_update_value(Option::take).flatten() else {
+        let Some(changes) = incoming.try_update_value(Option::take).flatten() else {
             return;
         };
-        match state.edit(|wb, _| wb.merge(&mut other)) {
+        match state.edit(|wb, _| wb.merge_incoming(changes)) {
             Ok(()) => {
                 let ids = p.preview.records.clone();
                 state.mark_merged(ids);
@@ -297,14 +297,15 @@ enum Opened {
     Kept(String),
 }
 
-/// Reads a chosen file. A copy of the open workbook is kept in `incoming`
-/// for the merge; any other workbook is stored (merged into the stored copy
+/// Reads a chosen file. Of a copy of the open workbook, the changes it
+/// brings are kept in `incoming` for the merge (the copy itself is dropped
+/// before the preview, so a large workbook is never held three times); any other workbook is stored (merged into the stored copy
 /// if this browser has one). Errors are sentences for the person; nothing
 /// is changed when one is returned.
 async fn open_file(
     state: AppState,
     file: &web_sys::File,
-    incoming: StoredValue<Option<Workbook>, LocalStorage>,
+    incoming: StoredValue<Option<sms_core::Incoming>, LocalStorage>,
 ) -> Result<Opened, String> {
     let name = file.name();
     if file.size() > MAX_FILE_BYTES {
@@ -324,11 +325,15 @@ async fn open_file(
 
     let open_id = state.summary(|s| s.id.clone());
     if open_id.as_ref() == Some(other.id()) {
-        let preview = state
-            .with_workbook(|wb| wb.preview_merge(&mut other))
+        let changes = state
+            .with_workbook(|wb| wb.incoming(&mut other))
             .ok_or("The workbook is still opening; try again in a moment.")?
             .map_err(|e| format!("“{name}” could not be compared: {e}. Nothing was changed."))?;
-        incoming.set_value(Some(other));
+        drop(other);
+        let preview = state
+            .with_workbook(|wb| wb.preview_incoming(&changes))
+            .ok_or("The workbook is still opening; try again in a moment.")?;
+        incoming.set_value(Some(changes));
         return Ok(Opened::Preview(preview));
     }
 

@@ -45,7 +45,7 @@ pub use ids::{ActorBytes, RecordId, WorkbookId};
 pub use index::{Entry, RecordIndex, SortedList};
 pub use registers::{FieldError, Record, RecordDraft, RegisterDef, Value};
 pub use risk::ScoreBand;
-pub use workbook::{Delta, FieldVersion, RecordInfo, StoredRecord, Workbook};
+pub use workbook::{Delta, FieldVersion, Incoming, RecordInfo, StoredRecord, Workbook};
 
 /// Re-exported so callers can name change hashes without depending on Automerge.
 pub use automerge::ChangeHash;

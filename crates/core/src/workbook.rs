@@ -103,6 +103,25 @@ impl std::fmt::Debug for Workbook {
     }
 }
 
+/// Changes another copy of a workbook brings, taken out of that copy
+/// ([`Workbook::incoming`]).
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    workbook: WorkbookId,
+    changes: Vec<automerge::Change>,
+}
+
+impl Incoming {
+    /// How many changes it brings.
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
 /// Metadata of a record, for lists and history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordInfo {
@@ -268,16 +287,44 @@ impl Workbook {
     /// What merging `other` (a copy of this workbook, e.g. read from a file)
     /// would change, without changing anything.
     pub fn preview_merge(&mut self, other: &mut Workbook) -> Result<MergePreview, WorkbookError> {
+        let incoming = self.incoming(other)?;
+        Ok(self.preview_incoming(&incoming))
+    }
+
+    /// The changes `other` (a copy of this workbook) holds that this one
+    /// lacks, taken out of it so that `other` can be dropped before they
+    /// are previewed and merged: a large workbook then never needs a third
+    /// copy in memory.
+    pub fn incoming(&mut self, other: &mut Workbook) -> Result<Incoming, WorkbookError> {
         if other.id != self.id {
             return Err(WorkbookError::Document(
                 "the other copy is a different workbook".into(),
             ));
         }
+        Ok(Incoming {
+            workbook: self.id.clone(),
+            changes: self.doc.get_changes_added(&mut other.doc),
+        })
+    }
+
+    /// Merges changes taken by [`Self::incoming`]; like [`Self::merge`].
+    pub fn merge_incoming(&mut self, incoming: Incoming) -> Result<(), WorkbookError> {
+        if incoming.workbook != self.id {
+            return Err(WorkbookError::Document(
+                "the other copy is a different workbook".into(),
+            ));
+        }
+        self.absorbing(|doc| doc.apply_changes(incoming.changes))?;
+        Ok(())
+    }
+
+    /// What merging `incoming` would change, without changing anything.
+    pub fn preview_incoming(&mut self, incoming: &Incoming) -> MergePreview {
         let mut preview = MergePreview::default();
-        let incoming = self.doc.get_changes_added(&mut other.doc);
-        preview.changes = incoming.len();
+        let incoming_changes = &incoming.changes;
+        preview.changes = incoming_changes.len();
         let mut authors = std::collections::BTreeMap::<String, AuthorChanges>::new();
-        for c in &incoming {
+        for c in incoming_changes {
             let meta = ChangeMeta::decode(c.message(), c.timestamp());
             let a = authors
                 .entry(meta.author.clone())
@@ -293,13 +340,14 @@ impl Workbook {
                 a.last = Some(a.last.map_or(at, |l| l.max(at)));
             }
         }
-        if incoming.is_empty() {
-            return Ok(preview);
+        if incoming_changes.is_empty() {
+            return preview;
         }
-        // Merge into a throwaway copy and compare it with this one.
+        // Apply to a throwaway copy and compare it with this one. (Changes
+        // that Automerge refuses are refused again, in words, by the merge.)
         let mut merged = self.fork(ActorBytes([0; 16]));
         merged.track_changes();
-        merged.merge(other)?;
+        let _ = merged.absorbing(|doc| doc.apply_changes(incoming_changes.iter().cloned()));
         let delta = merged.take_delta();
         let ids: Vec<RecordId> = if delta.everything {
             merged.record_ids()
@@ -333,7 +381,7 @@ impl Workbook {
             preview.renamed_to = Some(new_name);
         }
         preview.finish(authors);
-        Ok(preview)
+        preview
     }
 
     /// A copy of this workbook with another actor, as a second person's

@@ -122,8 +122,26 @@ fn a_merge_is_described_before_anything_changes() {
     assert_eq!(authors, [("Ben", 4), ("Cleo", 3)]);
     assert!(p.authors[0].first < p.authors[0].last);
 
+    // Taking the changes out of the file first (so the file's copy can be
+    // dropped) previews and merges the same.
+    let mut c = Workbook::read_file(&a.save(), actor(8)).unwrap();
+    let incoming = {
+        let mut file = Workbook::read_file(&b.save(), actor(9)).unwrap();
+        c.incoming(&mut file).unwrap()
+    };
+    assert_eq!(incoming.len(), 7);
+    let q = c.preview_incoming(&incoming);
+    assert_eq!(
+        (q.changes, q.records.clone(), q.checklist_items),
+        (p.changes, p.records.clone(), p.checklist_items)
+    );
+    c.merge_incoming(incoming).unwrap();
+
     a.merge(&mut file).unwrap();
     assert_eq!(a.records("risk").len(), 4);
+    assert_eq!(c.heads(), a.heads());
+    assert_eq!(c.records("risk"), a.records("risk"));
+    assert_eq!(c.name(), a.name());
     // The same file again brings nothing.
     let mut again = Workbook::read_file(&b.save(), actor(7)).unwrap();
     assert!(a.preview_merge(&mut again).unwrap().is_empty());

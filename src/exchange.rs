@@ -320,6 +320,11 @@ async fn open_file(
         )
     })?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    if let Some(needed) = memory_short_for(bytes.len()) {
+        return Err(format!(
+            "“{name}” is too large to open beside this workbook in this tab: it would need about {needed:.1} GB of memory, more than a browser tab can use. Merging files of workbooks this large is not possible in the browser yet. Nothing was changed."
+        ));
+    }
     let mut other = Workbook::read_file(&bytes, platform::new_actor())
         .map_err(|e| format!("“{name}” could not be opened: {e}. Nothing was changed."))?;
 
@@ -354,6 +359,27 @@ async fn open_file(
         )),
         Err(KeepError::Merge(e)) => Err(format!("“{name}” could not be merged: {e}. Nothing was changed.")),
     }
+}
+
+/// How much memory reading a workbook file, previewing and merging it
+/// takes, per byte of the file: measured at about 620 (a 1.9 MB file of a
+/// 10,000-record workbook grew the page's WebAssembly memory by 1.2 GB;
+/// docs/PERFORMANCE.md).
+const MEMORY_PER_FILE_BYTE: f64 = 650.0;
+
+/// The most memory a WebAssembly page can address (4 GiB), less a margin.
+const MEMORY_LIMIT: f64 = 0.95 * 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// If opening a file of `len` bytes would take the page past what it can
+/// address — where it would stop with an error, not a message — the total
+/// it would need, in GB.
+fn memory_short_for(len: usize) -> Option<f64> {
+    #[cfg(target_arch = "wasm32")]
+    let in_use = core::arch::wasm32::memory_size(0) as f64 * 65536.0;
+    #[cfg(not(target_arch = "wasm32"))]
+    let in_use = 0.0;
+    let needed = in_use + len as f64 * MEMORY_PER_FILE_BYTE;
+    (needed > MEMORY_LIMIT).then_some(needed / 1e9)
 }
 
 /// How [`keep_workbook`] kept a workbook.

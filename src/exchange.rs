@@ -541,3 +541,17 @@ pub(crate) fn save_typed(name: &str, mime: &str, bytes: &[u8]) -> Result<(), Str
         .set_timeout_with_callback_and_timeout_and_arguments_0(release.unchecked_ref(), 10_000);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_too_large_for_the_page_memory_are_refused_before_reading() {
+        // A 10,000-record workbook's file (about 2 MB) is fine; a
+        // 50,000-record one (about 9 MB) would need more than 4 GiB.
+        assert_eq!(memory_short_for(2_000_000), None);
+        let needed = memory_short_for(9_300_000).expect("refused");
+        assert!((5.0..7.0).contains(&needed), "{needed} GB");
+    }
+}

@@ -210,14 +210,7 @@ impl AppState {
                 true
             }
             Err(e) => {
-                // Never overwrite data we could not read.
-                self.saver.get_value().borrow_mut().store = None;
-                self.open_in_memory(
-                    p.actor,
-                    format!(
-                        "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
-                    ),
-                );
+                self.unreadable(p.actor, &e);
                 false
             }
         }
@@ -845,17 +838,20 @@ impl AppState {
                 // Writes the upgrade, if any, and the new view.
                 self.request_save();
             }
-            // Never overwrite data we could not read.
-            Err(e) => {
-                self.saver.get_value().borrow_mut().store = None;
-                self.open_in_memory(
-                    actor,
-                    format!(
-                        "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
-                    ),
-                )
-            }
+            Err(e) => self.unreadable(actor, &e),
         }
+    }
+
+    /// The stored workbook could not be read: it is never overwritten.
+    /// Saving stops and the demo opens in memory, with the reason shown.
+    fn unreadable(self, actor: sms_core::ActorBytes, e: &sms_core::LoadError) {
+        self.saver.get_value().borrow_mut().store = None;
+        self.open_in_memory(
+            actor,
+            format!(
+                "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
+            ),
+        );
     }
 
     /// A new copy of the demo workbook, with its own id.

@@ -26,6 +26,9 @@
 //! changes and file size, and the growth of resident memory over loading
 //! the snapshot in a fresh process (`rss_kib`, Linux only).
 
+#[path = "shared/memory.rs"]
+mod memory;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -42,8 +45,6 @@ const SEED: u64 = 20_270_301;
 const DEFAULT_SIZES: &str = "1000,10000,50000";
 /// Changes in the copy that is merged.
 const CHANGES: usize = 1_000;
-/// Set in the child process that measures memory: the file to load.
-const MEMORY_CHILD: &str = "SMS_BENCH_MEMORY_OF";
 
 fn actor(n: u8) -> ActorBytes {
     ActorBytes([n; 16])
@@ -145,7 +146,7 @@ impl Fixture {
             "snapshot_bytes": self.bytes.len(),
             "changes": self.loaded.history().len(),
             "merge": { "changes": CHANGES, "bytes": self.merge_bytes },
-            "rss_kib": memory_of(self),
+            "rss_kib": memory::growth_of_loading(&self.bytes, &format!("suite-{}", self.n)),
         })
     }
 }
@@ -301,45 +302,8 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
     g.finish();
 }
 
-/// Resident memory of this process in KiB (Linux only).
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// In the child process: load the file and print the growth of resident
-/// memory (KiB) over the load.
-fn memory_child(path: &str) {
-    let bytes = std::fs::read(path).expect("read saved workbook");
-    let before = rss_kib().unwrap_or(0);
-    let wb = Workbook::load([bytes.as_slice()], actor(6)).expect("load");
-    let loaded = rss_kib().unwrap_or(0);
-    println!("{}", loaded.saturating_sub(before));
-    drop(wb);
-}
-
-/// Resident memory growth (KiB) of loading the snapshot, measured in a
-/// fresh process so that memory freed by the generator does not hide it.
-fn memory_of(f: &Fixture) -> Option<u64> {
-    let exe = std::env::current_exe().ok()?;
-    let path = std::env::temp_dir().join(format!(
-        "sms-core-suite-{}-{}.smsw",
-        std::process::id(),
-        f.n
-    ));
-    std::fs::write(&path, &f.bytes).ok()?;
-    let out = std::process::Command::new(exe)
-        .env(MEMORY_CHILD, &path)
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let out = out.ok().filter(|o| o.status.success())?;
-    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
-}
-
 fn main() {
-    if let Ok(path) = std::env::var(MEMORY_CHILD) {
-        memory_child(&path);
+    if memory::run_child() {
         return;
     }
     let mut c = Criterion::default().configure_from_args();

@@ -7,6 +7,9 @@
 //! roughly how much resident memory a loaded workbook takes (measured in a
 //! fresh process running this binary, on Linux only).
 
+#[path = "shared/memory.rs"]
+mod memory;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -22,8 +25,6 @@ const SIZES: [usize; 2] = [1_000, 10_000];
 const SEED: u64 = 20_261_124;
 /// How many edits the other copy makes in the merge benchmark.
 const EDITS: usize = 1_000;
-/// Set in the child process that measures memory: the file to load.
-const MEMORY_CHILD: &str = "SMS_CORE_BENCH_MEMORY_OF";
 
 fn actor(n: u8) -> ActorBytes {
     ActorBytes([n; 16])
@@ -468,47 +469,11 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
     g.finish();
 }
 
-/// Resident memory of this process in KiB (Linux only).
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// In the child process: load the file and print the growth of resident
-/// memory (KiB) over the load.
-fn memory_child(path: &str) {
-    let bytes = std::fs::read(path).expect("read saved workbook");
-    let before = rss_kib().unwrap_or(0);
-    let wb = Workbook::load([bytes.as_slice()], actor(6)).expect("load");
-    let loaded = rss_kib().unwrap_or(0);
-    println!("{}", loaded.saturating_sub(before));
-    drop(wb);
-}
-
-/// Resident memory growth (KiB) of loading the workbook, measured in a
-/// fresh process. It includes memory the allocator keeps after the load.
-fn memory_of(f: &Fixture) -> Option<u64> {
-    let exe = std::env::current_exe().ok()?;
-    let path = std::env::temp_dir().join(format!(
-        "sms-core-bench-{}-{}.automerge",
-        std::process::id(),
-        f.n
-    ));
-    std::fs::write(&path, &f.bytes).ok()?;
-    let out = std::process::Command::new(exe)
-        .env(MEMORY_CHILD, &path)
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let out = out.ok().filter(|o| o.status.success())?;
-    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
-}
-
 fn report_sizes(fixtures: &[Fixture]) {
     println!("Saved size, resident memory after loading (growth, in a fresh process), long text:");
     let def = registers::register("incident").unwrap();
     for f in fixtures {
-        let memory = match memory_of(f) {
+        let memory = match memory::growth_of_loading(&f.bytes, &format!("workbook-{}", f.n)) {
             Some(kib) => format!("+{:.1} MiB", kib as f64 / 1024.0),
             None => "not measured".into(),
         };
@@ -534,8 +499,7 @@ fn report_sizes(fixtures: &[Fixture]) {
 }
 
 fn main() {
-    if let Ok(path) = std::env::var(MEMORY_CHILD) {
-        memory_child(&path);
+    if memory::run_child() {
         return;
     }
     let mut c = Criterion::default()

@@ -1190,6 +1190,22 @@ impl Gen {
         options[options.len() - 1].0
     }
 
+    /// A case's status (mostly closed), with `resolution` once it is
+    /// resolved or closed.
+    fn settle(&mut self, d: &mut RecordDraft, resolution: &str) -> &'static str {
+        let status = self.weighted(&[
+            ("closed", 60),
+            ("resolved", 15),
+            ("in_progress", 15),
+            ("open", 10),
+        ]);
+        d.set("status", status);
+        if matches!(status, "resolved" | "closed") {
+            d.set("resolution", resolution);
+        }
+        status
+    }
+
     fn days(&mut self, t: NaiveDateTime, from: i64, to: i64) -> NaiveDateTime {
         t + Duration::days(from + self.rng.below((to - from) as u64 + 1) as i64)
     }
@@ -1814,16 +1830,10 @@ impl Gen {
                 d.set("received_on", form_date(t));
                 d.set("description", self.prose(&SENTENCES, 60, 200));
                 d.set("owner", self.owner());
-                let status = self.weighted(&[
-                    ("closed", 60),
-                    ("resolved", 15),
-                    ("in_progress", 15),
-                    ("open", 10),
-                ]);
-                d.set("status", status);
-                if matches!(status, "resolved" | "closed") {
-                    d.set("resolution", "Apologised, explained the cause and agreed a follow-up at the next service review.");
-                }
+                let status = self.settle(
+                    &mut d,
+                    "Apologised, explained the cause and agreed a follow-up at the next service review.",
+                );
                 if status == "closed" {
                     d.set("closed_on", form_date(self.days(t, 2, 20)));
                 }
@@ -2346,19 +2356,10 @@ impl Gen {
                 d.set("raised_on", form_date(t));
                 d.set("description", self.prose(&SENTENCES, 40, 160));
                 d.set("owner", self.owner());
-                let status = self.weighted(&[
-                    ("closed", 60),
-                    ("resolved", 15),
-                    ("in_progress", 15),
-                    ("open", 10),
-                ]);
-                d.set("status", status);
-                if matches!(status, "resolved" | "closed") {
-                    d.set(
-                        "resolution",
-                        "Agreed a partial credit and a change to the monthly report.",
-                    );
-                }
+                self.settle(
+                    &mut d,
+                    "Agreed a partial credit and a change to the monthly report.",
+                );
             }
             other => return Err(invalid(other, "no generator for this register")),
         }

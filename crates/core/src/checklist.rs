@@ -69,6 +69,10 @@ pub struct ItemState {
     pub justification: String,
     /// Records that evidence the item, in id order.
     pub evidence: Vec<RecordId>,
+    /// Fields people changed concurrently to different values (of
+    /// `status`, `owner`, `notes`, `justification`); read from the
+    /// document, never written from here.
+    pub conflicts: Vec<&'static str>,
 }
 
 pub const NOTES_MAX: usize = 20_000;

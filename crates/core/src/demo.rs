@@ -1550,6 +1550,7 @@ pub fn build(
                         .ok_or_else(|| invalid(clause, format!("no demo record {n}")))
                 })
                 .collect::<Result<_, _>>()?,
+            conflicts: Vec::new(),
         };
         wb.set_checklist_item(clause, &state, ctx)
             .map_err(|e| invalid(clause, format!("{e:?}")))?;

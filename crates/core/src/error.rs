@@ -25,6 +25,10 @@ pub enum WorkbookError {
     Invalid(Vec<crate::registers::FieldError>),
     #[error("the workbook document could not be changed: {0}")]
     Document(String),
+    /// Changes from elsewhere that would break the workbook; nothing of
+    /// them was applied.
+    #[error("{0}")]
+    Refused(crate::guard::Refusal),
 }
 
 impl From<automerge::AutomergeError> for WorkbookError {

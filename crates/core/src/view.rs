@@ -31,7 +31,8 @@ use crate::workbook::{Delta, RecordInfo, StoredRecord, Workbook};
 use crate::{RecordId, WorkbookId};
 
 /// Version of the view encoding; a view of another version is not used.
-pub const VIEW_FORMAT: u8 = 1;
+/// 2: checklist items carry their conflicted fields.
+pub const VIEW_FORMAT: u8 = 2;
 
 const MAGIC: &[u8; 4] = b"SMSV";
 const HEADER: usize = 4 + 1 + 1 + 8;
@@ -213,6 +214,10 @@ impl ViewPart {
             w.str(&s.notes);
             w.str(&s.justification);
             w.ids(&s.evidence);
+            w.uint(s.conflicts.len() as u64);
+            for k in &s.conflicts {
+                w.str(k);
+            }
         }
         w.uint(self.records.len() as u64);
         for (id, r) in &self.records {
@@ -302,6 +307,20 @@ impl ViewPart {
                 notes: r.str()?.to_owned(),
                 justification: r.str()?.to_owned(),
                 evidence: r.ids()?,
+                conflicts: {
+                    let k = r.len(1)?;
+                    let mut conflicts = Vec::with_capacity(k);
+                    for _ in 0..k {
+                        let key = r.str()?;
+                        conflicts.push(
+                            crate::conflicts::CHECKLIST_FIELDS
+                                .into_iter()
+                                .find(|f| *f == key)
+                                .ok_or_else(|| corrupt("checklist field"))?,
+                        );
+                    }
+                    conflicts
+                },
             };
             checklist.push((clause, state));
         }

@@ -301,9 +301,11 @@ impl Workbook {
                 "the other copy is a different workbook".into(),
             ));
         }
+        let changes = self.doc.get_changes_added(&mut other.doc);
+        crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
         Ok(Incoming {
             workbook: self.id.clone(),
-            changes: self.doc.get_changes_added(&mut other.doc),
+            changes,
         })
     }
 
@@ -407,17 +409,6 @@ impl Workbook {
 
     pub fn name(&self) -> String {
         get_str(&self.doc, &ROOT, KEY_NAME).unwrap_or_default()
-    }
-
-    pub fn rename(&mut self, name: &str, ctx: &ChangeContext) -> Result<(), WorkbookError> {
-        let name = clean_name(name)?;
-        if name == self.name() {
-            return Ok(());
-        }
-        self.note_workbook();
-        self.doc.put(ROOT, KEY_NAME, name.as_str())?;
-        self.commit(ctx, &format!("Renamed the workbook to “{name}”"));
-        Ok(())
     }
 
     /// From now on, note what each change touches so that
@@ -589,7 +580,8 @@ impl Workbook {
     /// damaged or cut-off bytes add nothing of their own.
     pub fn absorb_stored(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
         let was_saved = self.doc.get_heads() == self.saved_heads;
-        self.absorbing(|doc| doc.load_incremental(bytes))?;
+        let changes = self.checked_changes(bytes)?;
+        self.absorbing(|doc| doc.apply_changes(changes))?;
         if was_saved {
             self.saved_heads = self.doc.get_heads();
         }
@@ -655,8 +647,19 @@ impl Workbook {
     /// Changes whose dependencies have not arrived yet wait inside
     /// Automerge until they do.
     pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
-        self.absorbing(|doc| doc.load_incremental(bytes))?;
+        let changes = self.checked_changes(bytes)?;
+        self.absorbing(|doc| doc.apply_changes(changes))?;
         Ok(())
+    }
+
+    /// The changes in `bytes` this copy lacks, once they have passed the
+    /// checks of [`crate::guard`]; nothing is applied here.
+    fn checked_changes(&mut self, bytes: &[u8]) -> Result<Vec<automerge::Change>, WorkbookError> {
+        let mut changes = crate::guard::changes_in(bytes)
+            .map_err(|e| WorkbookError::Document(format!("the data is damaged ({e})")))?;
+        changes.retain(|c| self.doc.get_change_by_hash(&c.hash()).is_none());
+        crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
+        Ok(changes)
     }
 
     /// Merges every change of `other` (a copy of the same workbook) into this
@@ -667,7 +670,9 @@ impl Workbook {
                 "the other copy is a different workbook".into(),
             ));
         }
-        self.absorbing(|doc| doc.merge(&mut other.doc))?;
+        let changes = self.doc.get_changes_added(&mut other.doc);
+        crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
+        self.absorbing(|doc| doc.apply_changes(changes))?;
         Ok(())
     }
 
@@ -683,100 +688,6 @@ impl Workbook {
         catalogue::checklist_items()
             .map(|c| (c, self.checklist_item(c.number)))
             .collect()
-    }
-
-    /// Stores the state of a checklist item: only the parts that changed.
-    /// Returns `false` (and commits nothing) when nothing changed.
-    pub fn set_checklist_item(
-        &mut self,
-        number: &str,
-        state: &ItemState,
-        ctx: &ChangeContext,
-    ) -> Result<bool, WorkbookError> {
-        let clause = catalogue::clause(number)
-            .filter(|c| catalogue::is_checklist_item(c))
-            .ok_or_else(|| WorkbookError::NotFound(format!("checklist item {number}")))?;
-        if let Err(errors) = state.validate() {
-            return Err(WorkbookError::Invalid(
-                errors
-                    .into_iter()
-                    .map(|e| FieldError {
-                        field: e.field,
-                        message: e.message,
-                    })
-                    .collect(),
-            ));
-        }
-        let before = self.checklist_item(number);
-        for id in &state.evidence {
-            if !before.evidence.contains(id) && self.record(id).is_none() {
-                return Err(WorkbookError::Invalid(vec![FieldError {
-                    field: "evidence",
-                    message: "That evidence record does not exist or was deleted.".into(),
-                }]));
-            }
-        }
-        self.note_checklist(number);
-        let mut changed = Vec::new();
-        let texts = [
-            (
-                "status",
-                before.status.key().to_owned(),
-                state.status.key().to_owned(),
-            ),
-            ("owner", before.owner.clone(), state.owner.trim().to_owned()),
-            ("notes", before.notes.clone(), state.notes.clone()),
-            (
-                "justification",
-                before.justification.clone(),
-                state.justification.trim().to_owned(),
-            ),
-        ];
-        for (field, old, new) in texts {
-            if old != new {
-                let k = checklist::key(number, field);
-                if new.is_empty() {
-                    self.doc.delete(ROOT, k.as_str())?;
-                } else {
-                    self.doc.put(ROOT, k.as_str(), new.as_str())?;
-                }
-                changed.push(field);
-            }
-        }
-        let prefix = checklist::evidence_prefix(number);
-        for id in &before.evidence {
-            if !state.evidence.contains(id) {
-                self.doc.delete(ROOT, format!("{prefix}{id}").as_str())?;
-                changed.push("evidence");
-            }
-        }
-        for id in &state.evidence {
-            if !before.evidence.contains(id) {
-                self.doc.put(ROOT, format!("{prefix}{id}").as_str(), true)?;
-                changed.push("evidence");
-            }
-        }
-        if changed.is_empty() {
-            return Ok(false);
-        }
-        changed.dedup();
-        let summary = if changed == ["status"] {
-            format!(
-                "Set {} {} to {}",
-                clause.number,
-                clause.title,
-                state.status.label().to_lowercase()
-            )
-        } else {
-            format!(
-                "Changed {} of checklist item {} {}",
-                changed.join(", "),
-                clause.number,
-                clause.title
-            )
-        };
-        self.commit(ctx, &summary);
-        Ok(true)
     }
 
     /// Checklist items whose evidence includes `id`.
@@ -798,7 +709,7 @@ impl Workbook {
     // ---- records -----------------------------------------------------------
 
     /// The record map of `id` with its register, whether deleted or not.
-    fn record_obj(&self, id: &str) -> Option<(ObjId, &'static RegisterDef, bool)> {
+    pub(crate) fn record_obj(&self, id: &str) -> Option<(ObjId, &'static RegisterDef, bool)> {
         match self.doc.get(&self.records, id) {
             Ok(Some((Value::Object(ObjType::Map), obj))) => {
                 let def = registers::register(&get_str(&self.doc, &obj, REC_REGISTER)?)?;
@@ -855,94 +766,6 @@ impl Workbook {
             info,
             conflicts,
         })
-    }
-
-    /// Every value of a field of a record, oldest change first: more than
-    /// one when people changed it concurrently.
-    pub fn field_versions(&mut self, id: &RecordId, key: &str) -> Vec<FieldVersion> {
-        let Some((obj, def, _)) = self.record_obj(id.as_str()) else {
-            return Vec::new();
-        };
-        let Some(f) = def.field(key) else {
-            return Vec::new();
-        };
-        let all: Vec<(Value<'static>, ObjId)> = self
-            .doc
-            .get_all(&obj, f.key)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(v, op)| (v.into_owned(), op))
-            .collect();
-        let metas: Vec<Option<ChangeMeta>> = all
-            .iter()
-            .map(|(_, op)| {
-                let hash = self.doc.hash_for_opid(op)?;
-                let m = self.doc.get_change_meta_by_hash(&hash)?;
-                Some(ChangeMeta::decode(m.message.as_deref(), m.timestamp))
-            })
-            .collect();
-        let mut out: Vec<FieldVersion> = all
-            .into_iter()
-            .zip(metas)
-            .map(|((value, op), meta)| FieldVersion {
-                value: decode_value(At::now(&self.doc), f, value, op),
-                author: meta.as_ref().map(|m| m.author.clone()).unwrap_or_default(),
-                at: meta.and_then(|m| m.at),
-            })
-            .collect();
-        out.sort_by_key(|a| a.at);
-        out
-    }
-
-    /// Ends a conflict on one field by writing the value chosen (or `None`
-    /// to clear it); the new value replaces every concurrent one.
-    pub fn resolve_field(
-        &mut self,
-        id: &RecordId,
-        key: &str,
-        value: Option<&RValue>,
-        ctx: &ChangeContext,
-    ) -> Result<(), WorkbookError> {
-        let (obj, def, deleted) = self
-            .record_obj(id.as_str())
-            .ok_or_else(|| WorkbookError::NotFound(id.to_string()))?;
-        if deleted {
-            return Err(WorkbookError::NotFound(id.to_string()));
-        }
-        let f = def
-            .field(key)
-            .filter(|f| f.is_stored())
-            .ok_or_else(|| WorkbookError::NotFound(format!("field {key}")))?;
-        let mut check = read_record(&self.doc, &obj, def);
-        match value {
-            Some(v) => check.set(f.key, v.clone()),
-            None => {
-                check.values.remove(f.key);
-            }
-        }
-        self.check_links(def, &check, None)?;
-        self.note_record(id);
-        // A fresh object for text and link sets, so no concurrent one stays.
-        match (f.kind, value) {
-            (Kind::LongText { .. }, Some(RValue::Text(s))) => {
-                let text = self.doc.put_object(&obj, f.key, ObjType::Text)?;
-                self.doc.splice_text(&text, 0, 0, s)?;
-            }
-            (Kind::Link { many: true, .. }, Some(RValue::Links(ids))) => {
-                let set = self.doc.put_object(&obj, f.key, ObjType::Map)?;
-                for t in ids {
-                    self.doc.put(&set, t.as_str(), true)?;
-                }
-            }
-            (_, None) => self.doc.delete(&obj, f.key)?,
-            (_, Some(_)) => write_value(&mut self.doc, &obj, f, value)?,
-        }
-        let title = check.text(def.title).to_owned();
-        self.commit(
-            ctx,
-            &format!("Settled {} of {} “{title}”", f.label_lower(), def.singular),
-        );
-        Ok(())
     }
 
     /// A live record and its register.
@@ -1010,7 +833,7 @@ impl Workbook {
 
     /// Checks that every link added by `new` (compared with `old`) points to a
     /// live record of the right register.
-    fn check_links(
+    pub(crate) fn check_links(
         &self,
         def: &RegisterDef,
         new: &Record,
@@ -1164,41 +987,19 @@ impl Workbook {
 
     /// Writes the fields that differ from the stored record, so concurrent
     /// edits of different fields by different people both survive a merge.
-    /// Returns `false` (and commits nothing) when nothing changed.
+    /// Returns `false` (and commits nothing) when nothing changed. A form
+    /// opened earlier uses [`Self::update_record_seen`] instead.
     pub fn update_record(
         &mut self,
         id: &RecordId,
         record: &Record,
         ctx: &ChangeContext,
     ) -> Result<bool, WorkbookError> {
-        let (obj, def, deleted) = self
-            .record_obj(id.as_str())
-            .filter(|(_, _, deleted)| !deleted)
-            .ok_or_else(|| WorkbookError::NotFound(id.to_string()))?;
-        debug_assert!(!deleted);
-        let before = read_record(&self.doc, &obj, def);
-        self.check_links(def, record, Some(&before))?;
-        self.note_record(id);
-        let mut changed = Vec::new();
-        for f in def.stored_fields() {
-            if before.get(f.key) != record.get(f.key) {
-                write_value(&mut self.doc, &obj, f, record.get(f.key))?;
-                changed.push(f.label_lower());
-            }
+        if !matches!(self.record_obj(id.as_str()), Some((_, _, false))) {
+            return Err(WorkbookError::NotFound(id.to_string()));
         }
-        if changed.is_empty() {
-            return Ok(false);
-        }
-        self.commit(
-            ctx,
-            &format!(
-                "Changed {} of {} “{}”",
-                changed.join(", "),
-                def.singular,
-                record.text(def.title)
-            ),
-        );
-        Ok(true)
+        let heads = self.heads();
+        self.update_record_seen(id, record, &heads, ctx)
     }
 
     /// Deletes a record. It is kept with a deleted mark, so a concurrent
@@ -1246,7 +1047,7 @@ impl Workbook {
     }
 }
 
-fn clean_name(name: &str) -> Result<String, WorkbookError> {
+pub(crate) fn clean_name(name: &str) -> Result<String, WorkbookError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX {
         return Err(WorkbookError::Document(format!(
@@ -1283,12 +1084,27 @@ pub(crate) fn checklist_item_in(at: At<'_>, number: &str) -> ItemState {
         .filter_map(|item| RecordId::parse(&item.key[prefix.len()..]))
         .collect();
     evidence.sort();
+    let conflicts = crate::conflicts::CHECKLIST_FIELDS
+        .into_iter()
+        .filter(|field| {
+            let values: Vec<Option<String>> = at
+                .get_all(&ROOT, &checklist::key(number, field))
+                .into_iter()
+                .map(|(v, _)| match v {
+                    Value::Scalar(s) => s.as_str().map(str::to_owned),
+                    Value::Object(_) => None,
+                })
+                .collect();
+            values.iter().any(|v| *v != values[0])
+        })
+        .collect();
     ItemState {
         status: ItemStatus::from_key(&s("status")).unwrap_or_default(),
         owner: s("owner"),
         notes: s("notes"),
         justification: s("justification"),
         evidence,
+        conflicts,
     }
 }
 
@@ -1311,6 +1127,15 @@ impl<'a> At<'a> {
         }
         .ok()
         .flatten()
+    }
+
+    /// Every value Automerge keeps for `key` (several after concurrent writes).
+    pub fn get_all(&self, obj: &ObjId, key: &str) -> Vec<(Value<'a>, ObjId)> {
+        match self.heads {
+            None => self.doc.get_all(obj, key),
+            Some(h) => self.doc.get_all_at(obj, key, h),
+        }
+        .unwrap_or_default()
     }
 
     pub fn get_str(&self, obj: &ObjId, key: &str) -> Option<String> {
@@ -1350,7 +1175,7 @@ impl<'a> At<'a> {
     }
 }
 
-fn get_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+pub(crate) fn get_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
     match doc.get(obj, key) {
         Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_owned),
         _ => None,
@@ -1366,7 +1191,12 @@ fn read_value(doc: &AutoCommit, obj: &ObjId, f: &FieldDef) -> Option<RValue> {
 }
 
 /// A stored value as a field value of kind `f.kind` (see [`read_value`]).
-fn decode_value(doc: At<'_>, f: &FieldDef, value: Value<'_>, id: ObjId) -> Option<RValue> {
+pub(crate) fn decode_value(
+    doc: At<'_>,
+    f: &FieldDef,
+    value: Value<'_>,
+    id: ObjId,
+) -> Option<RValue> {
     let scalar = match &value {
         Value::Scalar(s) => Some(s.as_ref().clone()),
         Value::Object(_) => None,
@@ -1431,7 +1261,7 @@ fn read_info(doc: &AutoCommit, obj: &ObjId) -> RecordInfo {
     }
 }
 
-fn read_record(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Record {
+pub(crate) fn read_record(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterDef) -> Record {
     read_stored(At::now(doc), obj, def).0
 }
 
@@ -1456,7 +1286,16 @@ pub(crate) fn read_stored(doc: At<'_>, obj: &ObjId, def: &'static RegisterDef) -
             },
         };
         if let (Some(f), true) = (field, item.conflict) {
-            conflicts.push(f.key);
+            // Several values: a conflict only if they differ (two people
+            // writing the same value agree).
+            let values: Vec<Option<RValue>> = doc
+                .get_all(obj, key)
+                .into_iter()
+                .map(|(v, id)| decode_value(doc, f, v, id))
+                .collect();
+            if values.iter().any(|v| *v != values[0]) {
+                conflicts.push(f.key);
+            }
         }
         let id = item.id();
         let value: Value<'static> = item.value.into();

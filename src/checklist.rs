@@ -175,8 +175,23 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     let initial = state
         .summary(|s| s.checklist_item(clause.number))
         .unwrap_or_default();
+    // What the person saw: the heads the page opened at (the save is
+    // written against them) and the item as last shown.
+    let seen = StoredValue::new(state.heads());
+    let base = StoredValue::new(initial.clone());
+    let conflicted = RwSignal::new(initial.conflicts.clone());
+    let others = RwSignal::new(Vec::<String>::new());
     let draft = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<sms_core::FieldError>::new());
+    {
+        let item = Memo::new(move |_| state.summary(|s| s.checklist_item(clause.number)));
+        Effect::new(move |prev: Option<()>| {
+            let Some(now) = item.get() else { return };
+            if prev.is_some() {
+                take_in_item_changes(state, clause, now, draft, base, conflicted, others);
+            }
+        });
+    }
     let error_of = move |field: &'static str| {
         move || {
             errors.with(|es| {
@@ -209,12 +224,24 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = draft.get_untracked();
-        match state.edit(|wb, ctx| wb.set_checklist_item(clause.number, &s, ctx)) {
+        match state
+            .edit(|wb, ctx| wb.set_checklist_item_seen(clause.number, &s, &seen.get_value(), ctx))
+        {
             Ok(_) => {
                 errors.set(Vec::new());
-                notice
-                    .0
-                    .set(Some(format!("Saved {} {}.", clause.number, clause.title)));
+                let now = state
+                    .summary(|s| s.checklist_item(clause.number))
+                    .unwrap_or_default();
+                notice.0.set(Some(if now.conflicts.is_empty() {
+                    format!("Saved {} {}.", clause.number, clause.title)
+                } else {
+                    format!(
+                        "Saved {} {}. Someone else changed {} at the same time: both values are kept; choose one on the Conflicts page.",
+                        clause.number,
+                        clause.title,
+                        now.conflicts.join(", ")
+                    )
+                }));
                 navigate(&Route::Checklist);
             }
             Err(WorkbookError::Invalid(es)) => errors.set(es),
@@ -255,7 +282,15 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                     }).collect_view()}
                 </p>
             </div>
+            <Show when=move || !others.with(Vec::is_empty)>
+                <div class="notice others" role="status" aria-live="polite">
+                    <ul>
+                        {move || others.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
             <form class="record-form" on:submit=save novalidate>
+                {move || conflicted.get().contains(&"status").then(|| item_conflict_box(clause, "status", draft))}
                 <div class="field">
                     <label for="item-status">"Status"</label>
                     <select id="item-status" prop:value=move || draft.with(|d| d.status.key())
@@ -267,6 +302,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                     </select>
                     <p class="field-error" aria-live="polite">{error_of("status")}</p>
                 </div>
+                {move || conflicted.get().contains(&"justification").then(|| item_conflict_box(clause, "justification", draft))}
                 <Show when=move || draft.with(|d| d.status == ItemStatus::NotApplicable)>
                     <div class="field" class:has-error=move || error_of("justification")().is_some()>
                         <label for="item-justification">"Why it does not apply"</label>
@@ -278,6 +314,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         <p class="field-error" id="item-justification-error" aria-live="polite">{error_of("justification")}</p>
                     </div>
                 </Show>
+                {move || conflicted.get().contains(&"owner").then(|| item_conflict_box(clause, "owner", draft))}
                 <div class="field">
                     <label for="item-owner">"Owner " <span class="optional">"(optional)"</span></label>
                     <input id="item-owner" type="text" maxlength="100"
@@ -285,6 +322,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         on:input=move |ev| draft.update(|d| d.owner = event_target_value(&ev)) />
                     <p class="field-error" aria-live="polite">{error_of("owner")}</p>
                 </div>
+                {move || conflicted.get().contains(&"notes").then(|| item_conflict_box(clause, "notes", draft))}
                 <div class="field">
                     <label for="item-notes">"Notes " <span class="optional">"(optional)"</span></label>
                     <p class="hint" id="item-notes-hint">"Plain text with simple Markdown: **bold**, *italic*, lists with -, links like [title](https://…)."</p>
@@ -340,5 +378,196 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                 </div>
             </form>
         </section>
+    }
+}
+
+/// The label of a checklist item field, for sentences.
+pub(crate) fn item_field_label(field: &str) -> &'static str {
+    match field {
+        "status" => "Status",
+        "owner" => "Owner",
+        "notes" => "Notes",
+        "justification" => "Why it does not apply",
+        _ => "Evidence",
+    }
+}
+
+/// Takes changes others made to the open item into the page, like a
+/// record's form does: untouched fields show the new value, fields the
+/// person changed too are kept as typed, and the person is told either way.
+fn take_in_item_changes(
+    state: AppState,
+    clause: &'static Clause,
+    now: sms_core::checklist::ItemState,
+    draft: RwSignal<sms_core::checklist::ItemState>,
+    base: StoredValue<sms_core::checklist::ItemState>,
+    conflicted: RwSignal<Vec<&'static str>>,
+    others: RwSignal<Vec<String>>,
+) {
+    type Get = fn(&sms_core::checklist::ItemState) -> String;
+    type Set = fn(&mut sms_core::checklist::ItemState, String);
+    let fields: [(&'static str, Get, Set); 4] = [
+        (
+            "status",
+            |s| s.status.key().to_owned(),
+            |s, v| s.status = ItemStatus::from_key(&v).unwrap_or_default(),
+        ),
+        ("owner", |s| s.owner.clone(), |s, v| s.owner = v),
+        ("notes", |s| s.notes.clone(), |s, v| s.notes = v),
+        (
+            "justification",
+            |s| s.justification.clone(),
+            |s, v| s.justification = v,
+        ),
+    ];
+    let who = |field: &str| {
+        state
+            .with_workbook(|wb| wb.checklist_versions(clause.number, field))
+            .and_then(|v| v.into_iter().max_by_key(|v| v.at))
+            .map(|v| v.author)
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "Someone".into())
+    };
+    let mut notes = Vec::new();
+    for (field, get, set) in fields {
+        let (new, saw) = (get(&now), base.with_value(get));
+        if new == saw {
+            continue;
+        }
+        let mine = draft.with_untracked(get);
+        let label = item_field_label(field);
+        if mine == saw {
+            draft.update(|d| set(d, new.clone()));
+            notes.push(format!(
+                "{} changed {label} while you were editing; the page shows the new value.",
+                who(field)
+            ));
+        } else if mine != new {
+            notes.push(format!(
+                "{} also changed {label} while you were editing. If you save, both values are kept as a conflict for you to choose from.",
+                who(field)
+            ));
+        }
+        base.update_value(|b| set(b, new));
+    }
+    // Evidence links are a set: take in what others added or removed.
+    let saw = base.with_value(|b| b.evidence.clone());
+    if now.evidence != saw {
+        let added: Vec<RecordId> = now
+            .evidence
+            .iter()
+            .filter(|e| !saw.contains(e))
+            .cloned()
+            .collect();
+        let removed: Vec<RecordId> = saw
+            .iter()
+            .filter(|e| !now.evidence.contains(e))
+            .cloned()
+            .collect();
+        draft.update(|d| {
+            for e in &added {
+                if !d.evidence.contains(e) {
+                    d.evidence.push(e.clone());
+                }
+            }
+            d.evidence.retain(|e| !removed.contains(e));
+            d.evidence.sort();
+        });
+        base.update_value(|b| b.evidence = now.evidence.clone());
+        notes.push(
+            "Someone changed the evidence links while you were editing; the page shows them."
+                .into(),
+        );
+    }
+    let new_conflicts: Vec<&'static str> = now
+        .conflicts
+        .iter()
+        .copied()
+        .filter(|k| !conflicted.with_untracked(|c| c.contains(k)))
+        .collect();
+    if !new_conflicts.is_empty() {
+        conflicted.update(|c| c.extend(new_conflicts));
+    }
+    if !notes.is_empty() {
+        others.update(|o| {
+            for n in notes {
+                if !o.contains(&n) {
+                    o.push(n);
+                }
+            }
+        });
+    }
+}
+
+/// Above a checklist field two people changed at once: each value with its
+/// author and time, and "Keep this", written against what the page saw.
+fn item_conflict_box(
+    clause: &'static Clause,
+    field: &'static str,
+    draft: RwSignal<sms_core::checklist::ItemState>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let versions = RwSignal::new(
+        state
+            .with_workbook(|wb| wb.checklist_versions(clause.number, field))
+            .unwrap_or_default(),
+    );
+    // The heads these values were read at: keeping one supersedes exactly
+    // them, and a value that arrives later stays as a conflict.
+    let read_at = StoredValue::new(state.heads());
+    let error = RwSignal::new(None::<String>);
+    let settled = RwSignal::new(None::<String>);
+    let label = item_field_label(field);
+    let shown = move |v: &sms_core::FieldVersion| -> String {
+        let text = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
+        if field == "status" {
+            ItemStatus::from_key(&text)
+                .map(|s| s.label().to_owned())
+                .unwrap_or(text)
+        } else {
+            text
+        }
+    };
+    let keep = move |v: sms_core::FieldVersion| {
+        let value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
+        let heads = read_at.get_value();
+        match state
+            .edit(|wb, ctx| wb.resolve_checklist_field(clause.number, field, &value, &heads, ctx))
+        {
+            Ok(()) => {
+                draft.update(|d| match field {
+                    "status" => d.status = ItemStatus::from_key(&value).unwrap_or_default(),
+                    "owner" => d.owner = value.clone(),
+                    "notes" => d.notes = value.clone(),
+                    _ => d.justification = value.clone(),
+                });
+                settled.set(Some(format!("Kept the value by {}.", v.author)));
+                versions.set(Vec::new());
+            }
+            Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
+        }
+    };
+    view! {
+        <Show when=move || !versions.with(Vec::is_empty) fallback=move || settled.get().map(|m| view! { <p class="notice" role="status">{m}</p> })>
+            <div class="conflict" role="group" aria-label=format!("Conflict in {}", label.to_lowercase())>
+                <p><strong>{format!("{label} was changed by two people at the same time.")}</strong>" Choose the value to keep:"</p>
+                <ul>
+                    {move || versions.get().into_iter().map(|v| {
+                        let text = shown(&v);
+                        let when = v.at.map(|t| t.format(" on %-d %b %Y at %H:%M").to_string()).unwrap_or_default();
+                        let aria = format!("Keep this: “{text}” by {}", v.author);
+                        let v2 = v.clone();
+                        view! {
+                            <li>
+                                <span>{format!("“{text}” — {}{when}", v.author)}</span>
+                                " "
+                                <button type="button" aria-label=aria on:click=move |_| keep(v2.clone())>"Keep this"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </div>
+        </Show>
     }
 }

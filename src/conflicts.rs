@@ -11,7 +11,9 @@ use crate::{register::display_value, route::Route, state::AppState};
 #[component]
 pub fn ConflictBadge() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let count = Memo::new(move |_| state.index(|ix| ix.conflict_count()));
+    let count = Memo::new(move |_| {
+        state.index(|ix| ix.conflict_count()) + checklist_conflicts(state).len()
+    });
     move || {
         let n = count.get();
         (n > 0).then(|| {
@@ -24,10 +26,31 @@ pub fn ConflictBadge() -> impl IntoView {
     }
 }
 
-/// Every record with an unsettled conflict.
+/// Checklist items with concurrent values: (item, its fields' labels).
+fn checklist_conflicts(state: AppState) -> Vec<(&'static sms_core::catalogue::Clause, String)> {
+    state
+        .summary(|s| {
+            s.checklist
+                .iter()
+                .filter(|(_, item)| !item.conflicts.is_empty())
+                .map(|(c, item)| {
+                    let labels: Vec<String> = item
+                        .conflicts
+                        .iter()
+                        .map(|k| crate::checklist::item_field_label(k).to_owned())
+                        .collect();
+                    (*c, labels.join(", "))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every record and checklist item with an unsettled conflict.
 #[component]
 pub fn ConflictsPage() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let items_of_checklist = Memo::new(move |_| checklist_conflicts(state));
     let items = Memo::new(move |_| {
         state.index(|ix| {
             ix.conflicted()
@@ -52,9 +75,21 @@ pub fn ConflictsPage() -> impl IntoView {
         <section aria-labelledby="conflicts-heading">
             <h2 id="conflicts-heading">"Conflicts"</h2>
             <p class="lede">
-                "When two people change the same field at the same time, both values are kept. Open a record to choose which one stays."
+                "When two people change the same field at the same time, both values are kept. Open a record or checklist item to choose which one stays."
             </p>
-            <Show when=move || !items.with(Vec::is_empty) fallback=|| view! { <p class="empty">"No conflicts: every change has merged cleanly."</p> }>
+            <Show when=move || !items_of_checklist.with(Vec::is_empty)>
+                <h3>"Compliance checklist"</h3>
+                <ul class="conflict-list">
+                    {move || items_of_checklist.get().into_iter().map(|(c, fields)| view! {
+                        <li>
+                            <a href=Route::Item(c.number).href()>{format!("{} {}", c.number, c.title)}</a>
+                            <span class="muted">{format!(" · Checklist · {fields}")}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </Show>
+            <Show when=move || !items.with(Vec::is_empty)>
+                <h3>"Records"</h3>
                 <ul class="conflict-list">
                     {move || items.get().into_iter().map(|(id, register, title, fields)| view! {
                         <li>
@@ -63,6 +98,9 @@ pub fn ConflictsPage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
+            </Show>
+            <Show when=move || items.with(Vec::is_empty) && items_of_checklist.with(Vec::is_empty)>
+                <p class="empty">"No conflicts: every change has merged cleanly."</p>
             </Show>
         </section>
     }
@@ -84,13 +122,18 @@ pub fn conflict_box(
             .with_workbook(|wb| wb.field_versions(&id, key))
             .unwrap_or_default(),
     );
+    // The heads these values were read at: keeping one supersedes exactly
+    // them, and a value that arrives later stays as a conflict.
+    let read_at = StoredValue::new(state.heads());
 
     let error = RwSignal::new(None::<String>);
     let settled = RwSignal::new(None::<String>);
     let id = StoredValue::new(id);
     let keep = move |v: FieldVersion| {
         let id = id.get_value();
-        let result = state.edit(|wb, ctx| wb.resolve_field(&id, key, v.value.as_ref(), ctx));
+        let heads = read_at.get_value();
+        let result =
+            state.edit(|wb, ctx| wb.resolve_field_seen(&id, key, v.value.as_ref(), &heads, ctx));
         match result {
             Ok(()) => {
                 let draft_value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();

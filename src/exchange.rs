@@ -22,6 +22,16 @@ const MAX_FILE_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 struct Pending {
     file: String,
     preview: MergePreview,
+    /// The name of the other workbook in this browser the file belongs to,
+    /// when it is not the open one.
+    into_stored: Option<String>,
+}
+
+/// A workbook of this browser that is not open, loaded to merge a file
+/// into it once the person confirms, with the changes the file brings.
+struct StoredTarget {
+    workbook: Workbook,
+    changes: sms_core::Incoming,
 }
 
 /// A file size in words people read ("2.4 MB").
@@ -40,6 +50,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     let message = RwSignal::new(None::<(bool, String)>);
     let pending = RwSignal::new(None::<Pending>);
     let incoming = StoredValue::new_local(None::<sms_core::Incoming>);
+    let into_stored = StoredValue::new_local(None::<StoredTarget>);
     let busy = RwSignal::new(false);
 
     let preparing = RwSignal::new(false);
@@ -168,7 +179,27 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                 Ok(Opened::Preview(preview)) => pending.set(Some(Pending {
                     file: file.name(),
                     preview,
+                    into_stored: None,
                 })),
+                Ok(Opened::PreviewStored(target, preview)) if preview.is_empty() => {
+                    let stored = target.workbook.name();
+                    message.set(Some((
+                        true,
+                        format!(
+                            "“{}” belongs to “{stored}”, another workbook in this browser, and holds nothing new for it.",
+                            file.name()
+                        ),
+                    )))
+                }
+                Ok(Opened::PreviewStored(target, preview)) => {
+                    let stored = target.workbook.name();
+                    into_stored.set_value(Some(target));
+                    pending.set(Some(Pending {
+                        file: file.name(),
+                        preview,
+                        into_stored: Some(stored),
+                    }));
+                }
                 Ok(Opened::Kept(text)) => {
                     message.set(Some((true, text)));
                     on_added.run(());
@@ -182,6 +213,35 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         let Some(p) = pending.get_untracked() else {
             return;
         };
+        if p.into_stored.is_some() {
+            let Some(target) = into_stored.try_update_value(Option::take).flatten() else {
+                return;
+            };
+            pending.set(None);
+            busy.set(true);
+            spawn_local(async move {
+                let result = merge_into_stored(state, target).await;
+                busy.set(false);
+                match result {
+                    Ok(stored) => {
+                        message.set(Some((
+                            true,
+                            format!(
+                                "Merged {} from “{}” into “{stored}”. Open it from the list to see them.",
+                                plural(p.preview.changes, "change"),
+                                p.file
+                            ),
+                        )));
+                        on_added.run(());
+                    }
+                    Err(e) => message.set(Some((
+                        false,
+                        format!("Could not merge: {e}. Nothing was changed."),
+                    ))),
+                }
+            });
+            return;
+        }
         let Some(changes) = incoming.try_update_value(Option::take).flatten() else {
             return;
         };
@@ -207,6 +267,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     };
     let cancel = move |_| {
         incoming.set_value(None);
+        into_stored.set_value(None);
         pending.set(None);
         message.set(Some((true, "Nothing was merged.".into())));
     };
@@ -248,8 +309,12 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         })}
         {move || pending.get().map(|p| view! {
             <section class="merge-preview" aria-labelledby="merge-heading">
-                <h4 id="merge-heading">{format!("Merge “{}” into this workbook?", p.file)}</h4>
+                <h4 id="merge-heading">{match &p.into_stored {
+                    None => format!("Merge “{}” into this workbook?", p.file),
+                    Some(stored) => format!("Merge “{}” into “{stored}”, another workbook in this browser?", p.file),
+                }}</h4>
                 <p>{summary_line(&p.preview)}</p>
+                {warnings(&p.preview).map(|w| view! { <p class="conflict-note" role="alert">{w}</p> })}
                 {(!p.preview.registers.is_empty()).then(|| view! {
                     <table class="mini">
                         <caption class="visually-hidden">"Records the merge changes"</caption>
@@ -282,7 +347,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                     <p>{format!("The workbook will be named “{n}”.")}</p>
                 })}
                 <p class="actions">
-                    <button type="button" class="primary" on:click=confirm>"Merge into this workbook"</button>
+                    <button type="button" class="primary" on:click=confirm>{if p.into_stored.is_some() { "Merge into that workbook" } else { "Merge into this workbook" }}</button>
                     <button type="button" on:click=cancel>"Cancel"</button>
                 </p>
             </section>
@@ -293,6 +358,9 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
 enum Opened {
     /// A copy of the open workbook: what merging it would change.
     Preview(MergePreview),
+    /// A copy of another workbook of this browser, loaded, and what
+    /// merging the file into it would change.
+    PreviewStored(StoredTarget, MergePreview),
     /// Another workbook, kept in this browser; the message says how.
     Kept(String),
 }
@@ -342,6 +410,15 @@ async fn open_file(
         return Ok(Opened::Preview(preview));
     }
 
+    // Another workbook this browser holds: previewed and confirmed like
+    // the open one, never merged straight away.
+    if let Some(target) = load_stored(state, &mut other).await? {
+        drop(other);
+        let mut target = target;
+        let preview = target.workbook.preview_incoming(&target.changes);
+        return Ok(Opened::PreviewStored(target, preview));
+    }
+
     match keep_workbook(state, &mut other).await {
         Ok(Kept::Added) => Ok(Opened::Kept(format!(
             "“{}” was added to the workbooks in this browser. Open it from the list.",
@@ -359,6 +436,83 @@ async fn open_file(
         )),
         Err(KeepError::Merge(e)) => Err(format!("“{name}” could not be merged: {e}. Nothing was changed.")),
     }
+}
+
+/// This browser's copy of `other`'s workbook (not the open one) with the
+/// changes `other` brings to it, or `None` if this browser has no copy.
+async fn load_stored(
+    state: AppState,
+    other: &mut Workbook,
+) -> Result<Option<StoredTarget>, String> {
+    let Some(store) = state.store() else {
+        return Ok(None);
+    };
+    let id = other.id().clone();
+    let known = store.workbooks().await.map_err(|e| e.to_string())?;
+    let Some((_, stored_name)) = known.iter().find(|(k, _)| *k == id) else {
+        return Ok(None);
+    };
+    let mut chunks = store.load(&id).await.map_err(|e| e.to_string())?;
+    load_order(&mut chunks);
+    let mut workbook = Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), platform::new_actor())
+        .map_err(|e| {
+            format!("The copy of “{stored_name}” in this browser could not be read ({e}), so nothing was merged into it.")
+        })?;
+    let changes = workbook.incoming(other).map_err(|e| {
+        format!("The file could not be compared with “{stored_name}”: {e}. Nothing was changed.")
+    })?;
+    workbook.track_changes();
+    Ok(Some(StoredTarget { workbook, changes }))
+}
+
+/// Merges a confirmed file into another workbook of this browser and
+/// stores it; returns its name.
+async fn merge_into_stored(state: AppState, target: StoredTarget) -> Result<String, String> {
+    let StoredTarget {
+        mut workbook,
+        changes,
+    } = target;
+    let store = state
+        .store()
+        .ok_or("this browser is not saving workbooks")?;
+    workbook
+        .merge_incoming(changes)
+        .map_err(|e| e.to_string())?;
+    store_copy(&store, &mut workbook)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(workbook.name())
+}
+
+/// What a merge would do beyond editing records, in words, if anything.
+fn warnings(p: &MergePreview) -> Option<String> {
+    let mut parts = Vec::new();
+    if p.removed > 0 {
+        parts.push(format!(
+            "remove {} from the workbook for good",
+            plural(p.removed, "record")
+        ));
+    }
+    if p.moved > 0 {
+        parts.push(format!(
+            "move {} to another register",
+            plural(p.moved, "record")
+        ));
+    }
+    for key in &p.other_fields {
+        parts.push(match key.as_str() {
+            sms_core::schema::KEY_SCHEMA_VERSION => {
+                "upgrade the workbook's format version".to_owned()
+            }
+            other => format!("change the workbook's field “{other}”"),
+        });
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "This merge would also {}. Merge only if you expected this.",
+            join_words(&parts)
+        )
+    })
 }
 
 /// How much memory reading a workbook file, previewing and merging it

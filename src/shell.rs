@@ -19,6 +19,7 @@ pub fn Shell(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Header />
         <SaveBanner />
+        <ReportBanner />
         <crate::pwa::UpdateBanner />
         <div class="layout">
             <Sidebar />
@@ -85,6 +86,23 @@ fn SaveBanner() -> impl IntoView {
                             "Try again"
                         </button>
                     </Show>
+                </div>
+            }
+        })
+    }
+}
+
+/// Says in words that something from elsewhere was not applied, or that
+/// the screen was read again, until the person dismisses it.
+#[component]
+fn ReportBanner() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.report.get().map(|text| {
+            view! {
+                <div class="banner warning" role="alert">
+                    <p>{text}</p>
+                    <button type="button" on:click=move |_| state.report.set(None)>"Dismiss"</button>
                 </div>
             }
         })

@@ -104,6 +104,9 @@ pub struct AppState {
     /// Chunks other tabs stored during an import, applied after it:
     /// (workbook, chunk key if told, bytes).
     deferred: StoredValue<Vec<Told>, LocalStorage>,
+    /// Something from elsewhere was not applied, or the screen had to be
+    /// read again: said in words until the person dismisses it.
+    pub report: RwSignal<Option<String>>,
 }
 
 /// A chunk another tab stored: (workbook, its key if the tab said, bytes).
@@ -147,6 +150,7 @@ impl AppState {
             reloads: RwSignal::new(0),
             importing: RwSignal::new(None),
             deferred: StoredValue::new_local(Vec::new()),
+            report: RwSignal::new(None),
         }
     }
 
@@ -161,6 +165,21 @@ impl AppState {
     pub fn workbook_id(&self) -> Option<WorkbookId> {
         self.summary
             .with_value(|s| s.as_ref().map(|s| s.id.clone()))
+    }
+
+    /// The document heads the read model shows: what a form opened now
+    /// saw, so that its save is written against them.
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        if let Some(h) = self
+            .pending
+            .with_value(|p| p.as_ref().map(|p| p.heads.clone()))
+        {
+            return h;
+        }
+        self.workbook
+            .try_update_value(|wb| wb.as_mut().map(Workbook::heads))
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// Whether the document is loaded (not only shown from its view).
@@ -239,6 +258,16 @@ impl AppState {
         self.index.update_value(|ix| {
             ix.apply(wb, delta);
         });
+        // The workbook had to read everything again from a records map it
+        // did not expect (the checks on incoming changes prevent this): the
+        // stored view starts again from a new base, and the person is told.
+        if delta.out_of_step {
+            self.saver.get_value().borrow_mut().view_base_due = true;
+            self.report.set(Some(
+                "The screen was out of step with the workbook and has been read again from it. Nothing was lost."
+                    .into(),
+            ));
+        }
         self.summary.update_value(|s| {
             if let Some(s) = s {
                 s.refresh(wb, delta);
@@ -348,7 +377,14 @@ impl AppState {
         }
         let applied = self.workbook.try_update_value(|wb| {
             let wb = wb.as_mut().filter(|wb| wb.id().as_str() == workbook)?;
-            wb.absorb_stored(bytes).ok()?;
+            if let Err(e) = wb.absorb_stored(bytes) {
+                // This tab keeps working without it; the chunk stays in
+                // storage for the next start, which checks it again.
+                self.report.set(Some(format!(
+                    "Changes saved by another tab were not applied here: {e}. Your work in this tab is kept."
+                )));
+                return None;
+            }
             let delta = wb.take_delta();
             self.apply_delta(wb, &delta);
             {

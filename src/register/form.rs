@@ -27,15 +27,52 @@ pub fn RecordForm(
         // Opened: no longer marked as changed by a merge.
         Effect::new(move |_| state.seen(&id));
     }
-    let draft = RwSignal::new(initial);
+    // A stored value that does not pass the checks (written by another copy
+    // or another tool) is flagged from the start, so it can be corrected.
+    let stored_invalid = editing.is_some() && initial.validate(def).is_err();
+    let draft = RwSignal::new(initial.clone());
     // Errors show after the first attempt to save, then follow every keystroke.
-    let tried = RwSignal::new(false);
+    let tried = RwSignal::new(stored_invalid);
+    let invalid_note = stored_invalid.then(|| {
+        view! {
+            <p class="conflict-note" role="status">
+                "Some values of this record do not pass the checks (they came from another copy or another program). They are marked below; correct them before saving."
+            </p>
+        }
+    });
     // Errors only the workbook can find (a link to a record deleted meanwhile).
     let store_errors = RwSignal::new(Vec::<sms_core::FieldError>::new());
     let save_error = RwSignal::new(None::<String>);
     let is_new = editing.is_none();
     // Suggestions for every person field, read once per change of the workbook.
     let people = Memo::new(move |_| state.index(RecordIndex::people));
+    // What the person saw: the document heads the form opened at (its save
+    // is written against them, so nobody's change meanwhile is overwritten)
+    // and each field's value as last shown.
+    let seen = StoredValue::new(if is_new { Vec::new() } else { state.heads() });
+    let base = StoredValue::new(initial.clone());
+    // Fields with concurrent values: those at opening, and any that appear
+    // while the form is open.
+    let conflicted = RwSignal::new(
+        editing
+            .as_ref()
+            .and_then(|id| state.index_untracked(|ix| ix.get(id).map(|e| e.conflicts.clone())))
+            .unwrap_or_default(),
+    );
+    // What others changed while the form was open, in words.
+    let others = RwSignal::new(Vec::<String>::new());
+    if let Some(id) = editing.clone() {
+        let version = {
+            let id = id.clone();
+            Memo::new(move |_| state.index(|ix| ix.get(&id).map(|e| e.version)))
+        };
+        Effect::new(move |prev: Option<()>| {
+            version.track();
+            if prev.is_some() {
+                take_in_changes(state, def, &id, draft, base, conflicted, others);
+            }
+        });
+    }
 
     Effect::new(move |_| {
         window().scroll_to_with_x_and_y(0.0, 0.0);
@@ -63,15 +100,34 @@ pub fn RecordForm(
                 let id = crate::platform::new_record_id();
                 state.edit(|wb, ctx| wb.add_record(def.id, &id, &record, ctx))
             }
-            Some(id) => state.edit(|wb, ctx| wb.update_record(id, &record, ctx).map(|_| ())),
+            Some(id) => state.edit(|wb, ctx| {
+                wb.update_record_seen(id, &record, &seen.get_value(), ctx)
+                    .map(|_| ())
+            }),
         };
         let title = record.text(def.title).to_owned();
         match result {
             Ok(()) => {
+                // Fields someone else changed to another value meanwhile
+                // are now conflicts: say so rather than pick one.
+                let now_conflicted: Vec<String> = edit_id
+                    .as_ref()
+                    .and_then(|id| {
+                        state.index_untracked(|ix| ix.get(id).map(|e| e.conflicts.clone()))
+                    })
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|k| def.field(k).map(|f| f.label_lower()))
+                    .collect();
                 notice.0.set(Some(if is_new {
                     format!("Added “{title}”.")
-                } else {
+                } else if now_conflicted.is_empty() {
                     format!("Saved changes to “{title}”.")
+                } else {
+                    format!(
+                        "Saved changes to “{title}”. Someone else changed {} at the same time: both values are kept; choose one on the Conflicts page.",
+                        now_conflicted.join(", ")
+                    )
                 }));
                 navigate(&Route::List(def.id));
             }
@@ -91,39 +147,46 @@ pub fn RecordForm(
         format!("Edit {}", def.singular)
     };
 
-    // Fields changed by two people at once, as the form opens.
-    let conflicts: Vec<&'static str> = editing
-        .as_ref()
-        .and_then(|id| state.index_untracked(|ix| ix.get(id).map(|e| e.conflicts.clone())))
-        .unwrap_or_default();
-
     view! {
         <section aria-labelledby="record-form-heading" class="form-page">
             <p class="breadcrumb"><a href=Route::List(def.id).href()>{def.name}</a></p>
             <h2 id="record-form-heading">{heading}</h2>
-            {(!conflicts.is_empty()).then(|| {
-                let labels: Vec<String> = conflicts
+            {move || {
+                let labels: Vec<String> = conflicted
+                    .get()
                     .iter()
                     .filter_map(|k| def.field(k).map(|f| f.label_lower()))
                     .collect();
-                view! {
+                (!labels.is_empty()).then(|| view! {
                     <p class="conflict-note">
                         {format!(
                             "Two people changed {} at the same time. Both values are kept below; choose the one to keep.",
                             labels.join(", ")
                         )}
                     </p>
-                }
-            })}
+                })
+            }}
+            <Show when=move || !others.with(Vec::is_empty)>
+                <div class="notice others" role="status" aria-live="polite">
+                    <ul>
+                        {move || others.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
+            {invalid_note}
             <form class="record-form" on:submit=submit novalidate>
                 {def
                     .fields
                     .iter()
                     .map(|f| {
-                        let conflict = editing
-                            .clone()
-                            .filter(|_| conflicts.contains(&f.key))
-                            .map(|id| crate::conflicts::conflict_box(def, id, f.key, draft));
+                        let has_conflict = Memo::new(move |_| conflicted.with(|c| c.contains(&f.key)));
+                        let conflict = editing.clone().map(|id| {
+                            move || {
+                                has_conflict
+                                    .get()
+                                    .then(|| crate::conflicts::conflict_box(def, id.clone(), f.key, draft))
+                            }
+                        });
                         view! {
                             {conflict}
                             {field_view(def, f, draft, tried, store_errors, people)}
@@ -500,5 +563,79 @@ fn capitalise(s: &str) -> String {
         Some(f) if f.is_lowercase() => f.to_uppercase().chain(c).collect(),
         Some(f) => std::iter::once(f).chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// Takes changes others made to the open record into the form: a field the
+/// person has not touched shows the new value; a field they changed too is
+/// left as they typed it and they are told a save will keep both values.
+fn take_in_changes(
+    state: AppState,
+    def: &'static RegisterDef,
+    id: &RecordId,
+    draft: RwSignal<RecordDraft>,
+    base: StoredValue<RecordDraft>,
+    conflicted: RwSignal<Vec<&'static str>>,
+    others: RwSignal<Vec<String>>,
+) {
+    let Some((current, deleted, conflicts)) = state.index_untracked(|ix| {
+        ix.get(id).map(|e| {
+            (
+                RecordDraft::from_record(def, &e.record),
+                e.deleted,
+                e.conflicts.clone(),
+            )
+        })
+    }) else {
+        return;
+    };
+    let mut notes = Vec::new();
+    for f in def.stored_fields() {
+        let now = current.get(f.key).to_owned();
+        let saw = base.with_value(|b| b.get(f.key).to_owned());
+        if now == saw {
+            continue;
+        }
+        let who = state
+            .with_workbook(|wb| wb.field_versions(id, f.key))
+            .and_then(|v| v.into_iter().max_by_key(|v| v.at))
+            .map(|v| v.author)
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "Someone".into());
+        let mine = draft.with_untracked(|d| d.get(f.key).to_owned());
+        let label = f.label;
+        if mine == saw {
+            draft.update(|d| d.set(f.key, now.clone()));
+            notes.push(format!(
+                "{who} changed {label} while you were editing; the form shows the new value."
+            ));
+        } else if mine != now {
+            notes.push(format!(
+                "{who} also changed {label} while you were editing. If you save, both values are kept as a conflict for you to choose from."
+            ));
+        }
+        base.update_value(|b| b.set(f.key, now));
+    }
+    if deleted {
+        notes.push(
+            "Someone deleted this record while you were editing. Saving keeps your changes in it; restore it from the deleted records to see them."
+                .into(),
+        );
+    }
+    let new_conflicts: Vec<&'static str> = conflicts
+        .into_iter()
+        .filter(|k| !conflicted.with_untracked(|c| c.contains(k)))
+        .collect();
+    if !new_conflicts.is_empty() {
+        conflicted.update(|c| c.extend(new_conflicts));
+    }
+    if !notes.is_empty() {
+        others.update(|o| {
+            for n in notes {
+                if !o.contains(&n) {
+                    o.push(n);
+                }
+            }
+        });
     }
 }

@@ -49,6 +49,15 @@ pub struct MergePreview {
     pub renamed_to: Option<String>,
     /// Whose changes they are, most changes first.
     pub authors: Vec<AuthorChanges>,
+    /// Records that would no longer be in the workbook at all (not deleted
+    /// with a mark, which can be undone: gone). The checks on incoming
+    /// changes refuse this, so a preview shows it only if they did not.
+    pub removed: usize,
+    /// Records that would move to another register.
+    pub moved: usize,
+    /// Other fields of the workbook itself that would change (not the name
+    /// or the checklist), by key.
+    pub other_fields: Vec<String>,
 }
 
 impl MergePreview {

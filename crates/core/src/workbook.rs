@@ -53,6 +53,10 @@ pub struct Delta {
     pub checklist: BTreeSet<String>,
     /// Name, schema version or other root fields.
     pub workbook: bool,
+    /// The records map the workbook reads was no longer the document's:
+    /// everything was read again (it cannot happen through the checks of
+    /// [`crate::guard`]; the app says so if it ever does).
+    pub out_of_step: bool,
 }
 
 impl Delta {
@@ -73,6 +77,7 @@ impl Delta {
         self.records.extend(other.records.iter().cloned());
         self.checklist.extend(other.checklist.iter().cloned());
         self.workbook |= other.workbook;
+        self.out_of_step |= other.out_of_step;
     }
 }
 
@@ -356,11 +361,27 @@ impl Workbook {
         } else {
             delta.records.iter().cloned().collect()
         };
+        // Compared on the merged result, read through its records map as it
+        // is after the merge, never a remembered one.
+        if delta.everything {
+            let after: BTreeSet<RecordId> = merged.record_ids().into_iter().collect();
+            preview.removed = self
+                .record_ids()
+                .iter()
+                .filter(|id| !after.contains(*id))
+                .count();
+        }
         for id in ids {
             let before = self.stored_record(&id);
             let Some(after) = merged.stored_record(&id) else {
+                if before.is_some() {
+                    preview.removed += 1;
+                }
                 continue;
             };
+            if before.as_ref().is_some_and(|b| b.def.id != after.def.id) {
+                preview.moved += 1;
+            }
             let kind = match &before {
                 None if after.deleted => continue,
                 None => exchange::Kind::Added,
@@ -381,6 +402,9 @@ impl Workbook {
         let new_name = merged.name();
         if new_name != self.name() {
             preview.renamed_to = Some(new_name);
+        }
+        if delta.workbook || delta.everything {
+            preview.other_fields = root_fields_changed(&self.doc, &merged.doc);
         }
         preview.finish(authors);
         preview
@@ -481,7 +505,9 @@ impl Workbook {
         f: impl FnOnce(&mut AutoCommit) -> Result<T, automerge::AutomergeError>,
     ) -> Result<T, automerge::AutomergeError> {
         if !self.tracking {
-            return f(&mut self.doc);
+            let out = f(&mut self.doc);
+            self.keep_records_in_step();
+            return out;
         }
         self.doc.update_diff_cursor();
         let out = f(&mut self.doc);
@@ -490,7 +516,26 @@ impl Workbook {
         for p in patches {
             self.note_patch(&p);
         }
+        self.keep_records_in_step();
         out
+    }
+
+    /// Reads records through the document's current records map, never a
+    /// stale one: if it changed, everything is read again.
+    fn keep_records_in_step(&mut self) {
+        let now = match self.doc.get(ROOT, KEY_RECORDS) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        };
+        if now.as_ref() != Some(&self.records) {
+            if let Some(id) = now {
+                self.records = id;
+            }
+            if self.tracking {
+                self.touched.everything = true;
+                self.touched.out_of_step = true;
+            }
+        }
     }
 
     fn note_patch(&mut self, p: &automerge::Patch) {
@@ -1045,6 +1090,39 @@ impl Workbook {
         self.commit(ctx, &format!("{verb} {} “{title}”", def.singular));
         Ok(())
     }
+}
+
+/// Root keys other than the name, the records and the checklist whose
+/// value differs between two copies.
+fn root_fields_changed(a: &AutoCommit, b: &AutoCommit) -> Vec<String> {
+    let read = |doc: &AutoCommit| -> std::collections::BTreeMap<String, String> {
+        doc.map_range(ROOT, ..)
+            .filter(|item| {
+                let k: &str = &item.key;
+                k != KEY_NAME && checklist::clause_of_key(k).is_none()
+            })
+            .map(|item| {
+                let key = item.key.to_string();
+                let id = item.id();
+                let value: Value<'_> = item.value.into();
+                let shown = match value {
+                    Value::Scalar(s) => format!("{s:?}"),
+                    Value::Object(_) => format!("object {id}"),
+                };
+                (key, shown)
+            })
+            .collect()
+    };
+    let (before, after) = (read(a), read(b));
+    let mut keys: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 pub(crate) fn clean_name(name: &str) -> Result<String, WorkbookError> {

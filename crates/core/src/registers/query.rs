@@ -101,7 +101,9 @@ impl SortKey {
 fn compare(a: &Key, b: &Key) -> Ordering {
     match (a, b) {
         (Key::Text(x), Key::Text(y)) => x.cmp(y),
-        (Key::Num(x), Key::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        // total_cmp: a NaN from another copy sorts after every number instead
+        // of making the order inconsistent (which a sort may panic on).
+        (Key::Num(x), Key::Num(y)) => x.total_cmp(y),
         (Key::Date(x), Key::Date(y)) => x.cmp(y),
         (Key::DateTime(x), Key::DateTime(y)) => x.cmp(y),
         (Key::Flag(x), Key::Flag(y)) => x.cmp(y),

@@ -988,9 +988,11 @@ impl AppState {
         Ok(())
     }
 
-    /// Renames the open workbook.
-    pub fn rename(&self, name: &str) -> Result<(), WorkbookError> {
-        self.edit(|wb, ctx| wb.rename(name, ctx))?;
+    /// Renames the open workbook from a form opened at `seen` (a rename
+    /// made elsewhere meanwhile is not silently overwritten: both stay, as
+    /// concurrent values, and one is shown on every copy).
+    pub fn rename(&self, name: &str, seen: &[ChangeHash]) -> Result<(), WorkbookError> {
+        self.edit(|wb, ctx| wb.rename_seen(name, seen, ctx))?;
         if let (Some(store), Some((id, name))) = (
             self.store(),
             self.summary(|s| (s.id.clone(), s.name.clone())),

@@ -25,6 +25,8 @@ pub fn WorkbooksPage() -> impl IntoView {
     let new_name = RwSignal::new(String::new());
     let new_error = RwSignal::new(None::<String>);
     let rename_to = RwSignal::new(state.summary(|s| s.name.clone()).unwrap_or_default());
+    // The name as the person saw it: the rename is written against it.
+    let rename_seen = StoredValue::new(state.heads());
     let rename_msg = RwSignal::new(None::<(bool, String)>);
     let to_delete = RwSignal::new(None::<(WorkbookId, String)>);
     // Switching reloads the page: only when every change is on disk.
@@ -53,8 +55,9 @@ pub fn WorkbooksPage() -> impl IntoView {
     };
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match state.rename(&rename_to.get_untracked()) {
+        match state.rename(&rename_to.get_untracked(), &rename_seen.get_value()) {
             Ok(()) => {
+                rename_seen.set_value(state.heads());
                 rename_msg.set(Some((true, "Renamed.".into())));
                 list.refetch();
             }

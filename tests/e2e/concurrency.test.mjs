@@ -1,0 +1,353 @@
+// Nobody's edit is lost when something else changed the same workbook while
+// a form was open: in two tabs, between two browsers by file, and live
+// through the relay. Fields changed by one person are kept; the same field
+// changed by both becomes a conflict that is shown and settled; a file that
+// would break the workbook is refused in words and changes nothing.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as Automerge from '@automerge/automerge';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
+} from './support.mjs';
+import { startRelay } from './relay.mjs';
+
+const app = useApp();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-concurrency-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const saved = (page) => waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function setName(page, name) {
+  await page.locator('.author summary').click();
+  await page.getByLabel('Your name, shown on your changes').fill(name);
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await waitForText(page.locator('.author summary'), `You: ${name}`);
+}
+
+async function workbooksPage(page) {
+  await page.goto(new URL('#/workbooks', app.url).href);
+  await page.getByRole('heading', { name: 'Workbooks' }).waitFor();
+  await saved(page);
+}
+
+async function download(page, file) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download this workbook' }).click(),
+  ]);
+  const target = path.join(dir, file);
+  await dl.saveAs(target);
+  return target;
+}
+
+const openFile = (page, file) => page.locator('input[type=file]').setInputFiles(file);
+
+async function firstRiskTitle(page) {
+  await page.goto(new URL('#/r/risk', app.url).href);
+  return (await page.locator('table.register .record-title').first().innerText()).trim();
+}
+
+async function openRisk(page, title) {
+  await page.goto(new URL('#/r/risk', app.url).href);
+  await page.getByRole('searchbox', { name: 'Search' }).fill(title);
+  await page.getByRole('link', { name: `Edit ${title}`, exact: true }).click();
+  await page.getByLabel(fieldLabel('Owner')).waitFor();
+}
+
+async function saveRisk(page) {
+  await page.getByRole('button', { name: 'Save risk' }).click();
+  await page.locator('.notice').first().waitFor();
+  await saved(page);
+}
+
+async function openItem(page, number) {
+  await page.goto(new URL(`#/checklist/${number}`, app.url).href);
+  await page.locator('#item-notes').waitFor();
+}
+
+async function saveItem(page, number) {
+  await page.getByRole('button', { name: 'Save item' }).click();
+  await waitForText(page.locator('.notice').first(), new RegExp(`^Saved ${escape(number)} `));
+  await saved(page);
+}
+
+/// Opens a second browser holding a copy of `ana`'s workbook (from a file).
+async function colleague(ana, context, name) {
+  await workbooksPage(ana);
+  const base = await download(ana, `base-${name.split(' ')[0]}.smsw`);
+  const page = await openApp(context, app.url);
+  await setName(page, name);
+  await workbooksPage(page);
+  await openFile(page, base);
+  await page.locator('.notice').waitFor();
+  const workbook = (await ana.locator('h1').innerText()).trim();
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.locator('.workbook-list li:not(.current)').getByRole('button', { name: `Open ${workbook}` }).click(),
+  ]);
+  await waitReady(page);
+  await saved(page);
+  return page;
+}
+
+async function mergeFile(page, file) {
+  await workbooksPage(page);
+  await openFile(page, file);
+  await page.getByRole('button', { name: 'Merge into this workbook' }).click();
+  await waitForText(page.locator('.notice'), /^Merged \d+ changes? from/);
+  await saved(page);
+}
+
+test('two tabs: a stale record form keeps the other tab’s change, and the same field changed in both is a conflict', async () => {
+  const one = await openApp(app.context, app.url);
+  await setName(one, 'Ana Silva');
+  await saved(one);
+  const two = await openApp(app.context, app.url);
+  await saved(two);
+  const title = await firstRiskTitle(one);
+
+  // Tab one opens the risk; tab two changes its owner meanwhile.
+  await openRisk(one, title);
+  const ownerBefore = await one.getByLabel(fieldLabel('Owner')).inputValue();
+  await openRisk(two, title);
+  await two.getByLabel(fieldLabel('Owner')).fill('Owner set in tab two');
+  await saveRisk(two);
+
+  // Tab one is told, and shows the new owner in the form it has open.
+  await waitForText(one.locator('.notice.others'), /Ana Silva changed Owner while you were editing/);
+  assert.equal(await one.getByLabel(fieldLabel('Owner')).inputValue(), 'Owner set in tab two');
+  assert.notEqual(ownerBefore, 'Owner set in tab two');
+  await assertNoAxeViolations(one);
+
+  // Tab one changes only the title and saves: the owner stays tab two's.
+  const renamed = `${title} (reviewed)`;
+  await one.getByLabel(fieldLabel('Title')).fill(renamed);
+  await saveRisk(one);
+  for (const page of [one, two]) {
+    await openRisk(page, renamed);
+    assert.equal(await page.getByLabel(fieldLabel('Owner')).inputValue(), 'Owner set in tab two');
+  }
+
+  // Now both change the owner: tab one types first, tab two saves first.
+  await openRisk(one, renamed);
+  await one.getByLabel(fieldLabel('Owner')).fill('Owner typed in tab one');
+  await openRisk(two, renamed);
+  await two.getByLabel(fieldLabel('Owner')).fill('Owner typed in tab two');
+  await saveRisk(two);
+  await waitForText(one.locator('.notice.others'), /also changed Owner while you were editing\. If you save, both values are kept/);
+  assert.equal(await one.getByLabel(fieldLabel('Owner')).inputValue(), 'Owner typed in tab one', 'what the person typed stays');
+  await one.getByRole('button', { name: 'Save risk' }).click();
+  await waitForText(one.locator('.notice').first(), /Someone else changed owner at the same time: both values are kept/);
+  await saved(one);
+
+  // The conflict is shown in both tabs, on the Conflicts page and in the form.
+  for (const page of [one, two]) {
+    const badge = page.locator('header .conflict-badge');
+    await waitForText(badge, '1 conflict');
+    await badge.click();
+    const item = page.locator('.conflict-list li');
+    await waitForText(item, new RegExp(`${escape(renamed)} · Risks and opportunities · Owner`));
+  }
+  await one.locator('.conflict-list li').getByRole('link').click();
+  const box = one.locator('.conflict');
+  await box.waitFor();
+  assert.match(await box.innerText(), /“Owner typed in tab one” — Ana Silva/);
+  assert.match(await box.innerText(), /“Owner typed in tab two” — Ana Silva/);
+  await one.getByRole('button', { name: 'Keep this: “Owner typed in tab one” by Ana Silva' }).click();
+  await saved(one);
+  for (const page of [one, two]) {
+    await page.goto(new URL('#/conflicts', app.url).href);
+    await waitForText(page.locator('main'), /No conflicts: every change has merged cleanly\./);
+  }
+  assertNoProblems(one);
+  assertNoProblems(two);
+  await one.close();
+  await two.close();
+});
+
+test('two tabs: a stale checklist item page keeps the other tab’s owner and evidence', async () => {
+  const one = await openApp(app.context, app.url);
+  await saved(one);
+  const two = await openApp(app.context, app.url);
+  await saved(two);
+  const number = '7.5.3';
+
+  await openItem(one, number);
+  await openItem(two, number);
+  const evidenceBefore = await two.locator('ul.evidence li').count();
+  await two.locator('#item-owner').fill('Owner from tab two');
+  const added = two.locator('#item-evidence option').nth(1);
+  const addedTitle = (await added.innerText()).trim();
+  await two.locator('#item-evidence').selectOption({ index: 1 });
+  await saveItem(two, number);
+
+  await waitForText(one.locator('.notice.others'), /changed Owner while you were editing/);
+  assert.equal(await one.locator('#item-owner').inputValue(), 'Owner from tab two');
+  await one.locator('#item-notes').fill('Notes written in tab one.');
+  await saveItem(one, number);
+
+  for (const page of [one, two]) {
+    await openItem(page, number);
+    assert.equal(await page.locator('#item-owner').inputValue(), 'Owner from tab two');
+    assert.equal(await page.locator('#item-notes').inputValue(), 'Notes written in tab one.');
+    assert.equal(await page.locator('ul.evidence li').count(), evidenceBefore + 1);
+    assert.match(await page.locator('ul.evidence').innerText(), new RegExp(escape(addedTitle)));
+  }
+  assertNoProblems(one);
+  assertNoProblems(two);
+  await one.close();
+  await two.close();
+});
+
+test('two people change the same checklist notes offline: the conflict is shown, settled and both copies converge', async () => {
+  const anaContext = await launch();
+  const benContext = await launch();
+  try {
+    const ana = await openApp(anaContext, app.url);
+    await setName(ana, 'Ana Silva');
+    const ben = await colleague(ana, benContext, 'Ben Harris');
+    const number = '8.4.1';
+
+    await openItem(ana, number);
+    await ana.locator('#item-notes').fill('Budget reviewed by Ana.');
+    await saveItem(ana, number);
+    await openItem(ben, number);
+    await ben.locator('#item-notes').fill('Budget reviewed by Ben.');
+    await saveItem(ben, number);
+
+    await workbooksPage(ben);
+    const fromBen = await download(ben, 'checklist-from-ben.smsw');
+    await mergeFile(ana, fromBen);
+    const badge = ana.locator('header .conflict-badge');
+    await waitForText(badge, '1 conflict');
+    await badge.click();
+    const item = ana.locator('.conflict-list li');
+    await waitForText(item, new RegExp(`^${escape(number)} .* · Checklist · Notes$`));
+    await assertNoAxeViolations(ana);
+    await item.getByRole('link').click();
+    const box = ana.locator('.conflict');
+    await box.waitFor();
+    assert.match(await box.innerText(), /Notes was changed by two people at the same time/);
+    assert.match(await box.innerText(), /“Budget reviewed by Ana\.” — Ana Silva on/);
+    assert.match(await box.innerText(), /“Budget reviewed by Ben\.” — Ben Harris on/);
+    await assertNoAxeViolations(ana);
+    await ana.getByRole('button', { name: 'Keep this: “Budget reviewed by Ben.” by Ben Harris' }).click();
+    await waitForText(ana.locator('.notice[role="status"]').first(), 'Kept the value by Ben Harris.');
+    assert.equal(await ana.locator('#item-notes').inputValue(), 'Budget reviewed by Ben.');
+    await saved(ana);
+    assert.equal(await badge.count(), 0, 'no conflict left');
+
+    await workbooksPage(ana);
+    const fromAna = await download(ana, 'checklist-from-ana.smsw');
+    await mergeFile(ben, fromAna);
+    assert.equal(await ben.locator('header .conflict-badge').count(), 0);
+    await workbooksPage(ben);
+    const benFinal = Automerge.load(new Uint8Array(readFileSync(await download(ben, 'checklist-ben-final.smsw'))));
+    const anaFinal = Automerge.load(new Uint8Array(readFileSync(fromAna)));
+    assert.deepEqual([...Automerge.getHeads(benFinal)].sort(), [...Automerge.getHeads(anaFinal)].sort(), 'identical histories');
+    assert.equal(String(anaFinal[`checklist/${number}/notes`]), 'Budget reviewed by Ben.');
+    assertNoProblems(ana);
+    assertNoProblems(ben);
+  } finally {
+    await anaContext.close();
+    await benContext.close();
+  }
+});
+
+test('a file whose change would empty the workbook is refused, naming its author, and nothing changes', async () => {
+  const page = await openApp(app.context, app.url);
+  await workbooksPage(page);
+  const good = await download(page, 'good.smsw');
+  const doc = Automerge.load(new Uint8Array(readFileSync(good)));
+  const cases = [
+    ['replaced-records.smsw', (d) => { d.records = {}; }, /Mallory .* would replace or remove every record of the workbook; it was not applied/],
+    ['other-id.smsw', (d) => { d.workbook_id = 'ffffffffffffffffffffffffffffffff'; }, /Mallory .* would change the workbook's identity/],
+    ['newer-format.smsw', (d) => { d.schema_version = 99; }, /Mallory .* would raise the workbook's format to version 99/],
+  ];
+  await page.goto(new URL('#/r/risk', app.url).href);
+  const before = await waitForText(page.locator('p.count'), /^\d+ records?/);
+  for (const [file, change, words] of cases) {
+    const hostile = Automerge.change(Automerge.clone(doc), {
+      message: JSON.stringify({ author: 'Mallory', summary: 'Tidied up' }),
+      time: 1_780_000_000,
+    }, change);
+    const target = path.join(dir, file);
+    writeFileSync(target, Automerge.save(hostile));
+    await workbooksPage(page);
+    await openFile(page, target);
+    await waitForText(page.locator('[role="alert"]').first(), words);
+    assert.equal(await page.getByRole('button', { name: 'Merge into this workbook' }).count(), 0, 'nothing offered to merge');
+    await page.goto(new URL('#/r/risk', app.url).href);
+    await waitForText(page.locator('p.count'), before);
+  }
+  await page.reload();
+  await waitReady(page);
+  await page.goto(new URL('#/r/risk', app.url).href);
+  await waitForText(page.locator('p.count'), before);
+  assertNoProblems(page);
+  await page.close();
+});
+
+test('live through the relay: a stale form keeps the other person’s change, and the same field becomes a conflict for both', async () => {
+  const relay = await startRelay();
+  after(() => relay.stop());
+  const ignore = [/WebSocket connection to .* failed/];
+  const live = (page) => page.locator('header a.live-state');
+  const anaContext = await launch();
+  const benContext = await launch();
+  try {
+    const ana = await openApp(anaContext, app.url, { path: '#/workbooks', ignore });
+    await setName(ana, 'Ana Silva');
+    await ana.getByLabel('Relay address').fill(relay.url);
+    await ana.getByRole('button', { name: 'Start sharing live' }).click();
+    await waitForText(live(ana), 'Live: connected');
+    const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+    const ben = await openApp(benContext, app.url, { ignore });
+    await setName(ben, 'Ben Harris');
+    await ben.goto(link);
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.getByRole('button', { name: 'Join this workbook' }).click(),
+    ]);
+    await waitReady(ben);
+    await waitForText(live(ben), 'Live: connected');
+
+    const title = await firstRiskTitle(ana);
+    await openRisk(ana, title);
+    await openRisk(ben, title);
+    await ben.getByLabel(fieldLabel('Owner')).fill('Owner set by Ben');
+    await saveRisk(ben);
+    await waitForText(ana.locator('.notice.others'), /Ben Harris changed Owner while you were editing/, { timeout: 30_000 });
+    assert.equal(await ana.getByLabel(fieldLabel('Owner')).inputValue(), 'Owner set by Ben');
+    const renamed = `${title} (checked live)`;
+    await ana.getByLabel(fieldLabel('Title')).fill(renamed);
+    await saveRisk(ana);
+
+    // Ben sees Ana's title beside his owner.
+    await ben.goto(new URL('#/r/risk', app.url).href);
+    await ben.getByRole('searchbox', { name: 'Search' }).fill('(checked live)');
+    await waitForText(ben.locator('p.count'), /^1 of \d+ records match$/, { timeout: 30_000 });
+    await openRisk(ben, renamed);
+    assert.equal(await ben.getByLabel(fieldLabel('Owner')).inputValue(), 'Owner set by Ben');
+
+    // Both change the owner at once: a conflict on both sides.
+    await openRisk(ana, renamed);
+    await ana.getByLabel(fieldLabel('Owner')).fill('Ana wants this owner');
+    await ben.getByLabel(fieldLabel('Owner')).fill('Ben wants this owner');
+    await saveRisk(ben);
+    await waitForText(ana.locator('.notice.others'), /Ben Harris also changed Owner/, { timeout: 30_000 });
+    await saveRisk(ana);
+    for (const page of [ana, ben]) {
+      await waitForText(page.locator('header .conflict-badge'), '1 conflict', { timeout: 30_000 });
+    }
+    assertNoProblems(ana);
+    assertNoProblems(ben);
+  } finally {
+    await anaContext.close();
+    await benContext.close();
+  }
+});

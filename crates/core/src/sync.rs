@@ -3,6 +3,8 @@
 //! sealed envelopes that travel. Pure: the caller owns the socket, the
 //! clock and the randomness (nonces).
 
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
 use automerge::ChangeHash;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,15 @@ use crate::workbook::Workbook;
 /// offers a new snapshot.
 pub const SNAPSHOT_AFTER_ENTRIES: u64 = 500;
 
+/// How many times in a row a copy asks the room again for entries that
+/// did not apply before it stops trying until its next connection.
+pub const RETRY_LIMIT: u32 = 6;
+
+/// Seconds before the first retry; each further one waits twice as long, up
+/// to [`RETRY_MAX_SECS`].
+const RETRY_FIRST_SECS: u32 = 2;
+const RETRY_MAX_SECS: u32 = 60;
+
 /// Why a blob from the room was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -26,6 +37,40 @@ pub enum SyncError {
     OtherWorkbook,
     #[error("the changes could not be applied: {0}")]
     Apply(#[from] WorkbookError),
+    /// The entry's changes build on changes that were refused (or that
+    /// build on refused ones themselves), so they can never apply.
+    #[error("the changes build on an earlier change that was refused")]
+    BuildsOnRefused,
+}
+
+impl SyncError {
+    /// Whether the entry is asked for again: `false` for an entry that can
+    /// never apply (refused by the checks of [`crate::guard`], building on
+    /// refused changes, or of another workbook), which is skipped for good.
+    pub fn retried(&self) -> bool {
+        !matches!(
+            self,
+            SyncError::Apply(WorkbookError::Refused(_))
+                | SyncError::BuildsOnRefused
+                | SyncError::OtherWorkbook
+        )
+    }
+}
+
+/// What became of an entry from the room that did not fail
+/// ([`LiveSync::incoming`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// Every change it carries is in the workbook (now, or already before).
+    Applied,
+    /// Applied as far as it goes: some of its changes wait inside Automerge
+    /// for earlier changes that have not arrived. Until they do, the entry
+    /// counts as not received: `seq` stays before it, so it is asked for
+    /// again ([`LiveSync::retry_in`]).
+    Waiting,
+    /// Skipped for good, and reported when it first arrived: an entry that
+    /// was refused, or builds on refused changes, read again.
+    Skipped,
 }
 
 /// The plaintext of a blob.
@@ -104,10 +149,25 @@ pub struct LiveSync {
     in_room: Vec<ChangeHash>,
     /// `in_room` plus what was pushed and not yet acknowledged.
     sent: Vec<ChangeHash>,
-    /// The last sequence number this copy holds.
+    /// The last sequence number this copy holds: every entry up to it is
+    /// applied or skipped for good. It never passes an entry that failed
+    /// for a reason that may pass, so the next hello (`since`) asks for
+    /// that entry again.
     pub seq: u64,
     /// The room's snapshot point, as last heard.
     pub snapshot_upto: u64,
+    /// The highest sequence number received or acknowledged; `seq` is this
+    /// unless an entry at or below it is unsettled.
+    latest: u64,
+    /// Entries that failed to open or apply for a reason that may pass
+    /// (`None`), or that wait for earlier changes (the heads they need),
+    /// by sequence number.
+    unsettled: BTreeMap<u64, Option<Vec<ChangeHash>>>,
+    /// Times the room was asked again since every entry last settled.
+    retries: u32,
+    /// Changes refused by the checks, and changes that build on them:
+    /// an entry that needs them is skipped, not asked for again.
+    set_aside: BTreeSet<ChangeHash>,
 }
 
 impl LiveSync {
@@ -119,6 +179,10 @@ impl LiveSync {
             sent: Vec::new(),
             seq: 0,
             snapshot_upto: 0,
+            latest: 0,
+            unsettled: BTreeMap::new(),
+            retries: 0,
+            set_aside: BTreeSet::new(),
         }
     }
 
@@ -138,7 +202,23 @@ impl LiveSync {
             in_room,
             seq,
             snapshot_upto,
+            latest: seq,
+            unsettled: BTreeMap::new(),
+            retries: 0,
+            set_aside: BTreeSet::new(),
         }
+    }
+
+    /// Changes set aside earlier (refused, or building on refused ones), as
+    /// kept with `seq` from [`Self::set_aside`].
+    pub fn with_set_aside(mut self, hashes: impl IntoIterator<Item = ChangeHash>) -> Self {
+        self.set_aside.extend(hashes);
+        self
+    }
+
+    /// The changes this copy set aside for good, to keep with `seq`.
+    pub fn set_aside(&self) -> impl Iterator<Item = &ChangeHash> {
+        self.set_aside.iter()
     }
 
     /// The heads known to be in the room, to keep with `seq` for
@@ -166,6 +246,9 @@ impl LiveSync {
         self.sent.clear();
         self.seq = 0;
         self.snapshot_upto = 0;
+        self.latest = 0;
+        self.unsettled.clear();
+        self.retries = 0;
     }
 
     /// The connection dropped: whatever was not acknowledged is sent again.
@@ -243,8 +326,9 @@ impl LiveSync {
         if let Some(seq) = seq {
             // Own entries are never sent back, so they advance `seq` only
             // when nothing before them is missing.
-            if seq == self.seq + 1 {
-                self.seq = seq;
+            if seq == self.latest.max(self.seq) + 1 {
+                self.latest = seq;
+                self.settle();
             }
         }
     }
@@ -254,17 +338,182 @@ impl LiveSync {
         Envelope::decode(&self.key.open(&self.room, blob)?)
     }
 
-    /// Opens and applies an entry (or the snapshot) the relay sent.
-    /// Nothing is applied when it fails to open or names another workbook.
-    pub fn incoming(&mut self, wb: &mut Workbook, seq: u64, blob: &[u8]) -> Result<(), SyncError> {
+    /// Opens and applies entry `seq` (or the snapshot up to `seq`) the
+    /// relay sent, and keeps count of what is settled:
+    ///
+    /// - applied: `Ok(Received::Applied)`;
+    /// - applied, but some changes wait for earlier ones that have not
+    ///   arrived: `Ok(Received::Waiting)`, and the entry is unsettled;
+    /// - not opened or applied for a reason that may pass (damaged, not
+    ///   sealed with this room's key, not readable): `Err` with
+    ///   [`SyncError::retried`], and the entry is unsettled;
+    /// - refused by the checks, building on refused changes, or of another
+    ///   workbook: `Err` without `retried`, skipped for good; read again,
+    ///   a refused entry is `Ok(Received::Skipped)`, so it is reported once.
+    ///
+    /// `seq` never passes an unsettled entry: the next connection asks for
+    /// it again. Nothing is applied when the blob fails to open or names
+    /// another workbook.
+    pub fn incoming(
+        &mut self,
+        wb: &mut Workbook,
+        seq: u64,
+        blob: &[u8],
+    ) -> Result<Received, SyncError> {
+        self.latest = self.latest.max(self.seq).max(seq);
+        let taken = self.take_in(wb, blob);
+        match &taken {
+            Ok((Received::Waiting, heads, _)) => {
+                self.unsettled.insert(seq, Some(heads.clone()));
+            }
+            Ok((_, _, snapshot)) => {
+                self.unsettled.remove(&seq);
+                if *snapshot {
+                    // A whole document holds every entry up to `seq`; those
+                    // that waited are checked by their heads below.
+                    self.unsettled
+                        .retain(|s, waiting| *s > seq || waiting.is_some());
+                }
+            }
+            Err(e) if e.retried() => {
+                self.unsettled.insert(seq, None);
+            }
+            Err(_) => {
+                self.unsettled.remove(&seq);
+            }
+        }
+        // Changes that waited may have found what they needed.
+        self.unsettled.retain(|_, waiting| match waiting {
+            Some(heads) => !heads.iter().all(|h| holds(wb, h)),
+            None => true,
+        });
+        self.settle();
+        taken.map(|(received, _, _)| received)
+    }
+
+    /// Entry `seq` arrived but could not be handed over (its text was
+    /// damaged, or the workbook was busy): it is asked for again like an
+    /// entry that failed to open.
+    pub fn missed(&mut self, seq: u64) {
+        self.latest = self.latest.max(self.seq).max(seq);
+        self.unsettled.insert(seq, None);
+        self.settle();
+    }
+
+    /// Whether some entry is unsettled (failed or waiting), so the room
+    /// should be asked again from `seq`.
+    pub fn unsettled(&self) -> bool {
+        !self.unsettled.is_empty()
+    }
+
+    /// Whether some unsettled entry waits for earlier changes (rather than
+    /// having failed to open or apply).
+    pub fn waiting(&self) -> bool {
+        self.unsettled.values().any(Option::is_some)
+    }
+
+    /// Seconds to wait before asking the room again for unsettled entries
+    /// (reconnecting with `since` = `seq`): 2, 4, 8 … 60. `None` when
+    /// nothing is unsettled, or after [`RETRY_LIMIT`] tries in a row; the
+    /// next connection still asks from `seq`.
+    pub fn retry_in(&self) -> Option<u32> {
+        if self.unsettled.is_empty() || self.retries >= RETRY_LIMIT {
+            return None;
+        }
+        Some((RETRY_FIRST_SECS << self.retries).min(RETRY_MAX_SECS))
+    }
+
+    /// The `since` of the next hello: `seq`, or 0 — the whole room again —
+    /// once asking from `seq` has not brought what a waiting entry needs
+    /// (it was lost before `seq`, say by an older version of the app).
+    pub fn since(&self) -> u64 {
+        if self.retries >= 2 && self.waiting() {
+            0
+        } else {
+            self.seq
+        }
+    }
+
+    /// The caller is asking the room again (see [`Self::retry_in`]).
+    pub fn retrying(&mut self) {
+        self.retries = self.retries.saturating_add(1);
+    }
+
+    /// `seq` from what is settled: the latest entry, or just before the
+    /// first unsettled one.
+    fn settle(&mut self) {
+        self.seq = match self.unsettled.keys().next() {
+            Some(first) => self.latest.min(first.saturating_sub(1)),
+            None => self.latest,
+        };
+        if self.unsettled.is_empty() {
+            self.retries = 0;
+        }
+    }
+
+    /// Opens and applies a blob: what became of it, the heads its sender
+    /// had, and whether it is a snapshot.
+    fn take_in(
+        &mut self,
+        wb: &mut Workbook,
+        blob: &[u8],
+    ) -> Result<(Received, Vec<ChangeHash>, bool), SyncError> {
         let envelope = self.open(blob)?;
         if &envelope.workbook != wb.id() {
             return Err(SyncError::OtherWorkbook);
         }
-        wb.apply_remote(&envelope.bytes)?;
+        match wb.apply_remote(&envelope.bytes) {
+            Ok(()) => {}
+            Err(WorkbookError::Refused(refusal)) => {
+                return if self.put_aside(wb, &envelope.bytes) {
+                    Err(SyncError::Apply(WorkbookError::Refused(refusal)))
+                } else {
+                    Ok((Received::Skipped, envelope.heads, envelope.snapshot))
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.note_in_room(wb, &envelope.heads);
-        self.seq = self.seq.max(seq);
-        Ok(())
+        if envelope.heads.iter().all(|h| holds(wb, h)) {
+            return Ok((Received::Applied, envelope.heads, envelope.snapshot));
+        }
+        // Not all of it applied: what does it wait for?
+        let changes = crate::guard::changes_in(&envelope.bytes).unwrap_or_default();
+        let inside: HashSet<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
+        let mut missing: HashSet<ChangeHash> = envelope
+            .heads
+            .iter()
+            .filter(|h| !inside.contains(*h))
+            .copied()
+            .collect();
+        for change in &changes {
+            if !holds(wb, &change.hash()) {
+                missing.extend(change.deps().iter().filter(|d| !inside.contains(*d)));
+            }
+        }
+        missing.retain(|h| !holds(wb, h));
+        if !missing.is_empty() && missing.iter().all(|h| self.set_aside.contains(h)) {
+            return if self.put_aside(wb, &envelope.bytes) {
+                Err(SyncError::BuildsOnRefused)
+            } else {
+                Ok((Received::Skipped, envelope.heads, envelope.snapshot))
+            };
+        }
+        Ok((Received::Waiting, envelope.heads, envelope.snapshot))
+    }
+
+    /// Sets aside the changes in `bytes` that this copy does not hold;
+    /// `true` when any was not set aside before.
+    fn put_aside(&mut self, wb: &mut Workbook, bytes: &[u8]) -> bool {
+        let changes = crate::guard::changes_in(bytes).unwrap_or_default();
+        let mut fresh = changes.is_empty();
+        for change in changes {
+            let hash = change.hash();
+            if !holds(wb, &hash) {
+                fresh |= self.set_aside.insert(hash);
+            }
+        }
+        fresh
     }
 
     fn note_in_room(&mut self, wb: &mut Workbook, heads: &[ChangeHash]) {
@@ -287,6 +536,15 @@ impl LiveSync {
     /// Whether this copy should offer the room a snapshot: many entries
     /// since the last one, and nothing of its own unacknowledged.
     pub fn wants_snapshot(&self, wb: &mut Workbook, head: u64) -> bool {
-        head >= self.snapshot_upto + SNAPSHOT_AFTER_ENTRIES && self.seq == head && !self.pending(wb)
+        head >= self.snapshot_upto + SNAPSHOT_AFTER_ENTRIES
+            && self.seq == head
+            && self.unsettled.is_empty()
+            && !self.pending(wb)
     }
+}
+
+/// Whether the workbook holds change `hash` as applied (not merely waiting
+/// inside Automerge for its dependencies).
+fn holds(wb: &mut Workbook, hash: &ChangeHash) -> bool {
+    wb.doc.get_change_meta_by_hash(hash).is_some()
 }

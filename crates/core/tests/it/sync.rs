@@ -1,12 +1,13 @@
 //! Live sync through a relay, with the relay played by a log in memory:
 //! copies converge whatever the delivery order, repeats and reconnects,
-//! and nothing that fails to open is applied.
+//! and nothing that fails to open is applied; an entry that fails is asked
+//! for again, and one the checks refuse is skipped and reported once.
 
 use crate::common::*;
 use proptest::prelude::*;
 use sms_core::crypto::{RoomId, RoomKey};
-use sms_core::sync::{LiveSync, SyncError};
-use sms_core::Workbook;
+use sms_core::sync::{Envelope, LiveSync, Received, SyncError};
+use sms_core::{ChangeHash, RecordId, Workbook, WorkbookError};
 
 fn room() -> (RoomId, RoomKey) {
     (RoomId([3; 16]), RoomKey::from_bytes([4; 32]))
@@ -252,4 +253,277 @@ fn a_room_that_lost_entries_gets_everything_again() {
     assert!(sa.pending(&mut ana));
     let again = sa.outgoing(&mut ana, nonce(3)).unwrap();
     assert_eq!(again.heads, out.heads, "the whole document again");
+}
+
+/// Seals `bytes` (changes of `wb`'s workbook) as an entry whose sender had
+/// `heads`.
+fn seal(
+    key: &RoomKey,
+    id: &RoomId,
+    wb: &Workbook,
+    heads: Vec<ChangeHash>,
+    bytes: Vec<u8>,
+    n: u64,
+) -> Vec<u8> {
+    let envelope = Envelope {
+        workbook: wb.id().clone(),
+        heads,
+        snapshot: false,
+        bytes,
+    };
+    key.seal(id, nonce(n), &envelope.encode())
+}
+
+/// A copy of `wb` edited below the app, as a tampered app could: it removes
+/// record `gone` for good (which the checks refuse), then, building on that,
+/// retitles `kept` (harmless on its own). The two changes' bytes and hashes.
+fn tampered(wb: &mut Workbook, gone: &RecordId, kept: &RecordId) -> [(Vec<u8>, ChangeHash); 2] {
+    use automerge::{transaction::Transactable, ReadDoc, ROOT};
+    let mut doc = automerge::AutoCommit::load(&wb.to_file()).unwrap();
+    doc.set_actor(automerge::ActorId::from([7u8; 16]));
+    let (_, records) = doc.get(ROOT, "records").unwrap().unwrap();
+    doc.delete(&records, gone.as_str()).unwrap();
+    doc.commit();
+    let first = doc.get_last_local_change().unwrap();
+    let (_, rec) = doc.get(&records, kept.as_str()).unwrap().unwrap();
+    doc.put(&rec, "title", "Renamed").unwrap();
+    doc.commit();
+    let second = doc.get_last_local_change().unwrap();
+    [
+        (first.raw_bytes().to_vec(), first.hash()),
+        (second.raw_bytes().to_vec(), second.hash()),
+    ]
+}
+
+#[test]
+fn an_entry_that_failed_is_asked_for_again_and_then_applies() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    let mut ben = ana.fork(actor(2));
+    let (mut sa, mut sb) = (LiveSync::new(id, key.clone()), LiveSync::new(id, key));
+    let (mut log, mut n) = (Log::default(), 0);
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    ana.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    ana.update_record(&rid(1), &risk("Long outage"), &ctx("Ana", 2))
+        .unwrap();
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    assert_eq!(log.0.len(), 3);
+
+    assert_eq!(
+        sb.incoming(&mut ben, 1, &log.0[0]).unwrap(),
+        Received::Applied
+    );
+    // Entry 2 arrives damaged: not applied, asked for again.
+    let mut damaged = log.0[1].clone();
+    damaged[30] ^= 0x01;
+    let err = sb.incoming(&mut ben, 2, &damaged).unwrap_err();
+    assert!(err.retried(), "{err}");
+    assert_eq!(sb.retry_in(), Some(2));
+    // Entry 3 builds on it: its change waits inside Automerge.
+    assert_eq!(
+        sb.incoming(&mut ben, 3, &log.0[2]).unwrap(),
+        Received::Waiting
+    );
+    assert!(sb.waiting());
+    assert!(risks(&ben).is_empty());
+    assert_eq!(sb.seq, 1, "the next hello asks from before entry 2");
+
+    // The copy asks again from `seq`: both apply, and everything settles.
+    sb.retrying();
+    assert_eq!(sb.retry_in(), Some(4), "backing off");
+    pull(&mut sb, &mut ben, &log);
+    assert_eq!(sb.seq, 3);
+    assert!(!sb.unsettled());
+    assert_eq!(sb.retry_in(), None);
+    assert_eq!(ben.heads(), ana.heads());
+    assert_eq!(risks(&ben), risks(&ana));
+}
+
+#[test]
+fn a_waiting_entry_settles_when_what_it_waits_for_arrives() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    let mut ben = ana.fork(actor(2));
+    let (mut sa, mut sb) = (LiveSync::new(id, key.clone()), LiveSync::new(id, key));
+    let (mut log, mut n) = (Log::default(), 0);
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    ana.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    ana.update_record(&rid(1), &risk("Long outage"), &ctx("Ana", 2))
+        .unwrap();
+    push(&mut sa, &mut ana, &mut log, &mut n);
+
+    sb.incoming(&mut ben, 1, &log.0[0]).unwrap();
+    assert_eq!(
+        sb.incoming(&mut ben, 3, &log.0[2]).unwrap(),
+        Received::Waiting
+    );
+    assert!(sb.seq < 3, "entry 3 is not counted as received");
+    assert_eq!(
+        sb.incoming(&mut ben, 2, &log.0[1]).unwrap(),
+        Received::Applied
+    );
+    assert!(!sb.unsettled(), "entry 3 applied with entry 2");
+    assert_eq!(sb.seq, 3);
+    assert_eq!(risks(&ben), risks(&ana));
+}
+
+#[test]
+fn seq_never_passes_a_failed_entry_so_a_reconnect_asks_for_it_again() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    let mut ben = ana.fork(actor(2));
+    let (mut sa, mut sb) = (LiveSync::new(id, key.clone()), LiveSync::new(id, key));
+    let (mut log, mut n) = (Log::default(), 0);
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    for i in 1..=4u8 {
+        ana.add_record(
+            "risk",
+            &rid(i),
+            &risk(&format!("Risk {i}")),
+            &ctx("Ana", i.into()),
+        )
+        .unwrap();
+        push(&mut sa, &mut ana, &mut log, &mut n);
+    }
+    sb.incoming(&mut ben, 1, &log.0[0]).unwrap();
+    sb.missed(2); // arrived, but its text was damaged on the way
+    for k in 3..=5 {
+        sb.incoming(&mut ben, k, &log.0[k as usize - 1]).unwrap();
+    }
+    assert_eq!(sb.seq, 1);
+    // Ben's own entry is stored as 6: still not past entry 2.
+    ben.add_record("risk", &rid(9), &risk("Flood"), &ctx("Ben", 9))
+        .unwrap();
+    push(&mut sb, &mut ben, &mut log, &mut n);
+    assert_eq!(log.0.len(), 6);
+    assert_eq!(sb.seq, 1);
+    assert!(!sb.wants_snapshot(&mut ben, 6), "no snapshot over a hole");
+
+    // Retries back off and stop after a few; `seq` stays put regardless.
+    let mut waits = Vec::new();
+    while let Some(s) = sb.retry_in() {
+        waits.push(s);
+        sb.retrying();
+    }
+    assert_eq!(waits, [2, 4, 8, 16, 32, 60]);
+    assert_eq!(sb.seq, 1);
+
+    // The next connection asks from 1: the relay sends 2 … 6.
+    pull(&mut sb, &mut ben, &log);
+    assert_eq!(sb.seq, 6);
+    assert!(!sb.unsettled());
+    assert_eq!(risks(&ben).len(), 5);
+    pull(&mut sa, &mut ana, &log);
+    assert_eq!(risks(&ana), risks(&ben));
+}
+
+#[test]
+fn a_refused_entry_is_skipped_and_reported_once() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    ana.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    ana.add_record("risk", &rid(2), &risk("Flood"), &ctx("Ana", 2))
+        .unwrap();
+    let mut ben = ana.fork(actor(2));
+    let mut sb = LiveSync::new(id, key.clone());
+    let [(removal, removal_hash), (rename, rename_hash)] = tampered(&mut ana, &rid(1), &rid(2));
+    let mut log = Log::default();
+    log.push(seal(&key, &id, &ana, vec![removal_hash], removal, 1));
+    log.push(seal(&key, &id, &ana, vec![rename_hash], rename, 2));
+    ana.add_record("risk", &rid(3), &risk("Fire"), &ctx("Ana", 3))
+        .unwrap();
+    let honest = ana.changes_after(&ben.heads());
+    let ana_heads = ana.heads();
+    log.push(seal(&key, &id, &ana, ana_heads, honest, 3));
+    let heads = ben.heads();
+
+    let refused = sb.incoming(&mut ben, 1, &log.0[0]).unwrap_err();
+    assert!(
+        matches!(&refused, SyncError::Apply(WorkbookError::Refused(_))),
+        "{refused}"
+    );
+    assert!(!refused.retried());
+    assert!(refused.to_string().contains("remove record"), "{refused}");
+    assert_eq!(ben.heads(), heads, "nothing of it applied");
+    assert_eq!(sb.seq, 1, "skipped for good");
+
+    // The change building on it can never apply: skipped, not retried.
+    let follows = sb.incoming(&mut ben, 2, &log.0[1]).unwrap_err();
+    assert!(matches!(follows, SyncError::BuildsOnRefused), "{follows}");
+    assert!(!follows.retried());
+    assert_eq!(sb.seq, 2);
+    assert_eq!(sb.retry_in(), None);
+
+    assert_eq!(
+        sb.incoming(&mut ben, 3, &log.0[2]).unwrap(),
+        Received::Applied
+    );
+    assert_eq!(sb.seq, 3);
+    assert_eq!(risks(&ben).len(), 3, "Ana's record, and every record kept");
+
+    // Read again (a reconnect from before them): skipped, not reported.
+    sb.seq = 0;
+    assert_eq!(
+        sb.incoming(&mut ben, 1, &log.0[0]).unwrap(),
+        Received::Skipped
+    );
+    assert_eq!(
+        sb.incoming(&mut ben, 2, &log.0[1]).unwrap(),
+        Received::Skipped
+    );
+    assert_eq!(sb.seq, 3);
+
+    // After a reload, what was set aside is remembered.
+    let kept: Vec<ChangeHash> = sb.set_aside().copied().collect();
+    assert_eq!(kept.len(), 2);
+    let mut again = LiveSync::resume(id, key, 0, 0, Vec::new()).with_set_aside(kept);
+    assert_eq!(
+        again.incoming(&mut ben, 1, &log.0[0]).unwrap(),
+        Received::Skipped
+    );
+    assert_eq!(
+        again.incoming(&mut ben, 2, &log.0[1]).unwrap(),
+        Received::Skipped
+    );
+}
+
+#[test]
+fn an_entry_still_waiting_after_a_retry_makes_the_copy_read_the_whole_room() {
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    let mut ben = ana.fork(actor(2));
+    let mut sa = LiveSync::new(id, key.clone());
+    let (mut log, mut n) = (Log::default(), 0);
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    ana.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    push(&mut sa, &mut ana, &mut log, &mut n);
+    ana.update_record(&rid(1), &risk("Long outage"), &ctx("Ana", 2))
+        .unwrap();
+    push(&mut sa, &mut ana, &mut log, &mut n);
+
+    // Ben's copy believes it holds entries up to 2 but lost entry 2's
+    // changes (as an older version of the app could).
+    let mut sb = LiveSync::resume(id, key, 2, 0, Vec::new());
+    assert_eq!(
+        sb.incoming(&mut ben, 3, &log.0[2]).unwrap(),
+        Received::Waiting
+    );
+    assert_eq!(sb.since(), 2);
+    sb.retrying();
+    assert_eq!(sb.since(), 2, "first from `seq`");
+    pull(&mut sb, &mut ben, &log);
+    assert!(sb.waiting(), "entry 3 alone does not help");
+    sb.retrying();
+    assert_eq!(sb.since(), 0, "then the whole room");
+    sb.seq = sb.since();
+    pull(&mut sb, &mut ben, &log);
+    assert!(!sb.unsettled());
+    assert_eq!(sb.seq, 3);
+    assert_eq!(risks(&ben), risks(&ana));
 }

@@ -15,6 +15,7 @@ mod persistence;
 mod purity;
 mod reports;
 mod risks;
+mod seen;
 mod sync;
 mod transfer;
 mod view;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use sms_core::{
     crypto::{b64, RoomId, RoomKey},
-    sync::LiveSync,
+    sync::{LiveSync, Received, SyncError},
     ChangeHash, Workbook, WorkbookError, WorkbookId,
 };
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -26,6 +26,13 @@ const MAX_PUSH_BYTES: usize = 512 * 1024;
 
 /// How often a keep-alive goes out, and how long its answer may take (ms).
 const KEEP_ALIVE_MS: i32 = 20_000;
+
+/// Said when this browser refuses to keep the sharing settings.
+const NOT_STORED: &str = "This browser would not store the sharing settings (storage full or blocked); sharing works until you close this tab.";
+
+/// Said while changes from the room wait for earlier ones.
+const WAITING: &str =
+    "Some changes from the shared workbook are waiting for earlier ones; retrying.";
 
 /// What the person sees about live sharing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +82,10 @@ pub struct Saved {
     /// The room still has to be created on the relay.
     #[serde(default)]
     pub create: bool,
+    /// Changes from the room set aside for good (refused, or building on
+    /// refused ones), so entries that need them are not asked for again.
+    #[serde(default)]
+    pub set_aside: Vec<String>,
 }
 
 fn saved_key(id: &WorkbookId) -> String {
@@ -85,9 +96,13 @@ pub fn saved(id: &WorkbookId) -> Option<Saved> {
     LocalStorage::get(saved_key(id)).ok()
 }
 
-pub fn keep(id: &WorkbookId, s: &Saved) {
-    let _ = LocalStorage::set(saved_key(id), s);
+/// Keeps the settings; `false` when the browser refused to store them.
+#[must_use]
+pub fn keep(id: &WorkbookId, s: &Saved) -> bool {
+    LocalStorage::set(saved_key(id), s).is_ok()
 }
+
+const LAST_RELAY_KEY: &str = "sms-workbook.last-relay";
 
 fn forget(id: &WorkbookId) {
     LocalStorage::delete(saved_key(id));
@@ -194,13 +209,22 @@ struct Inner {
     deferred: Vec<String>,
     /// When the unanswered keep-alive was sent (ms since the epoch).
     ping_sent: Option<f64>,
+    /// The timer that asks the room again for entries that did not apply.
+    retry_timer: Option<i32>,
+    /// The warning shown is about entries that did not apply yet (cleared
+    /// once they have).
+    retry_note: bool,
+    /// The warning shown says the settings could not be stored (cleared
+    /// once they are).
+    storage_note: bool,
 }
 
 /// Live sharing of the open workbook; `Copy`, provided as context.
 #[derive(Clone, Copy)]
 pub struct Live {
     pub status: RwSignal<Option<LiveStatus>>,
-    /// A message that could not be opened or applied (shown, never applied).
+    /// A message that could not be opened or applied (shown, never
+    /// applied), or settings this browser would not store.
     pub warning: RwSignal<Option<String>>,
     inner: StoredValue<Rc<RefCell<Inner>>, leptos::prelude::LocalStorage>,
 }
@@ -270,10 +294,12 @@ impl Live {
             snapshot_upto: 0,
             in_room: Vec::new(),
             create: true,
+            set_aside: Vec::new(),
         };
-        keep(&id, &s);
+        let stored = keep(&id, &s);
         let link = share_link(&s.room, &s.key, &s.relay);
         self.begin(state, id, s);
+        self.stored(stored);
         Ok(link)
     }
 
@@ -287,6 +313,8 @@ impl Live {
         }
         i.saved = None;
         i.sync = None;
+        i.retry_note = false;
+        i.storage_note = false;
         drop(i);
         self.status.set(None);
         self.warning.set(None);
@@ -300,10 +328,14 @@ impl Live {
             return;
         };
         let in_room = s.in_room.iter().filter_map(|h| h.parse().ok()).collect();
+        let set_aside = s.set_aside.iter().filter_map(|h| h.parse().ok());
         {
             let inner = self.inner();
             let mut i = inner.borrow_mut();
-            i.sync = Some(LiveSync::resume(room, key, s.seq, s.snapshot_upto, in_room));
+            i.sync = Some(
+                LiveSync::resume(room, key, s.seq, s.snapshot_upto, in_room)
+                    .with_set_aside(set_aside),
+            );
             i.workbook = Some(id);
             i.saved = Some(s);
             i.stopped = false;
@@ -313,21 +345,74 @@ impl Live {
     }
 
     fn persist(&self) {
+        let stored = {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            let (Some(id), Some(sync)) = (i.workbook.clone(), i.sync.as_ref()) else {
+                return;
+            };
+            let (seq, upto, in_room, set_aside) = (
+                sync.seq,
+                sync.snapshot_upto,
+                sync.in_room().iter().map(|h| h.to_string()).collect(),
+                sync.set_aside().map(|h| h.to_string()).collect(),
+            );
+            match i.saved.as_mut() {
+                Some(s) => {
+                    s.seq = seq;
+                    s.snapshot_upto = upto;
+                    s.in_room = in_room;
+                    s.set_aside = set_aside;
+                    keep(&id, s)
+                }
+                None => return,
+            }
+        };
+        self.stored(stored);
+    }
+
+    /// Says so when this browser would not store the sharing settings, and
+    /// takes the words back once it does again.
+    fn stored(&self, ok: bool) {
         let inner = self.inner();
         let mut i = inner.borrow_mut();
-        let (Some(id), Some(sync)) = (i.workbook.clone(), i.sync.as_ref()) else {
-            return;
-        };
-        let (seq, upto, in_room) = (
-            sync.seq,
-            sync.snapshot_upto,
-            sync.in_room().iter().map(|h| h.to_string()).collect(),
-        );
-        if let Some(s) = i.saved.as_mut() {
-            s.seq = seq;
-            s.snapshot_upto = upto;
-            s.in_room = in_room;
-            keep(&id, s);
+        if ok {
+            if i.storage_note {
+                i.storage_note = false;
+                drop(i);
+                self.warning.set(None);
+            }
+        } else if !i.storage_note {
+            i.storage_note = true;
+            i.retry_note = false;
+            drop(i);
+            self.warning.set(Some(NOT_STORED.into()));
+        }
+    }
+
+    /// The relay address could not be remembered for next time (said unless
+    /// the settings themselves were refused, which says more).
+    fn relay_not_stored(&self) {
+        if !self.inner().borrow().storage_note {
+            self.warn(
+                "This browser would not store the relay address (storage full or blocked); type it again next time you share."
+                    .into(),
+                false,
+            );
+        }
+    }
+
+    /// Shows `words` as the live warning; `retry` marks words about
+    /// entries that are asked for again, taken back once they apply.
+    fn warn(&self, words: String, retry: bool) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.retry_note = retry;
+            i.storage_note = false;
+        }
+        if self.warning.get_untracked().as_deref() != Some(words.as_str()) {
+            self.warning.set(Some(words));
         }
     }
 
@@ -369,6 +454,9 @@ impl Live {
         let inner = self.inner();
         let mut i = inner.borrow_mut();
         if let Some(old) = i.socket.take() {
+            // Its handlers are dropped below: it must not call them again.
+            old.set_onopen(None);
+            old.set_onmessage(None);
             old.set_onclose(None);
             let _ = old.close();
         }
@@ -394,14 +482,18 @@ impl Live {
     fn opened(self) {
         let hello = {
             let inner = self.inner();
-            let i = inner.borrow();
+            let mut i = inner.borrow_mut();
+            // Asking again for entries that did not apply counts as a try.
+            if let Some(sync) = i.sync.as_mut().filter(|s| s.unsettled()) {
+                sync.retrying();
+            }
             let (Some(s), Some(sync)) = (i.saved.as_ref(), i.sync.as_ref()) else {
                 return;
             };
             (
                 s.room.clone(),
                 b64::encode(&sync.token()),
-                sync.seq,
+                sync.since(),
                 s.create,
             )
         };
@@ -415,27 +507,151 @@ impl Live {
     }
 
     /// Applies a sealed blob from the room through the usual edit path
-    /// (read model, save); one that does not open is reported, not applied.
+    /// (read model, save). One that does not open or apply is never
+    /// applied: it is asked for again later, or, when it can never apply
+    /// (refused by the checks), skipped; either way the person is told.
     fn apply(self, state: AppState, seq: u64, blob: &str) {
-        let Some(bytes) = b64::decode(blob) else {
-            self.warning.set(Some(
-                "The relay sent a damaged message; it was ignored.".into(),
-            ));
-            return;
-        };
         let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
             return;
         };
-        let result = state.edit(|wb, _| {
-            sync.incoming(wb, seq, &bytes)
-                .map_err(|e| WorkbookError::Document(e.to_string()))
-        });
-        if let Err(e) = result {
-            self.warning.set(Some(format!(
-                "A message from the shared workbook was not applied: {e}."
-            )));
+        let outcome = match b64::decode(blob) {
+            None => Err(SyncError::Malformed),
+            Some(bytes) => {
+                let mut got = None;
+                let edited = state.edit(|wb, _| {
+                    let r = sync.incoming(wb, seq, &bytes);
+                    let ok = r.is_ok();
+                    got = Some(r);
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(WorkbookError::Document("not applied".into()))
+                    }
+                });
+                match got {
+                    Some(r) => r,
+                    // The workbook could not take it (still opening, say).
+                    None => {
+                        Err(SyncError::Apply(edited.err().unwrap_or(
+                            WorkbookError::Document("the workbook was busy".into()),
+                        )))
+                    }
+                }
+            }
+        };
+        if matches!(&outcome, Err(e) if e.retried()) {
+            // Recorded once more in case the entry never reached `incoming`;
+            // marking a failed entry again changes nothing.
+            sync.missed(seq);
         }
+        let unsettled = sync.unsettled();
         self.inner().borrow_mut().sync = Some(sync);
+        match outcome {
+            Ok(Received::Waiting) => {
+                self.warn(WAITING.into(), true);
+                self.schedule_retry(state);
+            }
+            Ok(Received::Applied | Received::Skipped) => {
+                if !unsettled {
+                    self.settled();
+                }
+            }
+            Err(SyncError::Apply(WorkbookError::Refused(refusal))) => self.warn(
+                format!(
+                    "A change from the shared workbook was not applied: {refusal}. Your copy keeps working."
+                ),
+                false,
+            ),
+            Err(SyncError::BuildsOnRefused) => self.warn(
+                "A change from the shared workbook was not applied: it builds on an earlier change that was refused. Your copy keeps working."
+                    .into(),
+                false,
+            ),
+            Err(SyncError::OtherWorkbook) => self.warn(
+                "A message in the shared workbook belongs to another workbook; it was skipped. Your copy keeps working."
+                    .into(),
+                false,
+            ),
+            Err(e) => {
+                self.warn(
+                    format!(
+                        "A message from the shared workbook could not be applied yet ({e}); retrying."
+                    ),
+                    true,
+                );
+                self.schedule_retry(state);
+            }
+        }
+    }
+
+    /// Every entry has applied: words about retrying are taken back and no
+    /// retry is due.
+    fn settled(self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if let Some(t) = i.retry_timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        if i.retry_note {
+            i.retry_note = false;
+            drop(i);
+            self.warning.set(None);
+        }
+    }
+
+    /// Asks the room again, after a back-off, for entries that did not
+    /// apply; once the tries are used up, says they wait for the next
+    /// connection. Only when caught up: the backlog may still bring them.
+    fn schedule_retry(self, state: AppState) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if i.retry_timer.is_some() || i.stopped || !i.caught_up {
+            return;
+        }
+        let Some(sync) = i.sync.as_ref().filter(|s| s.unsettled()) else {
+            return;
+        };
+        let Some(secs) = sync.retry_in() else {
+            drop(i);
+            self.warn(
+                "Some changes from the shared workbook could not be applied after several tries; they are asked for again the next time this copy connects. Your copy keeps working."
+                    .into(),
+                true,
+            );
+            return;
+        };
+        let handler = Closure::once_into_js(move || {
+            self.inner().borrow_mut().retry_timer = None;
+            self.retry(state);
+        });
+        i.retry_timer = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                handler.unchecked_ref(),
+                (secs * 1000) as i32,
+            )
+            .ok();
+    }
+
+    /// Reconnects so that the hello asks for the unsettled entries again
+    /// (the relay accepts one hello per connection).
+    fn retry(self, state: AppState) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            let due =
+                !i.stopped && i.saved.is_some() && i.sync.as_ref().is_some_and(LiveSync::unsettled);
+            if !due {
+                return;
+            }
+            if let Some(t) = i.timer.take() {
+                window().clear_timeout_with_handle(t);
+            }
+            i.ping_sent = None;
+            if let Some(sync) = i.sync.as_mut() {
+                sync.disconnected();
+            }
+        }
+        self.connect(state);
     }
 
     fn received(self, state: AppState, text: &str) {
@@ -479,6 +695,7 @@ impl Live {
                 self.status.set(Some(LiveStatus::Connected));
                 self.flush(state);
                 self.maybe_snapshot(state);
+                self.schedule_retry(state);
             }
             In::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
@@ -515,7 +732,7 @@ impl Live {
                     self.inner().borrow_mut().stopped = true;
                     self.status.set(Some(LiveStatus::Error(words)));
                 } else {
-                    self.warning.set(Some(words));
+                    self.warn(words, false);
                 }
             }
             In::Pong => self.inner().borrow_mut().ping_sent = None,
@@ -613,6 +830,10 @@ impl Live {
         i.ping_sent = None;
         if let Some(sync) = i.sync.as_mut() {
             sync.disconnected();
+        }
+        // The reconnect asks for unsettled entries again by itself.
+        if let Some(t) = i.retry_timer.take() {
+            window().clear_timeout_with_handle(t);
         }
         if i.stopped {
             return;
@@ -894,6 +1115,7 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         snapshot_upto: 0,
         in_room,
         create: false,
+        set_aside: Vec::new(),
     };
     let id = joined.id().clone();
     let name = joined.name();
@@ -902,15 +1124,21 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         state
             .edit(|wb, _| wb.merge(&mut joined))
             .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
-        keep(&id, &settings);
+        let stored = keep(&id, &settings);
         live.disconnect();
         live.begin(state, id, settings);
+        live.stored(stored);
         return Ok(format!("Joined “{name}”: it is shared live now."));
     }
     crate::exchange::keep_workbook(state, &mut joined)
         .await
         .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
-    keep(&id, &settings);
+    if !keep(&id, &settings) {
+        // The page reloads next, and this tab's sharing would go with it.
+        return Err(format!(
+            "“{name}” is stored in this browser, but the browser would not store the sharing settings (storage full or blocked), so it is not shared live. Free some space or allow this site to store data, then open the link again."
+        ));
+    }
     let store = state
         .store()
         .ok_or("This browser is not saving workbooks.")?;
@@ -930,6 +1158,9 @@ impl Live {
         if let Some(t) = i.timer.take() {
             window().clear_timeout_with_handle(t);
         }
+        if let Some(t) = i.retry_timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
         if let Some(ws) = i.socket.take() {
             ws.set_onclose(None);
             let _ = ws.close();
@@ -938,19 +1169,35 @@ impl Live {
     }
 }
 
+/// Puts `text` on the clipboard; `true` only once the browser says it did
+/// (the clipboard is missing outside secure pages, and may be refused).
+async fn copy_text(text: &str) -> bool {
+    let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into())
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null());
+    let Some(clipboard) = clipboard else {
+        return false;
+    };
+    let clipboard: web_sys::Clipboard = clipboard.unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+        .await
+        .is_ok()
+}
+
 /// "Share live" on the workbooks page.
 #[component]
 pub fn ShareLive() -> impl IntoView {
     let state = expect_context::<AppState>();
     let live = expect_context::<Live>();
-    let relay =
-        RwSignal::new(LocalStorage::get::<String>("sms-workbook.last-relay").unwrap_or_default());
+    let relay = RwSignal::new(LocalStorage::get::<String>(LAST_RELAY_KEY).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(
         live.settings()
             .map(|s| share_link(&s.room, &s.key, &s.relay)),
     );
-    let copied = RwSignal::new(false);
+    // Whether the last "Copy link" worked; `None` before any.
+    let copied = RwSignal::new(None::<bool>);
+    let link_input = NodeRef::<leptos::html::Input>::new();
     let pasted = RwSignal::new(String::new());
     let join_error = RwSignal::new(None::<String>);
     let start = move |ev: leptos::ev::SubmitEvent| {
@@ -958,7 +1205,9 @@ pub fn ShareLive() -> impl IntoView {
         let r = relay.get_untracked();
         match live.start(state, &r) {
             Ok(l) => {
-                let _ = LocalStorage::set("sms-workbook.last-relay", r.trim());
+                if LocalStorage::set(LAST_RELAY_KEY, r.trim()).is_err() {
+                    live.relay_not_stored();
+                }
                 error.set(None);
                 link.set(Some(l));
             }
@@ -967,9 +1216,18 @@ pub fn ShareLive() -> impl IntoView {
     };
     let copy = move |_| {
         if let Some(l) = link.get_untracked() {
-            let clipboard = window().navigator().clipboard();
-            let _ = clipboard.write_text(&l);
-            copied.set(true);
+            copied.set(None);
+            leptos::task::spawn_local(async move {
+                let ok = copy_text(&l).await;
+                copied.set(Some(ok));
+                if !ok {
+                    // Ready for the person to copy by hand.
+                    if let Some(input) = link_input.get_untracked() {
+                        let _ = input.focus();
+                        input.select();
+                    }
+                }
+            });
         }
     };
     view! {
@@ -994,16 +1252,20 @@ pub fn ShareLive() -> impl IntoView {
             Some(l) => view! {
                 <div class="share-live">
                     <label for="share-link">"Link to this shared workbook"</label>
-                    <input id="share-link" type="text" readonly prop:value=l />
+                    <input id="share-link" type="text" readonly prop:value=l node_ref=link_input />
                     <p class="buttons">
                         <button type="button" on:click=copy>"Copy link"</button>
-                        <button type="button" on:click=move |_| { live.leave(); link.set(None); copied.set(false); }>
+                        <button type="button" on:click=move |_| { live.leave(); link.set(None); copied.set(None); }>
                             "Stop sharing live"
                         </button>
                     </p>
-                    <Show when=move || copied.get()>
-                        <p class="notice" role="status">"Link copied."</p>
-                    </Show>
+                    {move || match copied.get() {
+                        Some(true) => Some(view! { <p class="notice" role="status">"Link copied."</p> }.into_any()),
+                        Some(false) => Some(view! {
+                            <p class="field-error" role="alert">"Could not copy the link; select it and copy it yourself."</p>
+                        }.into_any()),
+                        None => None,
+                    }}
                 </div>
             }.into_any(),
         }}

@@ -62,12 +62,15 @@ pub fn merged_marks(workbook: &WorkbookId) -> Vec<String> {
     LocalStorage::get::<Vec<String>>(marks_key(workbook)).unwrap_or_default()
 }
 
-/// Remembers the marks (a hint only: losing them loses no data).
-pub fn set_merged_marks(workbook: &WorkbookId, marks: &[String]) {
+/// Remembers the marks (a hint only: losing them loses no data); `false`
+/// when the browser refused to store them (storage full or blocked), so
+/// the caller can say the marks last only until the tab is closed.
+pub fn set_merged_marks(workbook: &WorkbookId, marks: &[String]) -> bool {
     if marks.is_empty() {
         LocalStorage::delete(marks_key(workbook));
+        true
     } else {
-        let _ = LocalStorage::set(marks_key(workbook), marks);
+        LocalStorage::set(marks_key(workbook), marks).is_ok()
     }
 }
 

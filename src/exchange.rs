@@ -193,7 +193,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                 }
                 Ok(Opened::PreviewStored(target, preview)) => {
                     let stored = target.workbook.name();
-                    into_stored.set_value(Some(target));
+                    into_stored.set_value(Some(*target));
                     pending.set(Some(Pending {
                         file: file.name(),
                         preview,
@@ -360,7 +360,7 @@ enum Opened {
     Preview(MergePreview),
     /// A copy of another workbook of this browser, loaded, and what
     /// merging the file into it would change.
-    PreviewStored(StoredTarget, MergePreview),
+    PreviewStored(Box<StoredTarget>, MergePreview),
     /// Another workbook, kept in this browser; the message says how.
     Kept(String),
 }
@@ -416,7 +416,7 @@ async fn open_file(
         drop(other);
         let mut target = target;
         let preview = target.workbook.preview_incoming(&target.changes);
-        return Ok(Opened::PreviewStored(target, preview));
+        return Ok(Opened::PreviewStored(Box::new(target), preview));
     }
 
     match keep_workbook(state, &mut other).await {

@@ -9,6 +9,7 @@ mod engine;
 mod exchange;
 mod fixtures;
 mod history;
+mod hostile;
 mod index;
 mod merge;
 mod persistence;

@@ -67,6 +67,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             let out = state.with_workbook(|wb| (wb.name(), wb.to_file()));
             preparing.set(false);
             let Some((name, bytes)) = out else {
+                message.set(Some((false, not_now(state))));
                 return;
             };
             let file = file_name(&name, platform::now().date_naive());
@@ -85,13 +86,18 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         let out = state.with_workbook(|wb| {
             let json = state
                 .index_untracked(|ix| sms_core::transfer::workbook_json(wb, ix, platform::now()));
-            (
-                wb.name(),
-                serde_json::to_vec_pretty(&json).unwrap_or_default(),
-            )
+            (wb.name(), serde_json::to_vec_pretty(&json))
         });
         let Some((name, bytes)) = out else {
+            message.set(Some((false, not_now(state))));
             return;
+        };
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                message.set(Some((false, format!("Could not write the file: {e}."))));
+                return;
+            }
         };
         let file = sms_core::exchange::export_name(&name, "json", platform::now().date_naive());
         match save_typed(&file, "application/json", &bytes) {
@@ -130,6 +136,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             (wb.name(), sheets)
         });
         let Some((name, sheets)) = out else {
+            message.set(Some((false, not_now(state))));
             return;
         };
         preparing.set(true);
@@ -435,6 +442,15 @@ async fn open_file(
             "The copy of “{stored}” in this browser could not be read ({why}), so “{name}” was not merged into it."
         )),
         Err(KeepError::Merge(e)) => Err(format!("“{name}” could not be merged: {e}. Nothing was changed.")),
+    }
+}
+
+/// Why the open workbook cannot be written to a file at this moment.
+fn not_now(state: AppState) -> String {
+    if state.is_importing() {
+        "Nothing was downloaded: an import is running; try again when it has finished.".into()
+    } else {
+        "Nothing was downloaded: the workbook is not open (it is still opening, or could not be read).".into()
     }
 }
 

@@ -162,23 +162,35 @@ async fn complete(tx: &IdbTransaction) -> Result<(), StorageError> {
     .map(|_| ())
 }
 
-/// Every `(key, bytes)` of `store` in `range`, in key order.
+/// Every `(key, bytes)` of `store` in `range`, in key order. A value that
+/// is not bytes is skipped when `strict` is false (a view part: a cache) and
+/// refuses the whole read when it is true (a chunk: without it the
+/// workbook would open with changes missing, and saving over it could
+/// lose them).
 async fn read_range(
     store: &IdbObjectStore,
     range: &IdbKeyRange,
+    strict: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
     let keys: Array = request(store.get_all_keys_with_key(range)?)
         .await?
         .dyn_into()?;
     let values: Array = request(store.get_all_with_key(range)?).await?.dyn_into()?;
-    Ok(keys
-        .iter()
-        .zip(values.iter())
-        .filter_map(|(k, v)| {
-            let bytes = v.dyn_into::<Uint8Array>().ok()?.to_vec();
-            Some((k.as_string()?, bytes))
-        })
-        .collect())
+    let mut out = Vec::with_capacity(keys.length() as usize);
+    for (k, v) in keys.iter().zip(values.iter()) {
+        let key = k.as_string();
+        match (key, v.dyn_into::<Uint8Array>()) {
+            (Some(key), Ok(bytes)) => out.push((key, bytes.to_vec())),
+            (key, _) if strict => {
+                return Err(StorageError::Failed(format!(
+                    "a stored part of the workbook ({}) is not readable data",
+                    key.unwrap_or_else(|| "without a name".into())
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// An open IndexedDB database of workbook chunks.
@@ -256,6 +268,7 @@ impl ChunkStore {
         read_range(
             &tx.object_store(CHUNKS)?,
             &IdbKeyRange::bound(&lo.into(), &hi.into())?,
+            true,
         )
         .await
     }
@@ -270,10 +283,10 @@ impl ChunkStore {
         let chunks = read_range(&tx.object_store(CHUNKS)?, &{
             let (lo, hi) = key_range(workbook);
             IdbKeyRange::bound(&lo.into(), &hi.into())?
-        })
+        }, true)
         .await?;
         let mut view = StoredView::default();
-        for (key, bytes) in read_range(&tx.object_store(VIEWS)?, &view_range(workbook)?).await? {
+        for (key, bytes) in read_range(&tx.object_store(VIEWS)?, &view_range(workbook)?, false).await? {
             if key.ends_with("/0") {
                 view.base = Some(bytes);
             } else {

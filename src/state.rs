@@ -479,7 +479,12 @@ impl AppState {
             let marks: Vec<String> = self
                 .merged
                 .with_untracked(|m| m.iter().map(|r| r.to_string()).collect());
-            platform::set_merged_marks(&id, &marks);
+            if !platform::set_merged_marks(&id, &marks) {
+                self.report.set(Some(
+                    "This browser would not store which records a merge changed (storage full or blocked); the marks last until you close this tab."
+                        .into(),
+                ));
+            }
         }
     }
 

@@ -67,7 +67,9 @@ pub fn RecordForm(
             Memo::new(move |_| state.index(|ix| ix.get(&id).map(|e| e.version)))
         };
         Effect::new(move |prev: Option<()>| {
-            version.track();
+            // Read, not only tracked: a memo that nobody reads is never
+            // brought up to date, so it would never say it changed.
+            version.get();
             if prev.is_some() {
                 take_in_changes(state, def, &id, draft, base, conflicted, others);
             }

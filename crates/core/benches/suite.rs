@@ -207,6 +207,33 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
     }
     g.finish();
 
+    // A form saved against the heads it was opened at, after someone
+    // else's change arrived meanwhile: the save is made in isolation at
+    // those heads and merged (what every stale form's save costs).
+    let mut g = c.benchmark_group("edit_seen");
+    for f in fixtures.iter_mut() {
+        configure(&mut g, f.n);
+        let mut wb = Workbook::load([f.bytes.as_slice()], actor(5)).unwrap();
+        let mut other = wb.fork(actor(6));
+        let ctx = ctx("Chen Wei");
+        let mut turn = 0;
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter(|| {
+                turn = 1 - turn;
+                let seen = wb.heads();
+                other
+                    .update_record(&f.incident, &f.versions[1 - turn], &ctx)
+                    .unwrap();
+                wb.apply_remote(&other.changes_after(&seen)).unwrap();
+                wb.update_record_seen(&f.incident, black_box(&f.versions[turn]), &seen, &ctx)
+                    .unwrap();
+                other.apply_remote(&wb.changes_after(&other.heads())).unwrap();
+                wb.take_unsaved().expect("bytes to store")
+            })
+        });
+    }
+    g.finish();
+
     // A file of 1,000 changes merged into the open workbook, and the read
     // model brought up to date. The copy to merge into and its read model
     // are made outside the measurement.

@@ -12,6 +12,7 @@ mod history;
 mod hostile;
 mod index;
 mod merge;
+mod model;
 mod persistence;
 mod purity;
 mod reports;

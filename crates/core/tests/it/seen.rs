@@ -600,3 +600,60 @@ fn settling_a_checklist_field_on_the_shown_value_meets_a_concurrent_edit_as_a_co
     assert_eq!(values, want, "both concurrent decisions are kept");
     assert_eq!(ana.checklist_item(ITEM).conflicts, ["notes"]);
 }
+
+/// Two people settle the same conflict at the same time on different
+/// values: neither choice disappears, the conflict stays with both.
+#[test]
+fn two_concurrent_settlements_on_different_values_stay_a_conflict() {
+    let (mut ana, mut ben) = ana_and_ben();
+    let mut b = ben.checklist_item(ITEM);
+    b.owner = "Ben".into();
+    ben.set_checklist_item(ITEM, &b, &ctx("Ben", 10)).unwrap();
+    let mut a = ana.checklist_item(ITEM);
+    a.owner = "Ana".into();
+    ana.set_checklist_item(ITEM, &a, &ctx("Ana", 11)).unwrap();
+    ben_edits(&mut ben, 12, |r| r.set("owner", text("Ben Harris")));
+    let mut r = ana.record(&rid(1)).unwrap().1;
+    r.set("owner", text("Ana Silva"));
+    ana.update_record(&rid(1), &r, &ctx("Ana", 13)).unwrap();
+    same_copies(&mut ana, &mut ben);
+
+    // Each keeps the other's value, seeing the same two values.
+    let seen = ana.heads();
+    ana.resolve_checklist_field(ITEM, "owner", "Ben", &seen, &ctx("Ana", 20))
+        .unwrap();
+    ben.resolve_checklist_field(ITEM, "owner", "Ana", &seen, &ctx("Ben", 21))
+        .unwrap();
+    ana.resolve_field_seen(
+        &rid(1),
+        "owner",
+        Some(&text("Ben Harris")),
+        &seen,
+        &ctx("Ana", 22),
+    )
+    .unwrap();
+    ben.resolve_field_seen(
+        &rid(1),
+        "owner",
+        Some(&text("Ana Silva")),
+        &seen,
+        &ctx("Ben", 23),
+    )
+    .unwrap();
+    same_copies(&mut ana, &mut ben);
+
+    let mut values: Vec<_> = checklist_versions(&mut ana, "owner")
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    values.sort_by_key(|v| format!("{v:?}"));
+    assert_eq!(values, [Some(text("Ana")), Some(text("Ben"))]);
+    assert_eq!(ana.checklist_item(ITEM).conflicts, ["owner"]);
+    let mut values: Vec<_> = versions(&mut ana, "owner")
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    values.sort_by_key(|v| format!("{v:?}"));
+    assert_eq!(values, [Some(text("Ana Silva")), Some(text("Ben Harris"))]);
+    assert_eq!(ana.stored_record(&rid(1)).unwrap().conflicts, ["owner"]);
+}

@@ -227,7 +227,9 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
                 wb.apply_remote(&other.changes_after(&seen)).unwrap();
                 wb.update_record_seen(&f.incident, black_box(&f.versions[turn]), &seen, &ctx)
                     .unwrap();
-                other.apply_remote(&wb.changes_after(&other.heads())).unwrap();
+                other
+                    .apply_remote(&wb.changes_after(&other.heads()))
+                    .unwrap();
                 wb.take_unsaved().expect("bytes to store")
             })
         });

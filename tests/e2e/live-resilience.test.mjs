@@ -106,6 +106,7 @@ async function pushAsMember(context, relayUrl, room, key, blob) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the relay did not acknowledge')), 15_000);
         ws.onopen = () => ws.send(hello);
+        ws.onclose = (e) => reject(new Error(`the relay closed the connection (${e.code} ${e.reason})`));
         ws.onmessage = (ev) => {
           const msg = JSON.parse(ev.data);
           if (msg.type === 'caught_up') ws.send(push);
@@ -121,7 +122,8 @@ async function pushAsMember(context, relayUrl, room, key, blob) {
         };
       });
     }, {
-      url: relayUrl,
+      // The relay's WebSocket endpoint, as the app derives it.
+      url: `${relayUrl}/v1/ws`,
       hello: JSON.stringify({
         type: 'hello', room: room.toString('hex'), token: derive(key, 'room token').toString('base64url'), since: 0, create: false,
       }),

@@ -280,13 +280,19 @@ impl ChunkStore {
         workbook: &WorkbookId,
     ) -> Result<(Vec<(String, Vec<u8>)>, StoredView), StorageError> {
         let tx = self.tx(&[CHUNKS, VIEWS], false)?;
-        let chunks = read_range(&tx.object_store(CHUNKS)?, &{
-            let (lo, hi) = key_range(workbook);
-            IdbKeyRange::bound(&lo.into(), &hi.into())?
-        }, true)
+        let chunks = read_range(
+            &tx.object_store(CHUNKS)?,
+            &{
+                let (lo, hi) = key_range(workbook);
+                IdbKeyRange::bound(&lo.into(), &hi.into())?
+            },
+            true,
+        )
         .await?;
         let mut view = StoredView::default();
-        for (key, bytes) in read_range(&tx.object_store(VIEWS)?, &view_range(workbook)?, false).await? {
+        for (key, bytes) in
+            read_range(&tx.object_store(VIEWS)?, &view_range(workbook)?, false).await?
+        {
             if key.ends_with("/0") {
                 view.base = Some(bytes);
             } else {

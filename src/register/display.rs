@@ -37,6 +37,18 @@ pub fn text(f: &FieldDef, r: &Record, ix: &RecordIndex) -> String {
     }
 }
 
+/// How much of a text a list cell shows: a value of many megabytes (from
+/// another copy or program) must not make the list slow to draw.
+pub const CELL_CHARS: usize = 300;
+
+/// `s`, cut to [`CELL_CHARS`] characters with "…" when longer.
+pub fn shorten(s: String) -> String {
+    match s.char_indices().nth(CELL_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
+}
+
 /// A list cell: links become links, computed labels become chips.
 pub fn cell(f: &'static FieldDef, r: &Record, ix: &RecordIndex) -> AnyView {
     match (f.kind, r.value_of(f)) {
@@ -57,6 +69,6 @@ pub fn cell(f: &'static FieldDef, r: &Record, ix: &RecordIndex) -> AnyView {
                 .into_any()
         }
         (Kind::Flag, Some(Value::Flag(false))) => "".into_any(),
-        _ => text(f, r, ix).into_any(),
+        _ => shorten(text(f, r, ix)).into_any(),
     }
 }

@@ -385,7 +385,7 @@ fn row(
     to_delete: RwSignal<Option<(RecordId, String)>>,
 ) -> impl IntoView {
     let title_field = def.field(def.title).expect("declared");
-    let title = e.title().to_owned();
+    let title = super::display::shorten(e.title().to_owned());
     let (edit_title, del_title) = (title.clone(), title.clone());
     let del_id = e.id.clone();
     let id = e.id.clone();

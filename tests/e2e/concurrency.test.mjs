@@ -358,3 +358,74 @@ test('live through the relay: a stale form keeps the other person’s change, an
     await benContext.close();
   }
 });
+
+test('a file of another workbook in this browser is previewed and merged into it only when confirmed', async () => {
+  const anaContext = await launch();
+  const benContext = await launch();
+  try {
+    const ana = await openApp(anaContext, app.url);
+    await setName(ana, 'Ana Silva');
+    const demo = (await ana.locator('h1').innerText()).trim();
+    await workbooksPage(ana);
+    await ana.getByLabel('Name of the new, empty workbook').fill('Second register');
+    await Promise.all([ana.waitForEvent('load'), ana.getByRole('button', { name: 'Create workbook' }).click()]);
+    await waitReady(ana);
+    await waitForText(ana.locator('h1'), 'Second register');
+    await workbooksPage(ana);
+    const base = await download(ana, 'second-base.smsw');
+
+    // Ben adds a risk to his copy of it.
+    const ben = await openApp(benContext, app.url);
+    await setName(ben, 'Ben Harris');
+    await workbooksPage(ben);
+    await openFile(ben, base);
+    await ben.locator('.notice').waitFor();
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.locator('.workbook-list li:not(.current)').getByRole('button', { name: 'Open Second register' }).click(),
+    ]);
+    await waitReady(ben);
+    await ben.goto(new URL('#/r/risk', app.url).href);
+    await ben.getByRole('link', { name: 'Add risk' }).click();
+    await ben.getByLabel(fieldLabel('Title')).fill('Added by Ben to the second register');
+    await ben.getByLabel(fieldLabel('Owner')).fill('Ben');
+    await ben.getByLabel(fieldLabel('Likelihood')).selectOption('2');
+    await ben.getByLabel(fieldLabel('Impact')).selectOption('3');
+    await saveRisk(ben);
+    await workbooksPage(ben);
+    const fromBen = await download(ben, 'second-from-ben.smsw');
+
+    // Ana, back in the demo, opens Ben's file: she sees what it brings to
+    // the other workbook first.
+    await workbooksPage(ana);
+    await Promise.all([
+      ana.waitForEvent('load'),
+      ana.locator('.workbook-list li:not(.current)').getByRole('button', { name: `Open ${demo}` }).click(),
+    ]);
+    await waitReady(ana);
+    await workbooksPage(ana);
+    await openFile(ana, fromBen);
+    const preview = ana.locator('.merge-preview');
+    await waitForText(preview.locator('h4'), 'Merge “second-from-ben.smsw” into “Second register”, another workbook in this browser?');
+    assert.match(await preview.innerText(), /1 change by Ben Harris \(1\)/);
+    assert.match(await preview.locator('table').innerText(), /Risks and opportunities\s+1\s+0\s+0\s+0/);
+    await assertNoAxeViolations(ana);
+    await ana.getByRole('button', { name: 'Merge into that workbook' }).click();
+    await waitForText(ana.locator('.notice'), 'Merged 1 change from “second-from-ben.smsw” into “Second register”. Open it from the list to see them.');
+    await waitForText(ana.locator('h1'), demo);
+
+    await Promise.all([
+      ana.waitForEvent('load'),
+      ana.locator('.workbook-list li:not(.current)').getByRole('button', { name: 'Open Second register' }).click(),
+    ]);
+    await waitReady(ana);
+    await ana.goto(new URL('#/r/risk', app.url).href);
+    await ana.getByRole('searchbox', { name: 'Search' }).fill('added by ben');
+    await waitForText(ana.locator('table.register .record-title').first(), 'Added by Ben to the second register');
+    assertNoProblems(ana);
+    assertNoProblems(ben);
+  } finally {
+    await anaContext.close();
+    await benContext.close();
+  }
+});

@@ -425,7 +425,7 @@ fn take_in_item_changes(
             .with_workbook(|wb| wb.checklist_versions(clause.number, field))
             .and_then(|v| v.into_iter().max_by_key(|v| v.at))
             .map(|v| v.author)
-            .filter(|a| !a.trim().is_empty())
+            .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
             .unwrap_or_else(|| "Someone".into())
     };
     let mut notes = Vec::new();

@@ -602,7 +602,7 @@ fn take_in_changes(
             .with_workbook(|wb| wb.field_versions(id, f.key))
             .and_then(|v| v.into_iter().max_by_key(|v| v.at))
             .map(|v| v.author)
-            .filter(|a| !a.trim().is_empty())
+            .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
             .unwrap_or_else(|| "Someone".into());
         let mine = draft.with_untracked(|d| d.get(f.key).to_owned());
         let label = f.label;

@@ -1,6 +1,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The author written into a change by someone who set no name.
+pub const UNNAMED: &str = "Unnamed";
+
 /// Who makes a change and when, passed in by the caller (the browser clock in
 /// the app, a fixed time in tests). Every commit carries it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +24,7 @@ impl ChangeContext {
     pub(crate) fn author_or_default(&self) -> &str {
         let a = self.author.trim();
         if a.is_empty() {
-            "Unnamed"
+            UNNAMED
         } else {
             a
         }

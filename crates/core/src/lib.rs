@@ -41,7 +41,7 @@ pub mod transfer;
 pub mod view;
 mod workbook;
 
-pub use change::{ChangeContext, ChangeMeta, Touches};
+pub use change::{ChangeContext, ChangeMeta, Touches, UNNAMED};
 pub use error::{LoadError, WorkbookError};
 pub use history::{FieldChange, HistoryEntry, RecordChange, RecordEvent, UndoOutcome};
 pub use ids::{ActorBytes, RecordId, WorkbookId};

@@ -1080,15 +1080,12 @@ fn a_copy_without_the_record_yet_refuses_its_removal_too() {
     assert!(ids.is_empty());
 }
 
-/// A change that names an actor no copy knows (one byte of its actor list
-/// altered, the checksum made to match): refused as damaged, not a panic
-/// inside Automerge while it is applied.
-#[test]
-fn a_change_naming_an_unknown_actor_is_refused_without_panic() {
+/// A change by actor 2 whose actor list names actor 1 altered to one no
+/// copy knows, with the checksum made to match.
+fn change_naming_an_unknown_actor(wb: &mut Workbook) -> Vec<u8> {
     use sha2::{Digest, Sha256};
-    let mut wb = victim();
     let mut ana = wb.fork(actor(2));
-    // A change by Ana's other copy whose operations refer to actor 1's.
+    // A change by another copy whose operations refer to actor 1's.
     let mut r = ana.record(&rid(1)).unwrap().1;
     r.set("title", Value::Text("Edited".into()));
     let before = ana.heads();
@@ -1109,10 +1106,34 @@ fn a_change_naming_an_unknown_actor_is_refused_without_panic() {
     bytes[4..8].copy_from_slice(&hash[..4]);
     let altered = automerge::Change::from_bytes(bytes.clone()).unwrap();
     assert_ne!(altered.other_actor_ids(), [ActorId::from(other)]);
+    bytes
+}
 
+/// Such a change as a live entry or another tab's chunk: refused as
+/// damaged, not a panic inside Automerge while it is applied.
+#[test]
+fn a_change_naming_an_unknown_actor_is_refused_without_panic() {
+    let mut wb = victim();
+    let bytes = change_naming_an_unknown_actor(&mut wb);
     let before = state(&mut wb);
     let r = wb.apply_remote(&bytes);
     assert!(r.is_err(), "{r:?}");
+    let after = state(&mut wb);
+    assert_eq!(after.0, before.0);
+}
+
+/// The same change inside a workbook file: not read, or refused when
+/// merged, never a panic.
+#[test]
+fn a_file_holding_a_change_that_names_an_unknown_actor_is_refused_without_panic() {
+    let mut wb = victim();
+    let bytes = change_naming_an_unknown_actor(&mut wb);
+    let mut file = wb.to_file();
+    file.extend_from_slice(&bytes);
+    let before = state(&mut wb);
+    if let Ok(mut other) = Workbook::read_file(&file, actor(9)) {
+        assert!(wb.merge(&mut other).is_err());
+    }
     let after = state(&mut wb);
     assert_eq!(after.0, before.0);
 }

@@ -617,3 +617,36 @@ fn the_model_runs_a_known_story() {
     assert!(wb.stored_record(&rid(1)).unwrap().deleted);
     assert_eq!(wb.checklist_item("8.7.1").conflicts, ["notes"]);
 }
+
+/// Found by the model: two people wrote the same owner concurrently (no
+/// conflict shown), then a third, concurrent, different owner arrives and
+/// loses to them. The record is now in conflict; the read model kept in
+/// step by the merge's delta must say so, as a rebuilt one does.
+#[test]
+fn a_losing_third_value_behind_two_equal_ones_reaches_the_read_model() {
+    let mut base = new_workbook();
+    base.add_record("risk", &rid(1), &risk("Outage"), &ctx("Ana", 1))
+        .unwrap();
+    let mut ana = base.fork(actor(1));
+    let mut ben = base.fork(actor(2));
+    let mut cleo = base.fork(actor(3));
+    for (wb, who, owner) in [
+        (&mut ana, "Ana", "Owner 0"),
+        (&mut ben, "Ben", "Owner 1"),
+        (&mut cleo, "Cleo", "Owner 1"),
+    ] {
+        let mut r = wb.record(&rid(1)).unwrap().1;
+        r.set("owner", Value::Text(owner.into()));
+        wb.update_record(&rid(1), &r, &ctx(who, 10)).unwrap();
+    }
+    cleo.merge(&mut ben).unwrap();
+    assert!(cleo.stored_record(&rid(1)).unwrap().conflicts.is_empty());
+    cleo.track_changes();
+    let mut index = RecordIndex::build(&cleo);
+
+    cleo.merge(&mut ana).unwrap();
+    assert_eq!(cleo.stored_record(&rid(1)).unwrap().conflicts, ["owner"]);
+    let delta = cleo.take_delta();
+    index.apply(&cleo, &delta);
+    assert_eq!(snapshot(&index), snapshot(&RecordIndex::build(&cleo)));
+}

@@ -170,9 +170,12 @@ impl Workbook {
         let key = checklist::key(number, field);
         self.at_heads(seen, |wb| {
             wb.note_checklist(number);
-            if value.is_empty() {
+            // Every value goes, then the kept one is written anew (see
+            // `write_fresh`).
+            if wb.doc.get(ROOT, key.as_str())?.is_some() {
                 wb.doc.delete(ROOT, key.as_str())?;
-            } else {
+            }
+            if !value.is_empty() {
                 wb.doc.put(ROOT, key.as_str(), value)?;
             }
             wb.commit(
@@ -211,7 +214,16 @@ pub(crate) fn write_fresh(
                 wb.doc.delete(obj, f.key)?;
             }
         }
-        (_, Some(_)) => write_value(&mut wb.doc, obj, f, value)?,
+        (_, Some(_)) => {
+            // Automerge turns a put of the value already shown into a mere
+            // removal of the other values, and an edit made concurrently
+            // would then replace the kept value without a conflict: every
+            // value goes first, so the kept one is written anew.
+            if wb.doc.get(obj, f.key)?.is_some() {
+                wb.doc.delete(obj, f.key)?;
+            }
+            write_value(&mut wb.doc, obj, f, value)?
+        }
     }
     Ok(())
 }

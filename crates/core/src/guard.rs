@@ -15,7 +15,7 @@
 //! The check reads each new change's operations, so it costs in proportion
 //! to what arrives, not to the workbook.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use automerge::{
     legacy::{Key, ObjectId, OpId, OpType},
@@ -122,7 +122,16 @@ pub(crate) fn changes_in(bytes: &[u8]) -> Result<Vec<Change>, String> {
                     .map_err(|e| e.to_string())?;
                 out.extend(doc.get_changes(&[]));
             }
-            1 | 2 => out.push(Change::try_from(chunk).map_err(|e| e.to_string())?),
+            1 | 2 => {
+                // Automerge does not compare a change's checksum with its
+                // contents when reading it alone; a damaged change could
+                // then be applied.
+                let change = Change::try_from(chunk).map_err(|e| e.to_string())?;
+                if rest[4..8] != change.hash().0[..4] {
+                    return Err("a chunk whose checksum does not match".into());
+                }
+                out.push(change);
+            }
             _ => return Err("an unknown kind of chunk".into()),
         }
         rest = &rest[end..];
@@ -152,14 +161,16 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
         Ok(Some((automerge::Value::Scalar(s), _))) => s.as_u64().unwrap_or(0),
         _ => 0,
     };
-    // Record objects created by these changes: their identity is being
-    // written for the first time.
-    let mut new_records: HashSet<OpId> = HashSet::new();
+    // Records created by these changes, by their object: the id.
+    let mut created: HashMap<OpId, String> = HashMap::new();
     let mut new_keys: HashSet<String> = HashSet::new();
     for change in changes {
         if doc.get_change_by_hash(&change.hash()).is_some() {
             continue;
         }
+        // Record objects this change creates: their identity is written
+        // by this change and no other.
+        let mut new_records: HashSet<OpId> = HashSet::new();
         let refuse = |breach: Breach| {
             let meta = ChangeMeta::decode(change.message(), change.timestamp());
             Refusal {
@@ -210,12 +221,14 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                     match &op.action {
                         OpType::Make(automerge::ObjType::Map) if RecordId::parse(key).is_some() => {
                             // A make that supersedes earlier values
-                            // replaces the record; one with none is a
-                            // concurrent creation under the same id, which
-                            // merges as any concurrent value does.
-                            if exists && !op.pred.is_empty() {
+                            // replaces the record (whether this copy holds
+                            // it yet or not); one with none is a concurrent
+                            // creation under the same id, which merges as
+                            // any concurrent value does.
+                            if !op.pred.is_empty() {
                                 return Err(refuse(Breach::RecordReplaced(key.to_owned())));
                             }
+                            created.insert(op_id.clone(), key.to_owned());
                             new_records.insert(op_id);
                             new_keys.insert(key.to_owned());
                         }
@@ -235,9 +248,14 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                     if new_records.contains(obj) {
                         continue;
                     }
-                    if let Some(id) = record_of(doc, records, obj) {
-                        return Err(refuse(Breach::RecordIdentity(id, what)));
-                    }
+                    // Any other change writing it is refused, also when the
+                    // record is not in this copy yet: created earlier in
+                    // these changes, or by a change still to come (this
+                    // one would wait in the copy and get in unchecked).
+                    let id = record_of(doc, records, obj)
+                        .or_else(|| created.get(obj).cloned())
+                        .unwrap_or_else(|| format!("{}@{}", obj.0, obj.1));
+                    return Err(refuse(Breach::RecordIdentity(id, what)));
                 }
             }
         }

@@ -227,9 +227,8 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
                 wb.apply_remote(&other.changes_after(&seen)).unwrap();
                 wb.update_record_seen(&f.incident, black_box(&f.versions[turn]), &seen, &ctx)
                     .unwrap();
-                other
-                    .apply_remote(&wb.changes_after(&other.heads()))
-                    .unwrap();
+                let theirs = other.heads();
+                other.apply_remote(&wb.changes_after(&theirs)).unwrap();
                 wb.take_unsaved().expect("bytes to store")
             })
         });

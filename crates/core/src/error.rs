@@ -12,6 +12,9 @@ pub enum LoadError {
         "this workbook was made by a newer version of SMS Workbook (format {found}, this version reads up to {supported}); update the app to open it"
     )]
     NewerVersion { found: u64, supported: u64 },
+    /// A copy whose own history rewrote what makes it a workbook.
+    #[error("{0}")]
+    Refused(crate::guard::Refusal),
 }
 
 /// Why an operation on an open workbook failed.

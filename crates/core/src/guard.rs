@@ -53,6 +53,9 @@ pub enum Breach {
     RecordIdentity(String, &'static str),
     /// Puts something that is not a record into the records.
     NotARecord(String),
+    /// Refers to changes of an author no change here or in the workbook
+    /// comes from: damaged or forged data, which Automerge cannot apply.
+    UnknownAuthor,
 }
 
 impl std::fmt::Display for Breach {
@@ -74,6 +77,10 @@ impl std::fmt::Display for Breach {
                 write!(f, "replace record {id} with another, losing its history")
             }
             Breach::RecordIdentity(id, what) => write!(f, "change the {what} of record {id}"),
+            Breach::UnknownAuthor => write!(
+                f,
+                "build on changes no one has made (the data is damaged or forged)"
+            ),
             Breach::NotARecord(key) => {
                 write!(f, "put something that is not a record into the records ({key})")
             }
@@ -98,6 +105,28 @@ impl std::fmt::Display for Refusal {
 /// The changes in `bytes` (change chunks, or a saved document, or any
 /// concatenation of them, as stored or sent), in order.
 pub(crate) fn changes_in(bytes: &[u8]) -> Result<Vec<Change>, String> {
+    let mut out = Vec::new();
+    for (kind, chunk) in chunks(bytes)? {
+        match kind {
+            Chunk::Document => out.extend(load_document(chunk)?.get_changes(&[])),
+            Chunk::Change => out.push(read_change(chunk)?),
+        }
+    }
+    Ok(out)
+}
+
+/// The kinds of chunk Automerge data is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Chunk {
+    /// A saved document (many changes, compressed).
+    Document,
+    /// One change (plain or compressed).
+    Change,
+}
+
+/// Splits Automerge data into its chunks by their headers, reading nothing
+/// else: magic bytes, checksum, kind, length.
+pub(crate) fn chunks(bytes: &[u8]) -> Result<Vec<(Chunk, &[u8])>, String> {
     const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
     let mut out = Vec::new();
     let mut rest = bytes;
@@ -105,38 +134,40 @@ pub(crate) fn changes_in(bytes: &[u8]) -> Result<Vec<Change>, String> {
         if rest.len() < 9 || rest[..4] != MAGIC {
             return Err("not Automerge data".into());
         }
-        let kind = rest[8];
+        let kind = match rest[8] {
+            0 => Chunk::Document,
+            1 | 2 => Chunk::Change,
+            _ => return Err("an unknown kind of chunk".into()),
+        };
         let (len, used) = uleb(&rest[9..]).ok_or("a damaged chunk header")?;
         let end = 9usize
             .checked_add(used)
             .and_then(|n| n.checked_add(usize::try_from(len).ok()?))
             .filter(|end| *end <= rest.len())
             .ok_or("a chunk cut off")?;
-        let chunk = &rest[..end];
-        match kind {
-            0 => {
-                let options = automerge::LoadOptions::new()
-                    .on_partial_load(automerge::OnPartialLoad::Error)
-                    .verification_mode(automerge::VerificationMode::Check);
-                let doc = automerge::Automerge::load_with_options(chunk, options)
-                    .map_err(|e| e.to_string())?;
-                out.extend(doc.get_changes(&[]));
-            }
-            1 | 2 => {
-                // Automerge does not compare a change's checksum with its
-                // contents when reading it alone; a damaged change could
-                // then be applied.
-                let change = Change::try_from(chunk).map_err(|e| e.to_string())?;
-                if rest[4..8] != change.hash().0[..4] {
-                    return Err("a chunk whose checksum does not match".into());
-                }
-                out.push(change);
-            }
-            _ => return Err("an unknown kind of chunk".into()),
-        }
+        out.push((kind, &rest[..end]));
         rest = &rest[end..];
     }
     Ok(out)
+}
+
+/// A saved document chunk, read strictly.
+pub(crate) fn load_document(chunk: &[u8]) -> Result<automerge::Automerge, String> {
+    let options = automerge::LoadOptions::new()
+        .on_partial_load(automerge::OnPartialLoad::Error)
+        .verification_mode(automerge::VerificationMode::Check);
+    automerge::Automerge::load_with_options(chunk, options).map_err(|e| e.to_string())
+}
+
+/// One change chunk, with its checksum compared to its contents (Automerge
+/// does not, when it reads a change alone; a damaged change could then be
+/// applied).
+pub(crate) fn read_change(chunk: &[u8]) -> Result<Change, String> {
+    let change = Change::try_from(chunk).map_err(|e| e.to_string())?;
+    if chunk[4..8] != change.hash().0[..4] {
+        return Err("a chunk whose checksum does not match".into());
+    }
+    Ok(change)
 }
 
 fn uleb(b: &[u8]) -> Option<(u64, usize)> {
@@ -164,6 +195,16 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
     // Records created by these changes, by their object: the id.
     let mut created: HashMap<OpId, String> = HashMap::new();
     let mut new_keys: HashSet<String> = HashSet::new();
+    // Authors whose changes these ones may refer to: theirs, or those the
+    // workbook holds (asked once per author).
+    let authors: HashSet<ActorId> = changes.iter().map(|c| c.actor_id().clone()).collect();
+    let mut known: HashMap<ActorId, bool> = HashMap::new();
+    let mut is_known = |actor: &ActorId| -> bool {
+        authors.contains(actor)
+            || *known
+                .entry(actor.clone())
+                .or_insert_with(|| doc.import_obj(&format!("1@{actor}")).is_ok())
+    };
     for change in changes {
         if doc.get_change_by_hash(&change.hash()).is_some() {
             continue;
@@ -171,23 +212,15 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
         // Record objects this change creates: their identity is written
         // by this change and no other.
         let mut new_records: HashSet<OpId> = HashSet::new();
-        let refuse = |breach: Breach| {
-            let meta = ChangeMeta::decode(change.message(), change.timestamp());
-            Refusal {
-                author: if meta.author.trim().is_empty() {
-                    "someone".to_owned()
-                } else {
-                    meta.author
-                },
-                at: meta.at,
-                breach,
-            }
-        };
+        let refuse = |breach: Breach| refusal(change, breach);
         let expanded = change.decode();
         let start = change.start_op().get();
         let actor: &ActorId = change.actor_id();
         for (i, op) in expanded.operations.iter().enumerate() {
             let op_id = OpId(start + i as u64, actor.clone());
+            if refers_to(op).any(|id| !is_known(&id.1)) {
+                return Err(refuse(Breach::UnknownAuthor));
+            }
             let key = match &op.key {
                 Key::Map(k) => k.as_str(),
                 Key::Seq(_) => "",
@@ -257,6 +290,99 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                         .unwrap_or_else(|| format!("{}@{}", obj.0, obj.1));
                     return Err(refuse(Breach::RecordIdentity(id, what)));
                 }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The operations an operation refers to: those it supersedes, its object
+/// and the list element it is put after.
+fn refers_to(op: &automerge::legacy::Op) -> impl Iterator<Item = &OpId> {
+    op.pred
+        .iter()
+        .chain(match &op.obj {
+            ObjectId::Id(id) => Some(id),
+            ObjectId::Root => None,
+        })
+        .chain(match &op.key {
+            Key::Seq(automerge::legacy::ElementId::Id(id)) => Some(id),
+            _ => None,
+        })
+}
+
+/// Who wrote `change`, as a refusal names them.
+fn refusal(change: &Change, breach: Breach) -> Refusal {
+    let meta = ChangeMeta::decode(change.message(), change.timestamp());
+    Refusal {
+        author: if meta.author.trim().is_empty() {
+            "someone".to_owned()
+        } else {
+            meta.author
+        },
+        at: meta.at,
+        breach,
+    }
+}
+
+/// Reads a workbook file made of several chunks (a saved document with
+/// changes after it, or changes alone): every change it holds, checked to
+/// refer only to authors of changes in it (a file holds its whole history),
+/// applied into a new document. `None` if the file is one saved document,
+/// which Automerge reads on its own.
+pub(crate) fn read_chunked_file(bytes: &[u8]) -> Result<Option<AutoCommit>, String> {
+    let parts = chunks(bytes)?;
+    if parts.len() == 1 && parts[0].0 == Chunk::Document {
+        return Ok(None);
+    }
+    let mut changes = Vec::new();
+    for (kind, chunk) in parts {
+        match kind {
+            Chunk::Document => changes.extend(load_document(chunk)?.get_changes(&[])),
+            Chunk::Change => changes.push(read_change(chunk)?),
+        }
+    }
+    let authors: HashSet<ActorId> = changes.iter().map(|c| c.actor_id().clone()).collect();
+    for c in &changes {
+        if c.decode()
+            .operations
+            .iter()
+            .any(|op| refers_to(op).any(|id| !authors.contains(&id.1)))
+        {
+            return Err(refusal(c, Breach::UnknownAuthor).to_string());
+        }
+    }
+    let mut doc = AutoCommit::new();
+    doc.apply_changes(changes).map_err(|e| e.to_string())?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err("changes that others in the file build on are missing".into());
+    }
+    Ok(Some(doc))
+}
+
+/// Checks a whole document read from a file: its identity (`format`,
+/// `workbook_id`, `created_at`, the records map) must be as the change that
+/// created the workbook wrote it, with one value each. A file whose later
+/// change rewrote one of them is a tampered copy.
+pub(crate) fn check_document(doc: &mut AutoCommit) -> Result<(), Refusal> {
+    for key in [KEY_FORMAT, KEY_WORKBOOK_ID, KEY_CREATED_AT, KEY_RECORDS] {
+        let values = doc.get_all(ROOT, key).unwrap_or_default();
+        let breach = || match key {
+            KEY_RECORDS => Breach::RecordsReplaced,
+            KEY_FORMAT => Breach::Identity(KEY_FORMAT),
+            KEY_WORKBOOK_ID => Breach::Identity(KEY_WORKBOOK_ID),
+            _ => Breach::Identity(KEY_CREATED_AT),
+        };
+        let ops: Vec<ObjId> = values.into_iter().map(|(_, op)| op).collect();
+        for op in &ops {
+            let Some(change) = doc
+                .hash_for_opid(op)
+                .and_then(|h| doc.get_change_by_hash(&h))
+            else {
+                continue;
+            };
+            if ops.len() > 1 || !change.deps().is_empty() {
+                return Err(refusal(&change, breach()));
             }
         }
     }

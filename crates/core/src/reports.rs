@@ -431,12 +431,15 @@ pub fn review_pack(ix: &RecordIndex, from: NaiveDate, to: NaiveDate) -> Report {
             e.record
                 .int("likelihood")
                 .zip(e.record.int("impact"))
-                .is_some_and(|(l, i)| l * i >= 12)
+                .is_some_and(|(l, i)| l.saturating_mul(i) >= 12)
         })
         .collect();
     high.sort_by_key(|e| {
         std::cmp::Reverse(
-            e.record.int("likelihood").unwrap_or(0) * e.record.int("impact").unwrap_or(0),
+            e.record
+                .int("likelihood")
+                .unwrap_or(0)
+                .saturating_mul(e.record.int("impact").unwrap_or(0)),
         )
     });
     sections.push(Section {

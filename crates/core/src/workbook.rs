@@ -197,6 +197,15 @@ impl Workbook {
         Ok(wb)
     }
 
+    /// A file's document must be a workbook whose identity its own history
+    /// never rewrote ([`crate::guard::check_document`]).
+    fn from_doc_checked(doc: &mut AutoCommit) -> Result<(), LoadError> {
+        if get_str(doc, &ROOT, KEY_FORMAT).as_deref() != Some(FORMAT) {
+            return Err(LoadError::NotAWorkbook);
+        }
+        crate::guard::check_document(doc).map_err(LoadError::Refused)
+    }
+
     fn from_doc(doc: AutoCommit) -> Result<Self, LoadError> {
         if get_str(&doc, &ROOT, KEY_FORMAT).as_deref() != Some(FORMAT) {
             return Err(LoadError::NotAWorkbook);
@@ -277,15 +286,21 @@ impl Workbook {
         if bytes.is_empty() {
             return Err(LoadError::Corrupt("the file is empty".into()));
         }
-        let options = automerge::LoadOptions::new()
-            .on_partial_load(automerge::OnPartialLoad::Error)
-            .verification_mode(automerge::VerificationMode::Check);
-        let mut doc = AutoCommit::load_with_options(bytes, options)
-            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        let mut doc = match crate::guard::read_chunked_file(bytes).map_err(LoadError::Corrupt)? {
+            Some(doc) => doc,
+            None => {
+                let options = automerge::LoadOptions::new()
+                    .on_partial_load(automerge::OnPartialLoad::Error)
+                    .verification_mode(automerge::VerificationMode::Check);
+                AutoCommit::load_with_options(bytes, options)
+                    .map_err(|e| LoadError::Corrupt(e.to_string()))?
+            }
+        };
         if doc.get_heads().is_empty() {
             return Err(LoadError::Corrupt("the file holds no changes".into()));
         }
-        let doc = doc.with_actor(ActorId::from(actor.0));
+        let mut doc = doc.with_actor(ActorId::from(actor.0));
+        Self::from_doc_checked(&mut doc)?;
         Self::from_doc(doc)
     }
 
@@ -321,6 +336,7 @@ impl Workbook {
                 "the other copy is a different workbook".into(),
             ));
         }
+        self.note_touches(&incoming.changes);
         self.absorbing(|doc| doc.apply_changes(incoming.changes))?;
         Ok(())
     }
@@ -520,6 +536,29 @@ impl Workbook {
         out
     }
 
+    /// Notes what changes from elsewhere say they touch, before they are
+    /// applied. Automerge's patches miss one case: a value that loses
+    /// behind two equal ones makes a conflict but no patch, so the record
+    /// must be read again because the change names it. A change that names
+    /// nothing (from another program) makes everything be read again.
+    fn note_touches(&mut self, changes: &[automerge::Change]) {
+        if !self.tracking {
+            return;
+        }
+        for c in changes {
+            match ChangeMeta::decode(c.message(), c.timestamp()).touches {
+                Some(t) => {
+                    self.touched
+                        .records
+                        .extend(t.records.iter().filter_map(|r| RecordId::parse(r)));
+                    self.touched.checklist.extend(t.checklist.iter().cloned());
+                    self.touched.workbook |= t.workbook;
+                }
+                None => self.touched.everything = true,
+            }
+        }
+    }
+
     /// Reads records through the document's current records map, never a
     /// stale one: if it changed, everything is read again.
     fn keep_records_in_step(&mut self) {
@@ -626,6 +665,7 @@ impl Workbook {
     pub fn absorb_stored(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
         let was_saved = self.doc.get_heads() == self.saved_heads;
         let changes = self.checked_changes(bytes)?;
+        self.note_touches(&changes);
         self.absorbing(|doc| doc.apply_changes(changes))?;
         if was_saved {
             self.saved_heads = self.doc.get_heads();
@@ -693,6 +733,7 @@ impl Workbook {
     /// Automerge until they do.
     pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
         let changes = self.checked_changes(bytes)?;
+        self.note_touches(&changes);
         self.absorbing(|doc| doc.apply_changes(changes))?;
         Ok(())
     }
@@ -717,6 +758,7 @@ impl Workbook {
         }
         let changes = self.doc.get_changes_added(&mut other.doc);
         crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
+        self.note_touches(&changes);
         self.absorbing(|doc| doc.apply_changes(changes))?;
         Ok(())
     }

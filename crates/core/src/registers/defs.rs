@@ -109,15 +109,20 @@ const FREQUENCY: &[(&str, &str)] = &[
 
 // ---- computed fields -------------------------------------------------------
 
+/// a × b, or nothing when the product does not fit (values written by
+/// another program can be any size).
 fn product(r: &Record, a: &str, b: &str) -> Option<Value> {
-    Some(Value::Int(r.int(a)? * r.int(b)?))
+    Some(Value::Int(r.int(a)?.checked_mul(r.int(b)?)?))
 }
 fn risk_score(r: &Record) -> Option<Value> {
     product(r, "likelihood", "impact")
 }
 fn risk_band(r: &Record) -> Option<Value> {
-    let s = risk_score(r)?.as_int()?;
-    Some(Value::Text(ScoreBand::of(s as u8).label().into()))
+    // Only a score the scales can give (1–25) has a band.
+    let s = u8::try_from(risk_score(r)?.as_int()?)
+        .ok()
+        .filter(|s| (1..=25).contains(s))?;
+    Some(Value::Text(ScoreBand::of(s).label().into()))
 }
 fn residual_score(r: &Record) -> Option<Value> {
     product(r, "residual_likelihood", "residual_impact")

@@ -479,24 +479,8 @@ fn take_in_item_changes(
                 .into(),
         );
     }
-    let new_conflicts: Vec<&'static str> = now
-        .conflicts
-        .iter()
-        .copied()
-        .filter(|k| !conflicted.with_untracked(|c| c.contains(k)))
-        .collect();
-    if !new_conflicts.is_empty() {
-        conflicted.update(|c| c.extend(new_conflicts));
-    }
-    if !notes.is_empty() {
-        others.update(|o| {
-            for n in notes {
-                if !o.contains(&n) {
-                    o.push(n);
-                }
-            }
-        });
-    }
+    crate::conflicts::note_conflicts(conflicted, &now.conflicts);
+    crate::conflicts::tell(others, notes);
 }
 
 /// Above a checklist field two people changed at once: each value with its
@@ -515,8 +499,6 @@ fn item_conflict_box(
     // The heads these values were read at: keeping one supersedes exactly
     // them, and a value that arrives later stays as a conflict.
     let read_at = StoredValue::new(state.heads());
-    let error = RwSignal::new(None::<String>);
-    let settled = RwSignal::new(None::<String>);
     let label = item_field_label(field);
     let shown = move |v: &sms_core::FieldVersion| -> String {
         let text = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
@@ -528,46 +510,19 @@ fn item_conflict_box(
             text
         }
     };
-    let keep = move |v: sms_core::FieldVersion| {
+    let keep = move |v: &sms_core::FieldVersion| -> Result<(), String> {
         let value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
         let heads = read_at.get_value();
-        match state
+        state
             .edit(|wb, ctx| wb.resolve_checklist_field(clause.number, field, &value, &heads, ctx))
-        {
-            Ok(()) => {
-                draft.update(|d| match field {
-                    "status" => d.status = ItemStatus::from_key(&value).unwrap_or_default(),
-                    "owner" => d.owner = value.clone(),
-                    "notes" => d.notes = value.clone(),
-                    _ => d.justification = value.clone(),
-                });
-                settled.set(Some(format!("Kept the value by {}.", v.author)));
-                versions.set(Vec::new());
-            }
-            Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
-        }
+            .map_err(|e| e.to_string())?;
+        draft.update(|d| match field {
+            "status" => d.status = ItemStatus::from_key(&value).unwrap_or_default(),
+            "owner" => d.owner = value.clone(),
+            "notes" => d.notes = value.clone(),
+            _ => d.justification = value.clone(),
+        });
+        Ok(())
     };
-    view! {
-        <Show when=move || !versions.with(Vec::is_empty) fallback=move || settled.get().map(|m| view! { <p class="notice" role="status">{m}</p> })>
-            <div class="conflict" role="group" aria-label=format!("Conflict in {}", label.to_lowercase())>
-                <p><strong>{format!("{label} was changed by two people at the same time.")}</strong>" Choose the value to keep:"</p>
-                <ul>
-                    {move || versions.get().into_iter().map(|v| {
-                        let text = shown(&v);
-                        let when = v.at.map(|t| t.format(" on %-d %b %Y at %H:%M").to_string()).unwrap_or_default();
-                        let aria = format!("Keep this: “{text}” by {}", v.author);
-                        let v2 = v.clone();
-                        view! {
-                            <li>
-                                <span>{format!("“{text}” — {}{when}", v.author)}</span>
-                                " "
-                                <button type="button" aria-label=aria on:click=move |_| keep(v2.clone())>"Keep this"</button>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            </div>
-        </Show>
-    }
+    crate::conflicts::versions_box(label, versions, shown, keep)
 }

@@ -126,39 +126,56 @@ pub fn conflict_box(
     // them, and a value that arrives later stays as a conflict.
     let read_at = StoredValue::new(state.heads());
 
-    let error = RwSignal::new(None::<String>);
-    let settled = RwSignal::new(None::<String>);
     let id = StoredValue::new(id);
-    let keep = move |v: FieldVersion| {
+    let keep = move |v: &FieldVersion| -> Result<(), String> {
         let id = id.get_value();
         let heads = read_at.get_value();
-        let result =
-            state.edit(|wb, ctx| wb.resolve_field_seen(&id, key, v.value.as_ref(), &heads, ctx));
-        match result {
-            Ok(()) => {
-                let draft_value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
-                draft.update(|d| d.set(key, draft_value));
-                settled.set(Some(format!("Kept the value by {}.", v.author)));
-                versions.set(Vec::new());
-            }
-            Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
+        state
+            .edit(|wb, ctx| wb.resolve_field_seen(&id, key, v.value.as_ref(), &heads, ctx))
+            .map_err(|e| e.to_string())?;
+        let draft_value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
+        draft.update(|d| d.set(key, draft_value));
+        Ok(())
+    };
+    let shown = move |v: &FieldVersion| state.index(|ix| display_value(f, v.value.as_ref(), ix));
+    versions_box(f.label, versions, shown, keep)
+}
+
+/// The box above a field (of a record or a checklist item) two people
+/// changed at the same time: every value with its author and time, and
+/// "Keep this" on each. `keep` stores the chosen value; once it has, the
+/// box says whose value was kept.
+pub(crate) fn versions_box(
+    label: &'static str,
+    versions: RwSignal<Vec<FieldVersion>>,
+    shown: impl Fn(&FieldVersion) -> String + 'static,
+    keep: impl Fn(&FieldVersion) -> Result<(), String> + 'static,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let settled = RwSignal::new(None::<String>);
+    let shown = StoredValue::new_local(shown);
+    let keep = StoredValue::new_local(keep);
+    let choose = move |v: FieldVersion| match keep.with_value(|k| k(&v)) {
+        Ok(()) => {
+            settled.set(Some(format!("Kept the value by {}.", v.author)));
+            versions.set(Vec::new());
         }
+        Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
     };
     view! {
         <Show when=move || !versions.with(Vec::is_empty) fallback=move || settled.get().map(|m| view! { <p class="notice" role="status">{m}</p> })>
-            <div class="conflict" role="group" aria-label=format!("Conflict in {}", f.label_lower())>
-                <p><strong>{format!("{} was changed by two people at the same time.", f.label)}</strong>" Choose the value to keep:"</p>
+            <div class="conflict" role="group" aria-label=format!("Conflict in {}", label.to_lowercase())>
+                <p><strong>{format!("{label} was changed by two people at the same time.")}</strong>" Choose the value to keep:"</p>
                 <ul>
                     {move || versions.get().into_iter().map(|v| {
-                        let shown = state.index(|ix| display_value(f, v.value.as_ref(), ix));
+                        let text = shown.with_value(|s| s(&v));
                         let when = v.at.map(|t| t.format(" on %-d %b %Y at %H:%M").to_string()).unwrap_or_default();
-                        let label = format!("Keep this: “{shown}” by {}", v.author);
-                        let v2 = v.clone();
+                        let aria = format!("Keep this: “{text}” by {}", v.author);
                         view! {
                             <li>
-                                <span>{format!("“{shown}” — {}{when}", v.author)}</span>
+                                <span>{format!("“{text}” — {}{when}", v.author)}</span>
                                 " "
-                                <button type="button" aria-label=label on:click=move |_| keep(v2.clone())>"Keep this"</button>
+                                <button type="button" aria-label=aria on:click=move |_| choose(v.clone())>"Keep this"</button>
                             </li>
                         }
                     }).collect_view()}
@@ -166,5 +183,31 @@ pub fn conflict_box(
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </div>
         </Show>
+    }
+}
+
+/// Adds what a form says others changed while it was open, each once.
+pub(crate) fn tell(others: RwSignal<Vec<String>>, notes: Vec<String>) {
+    if notes.is_empty() {
+        return;
+    }
+    others.update(|o| {
+        for n in notes {
+            if !o.contains(&n) {
+                o.push(n);
+            }
+        }
+    });
+}
+
+/// Adds fields that became conflicted to those a form shows boxes for.
+pub(crate) fn note_conflicts(shown: RwSignal<Vec<&'static str>>, now: &[&'static str]) {
+    let new: Vec<&'static str> = now
+        .iter()
+        .copied()
+        .filter(|k| !shown.with_untracked(|c| c.contains(k)))
+        .collect();
+    if !new.is_empty() {
+        shown.update(|c| c.extend(new));
     }
 }

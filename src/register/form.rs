@@ -624,20 +624,6 @@ fn take_in_changes(
                 .into(),
         );
     }
-    let new_conflicts: Vec<&'static str> = conflicts
-        .into_iter()
-        .filter(|k| !conflicted.with_untracked(|c| c.contains(k)))
-        .collect();
-    if !new_conflicts.is_empty() {
-        conflicted.update(|c| c.extend(new_conflicts));
-    }
-    if !notes.is_empty() {
-        others.update(|o| {
-            for n in notes {
-                if !o.contains(&n) {
-                    o.push(n);
-                }
-            }
-        });
-    }
+    crate::conflicts::note_conflicts(conflicted, &conflicts);
+    crate::conflicts::tell(others, notes);
 }

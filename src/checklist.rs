@@ -282,13 +282,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                     }).collect_view()}
                 </p>
             </div>
-            <Show when=move || !others.with(Vec::is_empty)>
-                <div class="notice others" role="status" aria-live="polite">
-                    <ul>
-                        {move || others.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                    </ul>
-                </div>
-            </Show>
+            {crate::conflicts::others_note(others)}
             <form class="record-form" on:submit=save novalidate>
                 {move || conflicted.get().contains(&"status").then(|| item_conflict_box(clause, "status", draft))}
                 <div class="field">

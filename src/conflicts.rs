@@ -186,6 +186,19 @@ pub(crate) fn versions_box(
     }
 }
 
+/// What others changed while a form was open, as a list in words.
+pub(crate) fn others_note(others: RwSignal<Vec<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || !others.with(Vec::is_empty)>
+            <div class="notice others" role="status" aria-live="polite">
+                <ul>
+                    {move || others.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                </ul>
+            </div>
+        </Show>
+    }
+}
+
 /// Adds what a form says others changed while it was open, each once.
 pub(crate) fn tell(others: RwSignal<Vec<String>>, notes: Vec<String>) {
     if notes.is_empty() {

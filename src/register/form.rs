@@ -168,13 +168,7 @@ pub fn RecordForm(
                     </p>
                 })
             }}
-            <Show when=move || !others.with(Vec::is_empty)>
-                <div class="notice others" role="status" aria-live="polite">
-                    <ul>
-                        {move || others.get().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
-                    </ul>
-                </div>
-            </Show>
+            {crate::conflicts::others_note(others)}
             {invalid_note}
             <form class="record-form" on:submit=submit novalidate>
                 {def

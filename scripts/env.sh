@@ -37,3 +37,14 @@ _sms_path_prepend "${CARGO_HOME:-$HOME/.cargo}/bin"
 _sms_path_prepend "$SMS_TOOLS_DIR/node_modules/.bin"
 unset -f _sms_path_prepend
 export PATH
+
+# WebAssembly builds carry source paths in panic locations. Map the
+# build machine's paths to short neutral ones: the modules get smaller, and
+# nothing of the machine that built them is shipped. (Only the wasm32
+# target, so native builds and their caches are not affected.)
+_sms_remap="--remap-path-prefix=$SMS_ROOT=app"
+for _sms_dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  [[ -d "$_sms_dir" ]] && _sms_remap+=" --remap-path-prefix=${_sms_dir%/}=crates"
+done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$_sms_remap"
+unset _sms_remap _sms_dir

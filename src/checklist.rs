@@ -183,15 +183,14 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     let others = RwSignal::new(Vec::<String>::new());
     let draft = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<sms_core::FieldError>::new());
-    {
-        let item = Memo::new(move |_| state.summary(|s| s.checklist_item(clause.number)));
-        Effect::new(move |prev: Option<()>| {
-            let Some(now) = item.get() else { return };
-            if prev.is_some() {
+    crate::conflicts::after_changes(
+        state,
+        Box::new(move || {
+            if let Some(now) = state.summary_untracked(|s| s.checklist_item(clause.number)) {
                 take_in_item_changes(state, clause, now, draft, base, conflicted, others);
             }
-        });
-    }
+        }),
+    );
     let error_of = move |field: &'static str| {
         move || {
             errors.with(|es| {
@@ -284,7 +283,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
             </div>
             {crate::conflicts::others_note(others)}
             <form class="record-form" on:submit=save novalidate>
-                {move || conflicted.get().contains(&"status").then(|| item_conflict_box(clause, "status", draft))}
+                {conflict_slot(clause, "status", conflicted, draft)}
                 <div class="field">
                     <label for="item-status">"Status"</label>
                     <select id="item-status" prop:value=move || draft.with(|d| d.status.key())
@@ -296,7 +295,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                     </select>
                     <p class="field-error" aria-live="polite">{error_of("status")}</p>
                 </div>
-                {move || conflicted.get().contains(&"justification").then(|| item_conflict_box(clause, "justification", draft))}
+                {conflict_slot(clause, "justification", conflicted, draft)}
                 <Show when=move || draft.with(|d| d.status == ItemStatus::NotApplicable)>
                     <div class="field" class:has-error=move || error_of("justification")().is_some()>
                         <label for="item-justification">"Why it does not apply"</label>
@@ -308,7 +307,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         <p class="field-error" id="item-justification-error" aria-live="polite">{error_of("justification")}</p>
                     </div>
                 </Show>
-                {move || conflicted.get().contains(&"owner").then(|| item_conflict_box(clause, "owner", draft))}
+                {conflict_slot(clause, "owner", conflicted, draft)}
                 <div class="field">
                     <label for="item-owner">"Owner " <span class="optional">"(optional)"</span></label>
                     <input id="item-owner" type="text" maxlength="100"
@@ -316,7 +315,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         on:input=move |ev| draft.update(|d| d.owner = event_target_value(&ev)) />
                     <p class="field-error" aria-live="polite">{error_of("owner")}</p>
                 </div>
-                {move || conflicted.get().contains(&"notes").then(|| item_conflict_box(clause, "notes", draft))}
+                {conflict_slot(clause, "notes", conflicted, draft)}
                 <div class="field">
                     <label for="item-notes">"Notes " <span class="optional">"(optional)"</span></label>
                     <p class="hint" id="item-notes-hint">"Plain text with simple Markdown: **bold**, *italic*, lists with -, links like [title](https://…)."</p>
@@ -475,6 +474,23 @@ fn take_in_item_changes(
     }
     crate::conflicts::note_conflicts(conflicted, &now.conflicts);
     crate::conflicts::tell(others, notes);
+}
+
+/// Where the conflict box of `field` goes: shown while the field is
+/// conflicted.
+fn conflict_slot(
+    clause: &'static Clause,
+    field: &'static str,
+    conflicted: RwSignal<Vec<&'static str>>,
+    draft: RwSignal<sms_core::checklist::ItemState>,
+) -> AnyView {
+    (move || {
+        conflicted
+            .get()
+            .contains(&field)
+            .then(|| item_conflict_box(clause, field, draft))
+    })
+    .into_any()
 }
 
 /// Above a checklist field two people changed at once: each value with its

@@ -186,6 +186,18 @@ pub(crate) fn versions_box(
     }
 }
 
+/// Runs `then` after every change of the workbook from now on (not now):
+/// how an open form hears of changes made elsewhere. Boxed, so every form
+/// shares one piece of code.
+pub(crate) fn after_changes(state: AppState, then: Box<dyn Fn()>) {
+    Effect::new(move |prev: Option<()>| {
+        state.revision.track();
+        if prev.is_some() {
+            then();
+        }
+    });
+}
+
 /// What others changed while a form was open, as a list in words.
 pub(crate) fn others_note(others: RwSignal<Vec<String>>) -> impl IntoView {
     view! {

@@ -12,6 +12,7 @@ mod checklist;
 mod confirm;
 mod conflicts;
 mod dashboard;
+mod demo;
 mod exchange;
 mod history;
 pub mod idb;

@@ -11,7 +11,6 @@ use std::{cell::RefCell, rc::Rc};
 
 use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
-    demo,
     storage::{chunk_key, load_order, ChunkKind, ChunkLedger},
     view::{chunk_digest, Assembler, Summary, ViewError, ViewPart},
     ChangeContext, ChangeHash, Delta, RecordIndex, Workbook, WorkbookError, WorkbookId,
@@ -158,6 +157,11 @@ impl AppState {
     /// `revision`, so callers rerun after each change).
     pub fn summary<T>(&self, f: impl FnOnce(&Summary) -> T) -> Option<T> {
         self.revision.track();
+        self.summary.with_value(|s| s.as_ref().map(f))
+    }
+
+    /// Like [`Self::summary`], without tracking changes.
+    pub fn summary_untracked<T>(&self, f: impl FnOnce(&Summary) -> T) -> Option<T> {
         self.summary.with_value(|s| s.as_ref().map(f))
     }
 
@@ -895,19 +899,25 @@ impl AppState {
         );
     }
 
-    /// A new copy of the demo workbook, with its own id.
-    fn demo(&self, actor: sms_core::ActorBytes) -> Workbook {
-        demo::build(
-            platform::new_workbook_id(),
-            actor,
-            &self.context(),
-            platform::new_record_id,
-        )
-        .expect("the demo workbook is valid")
+    /// A new copy of the demo workbook, with its own id; if its data cannot
+    /// be fetched, an empty workbook, and the person is told why.
+    async fn demo(&self, actor: sms_core::ActorBytes) -> Workbook {
+        let id = platform::new_workbook_id();
+        let ctx = self.context();
+        match crate::demo::build(id.clone(), actor, &ctx).await {
+            Ok(wb) => wb,
+            Err(e) => {
+                self.report.set(Some(format!(
+                    "{}. An empty workbook was started instead; you can open a copy of the demo later from Workbooks.",
+                    capitalised(&e)
+                )));
+                Workbook::create(id, EMPTY_NAME, actor, &ctx).expect("a valid name")
+            }
+        }
     }
 
     async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
-        let wb = self.demo(actor);
+        let wb = self.demo(actor).await;
         let _ = store.set_name(wb.id(), &wb.name()).await;
         let saver = self.saver.get_value();
         {
@@ -923,9 +933,11 @@ impl AppState {
     }
 
     fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
-        let wb = self.demo(actor);
-        self.set_workbook(wb);
-        self.ready(SaveState::NotSaving(why));
+        spawn_local(async move {
+            let wb = self.demo(actor).await;
+            self.set_workbook(wb);
+            self.ready(SaveState::NotSaving(why));
+        });
     }
 
     fn ready(self, save: SaveState) {
@@ -948,7 +960,9 @@ impl AppState {
         let ctx = self.context();
         let mut wb = match name {
             Some(name) => Workbook::create(id.clone(), &name, actor, &ctx),
-            None => demo::build(id.clone(), actor, &ctx, platform::new_record_id),
+            None => crate::demo::build(id.clone(), actor, &ctx)
+                .await
+                .map_err(|e| sms_core::WorkbookError::Document(e)),
         }
         .map_err(|e| e.to_string())?;
         let bytes = wb.save();
@@ -1062,6 +1076,17 @@ async fn read_view(mut a: Assembler) -> Result<(Summary, Vec<ChangeHash>, Record
 
 /// The BroadcastChannel every tab of the app on this origin joins.
 const CHANNEL: &str = "sms-workbook";
+
+/// The name of the workbook started when the demo could not be loaded.
+const EMPTY_NAME: &str = "My service management system";
+
+/// `s` with its first letter in capitals.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
 
 fn reload() {
     let _ = window().location().reload();

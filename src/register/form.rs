@@ -62,18 +62,10 @@ pub fn RecordForm(
     // What others changed while the form was open, in words.
     let others = RwSignal::new(Vec::<String>::new());
     if let Some(id) = editing.clone() {
-        let version = {
-            let id = id.clone();
-            Memo::new(move |_| state.index(|ix| ix.get(&id).map(|e| e.version)))
-        };
-        Effect::new(move |prev: Option<()>| {
-            // Read, not only tracked: a memo that nobody reads is never
-            // brought up to date, so it would never say it changed.
-            version.get();
-            if prev.is_some() {
-                take_in_changes(state, def, &id, draft, base, conflicted, others);
-            }
-        });
+        crate::conflicts::after_changes(
+            state,
+            Box::new(move || take_in_changes(state, def, &id, draft, base, conflicted, others)),
+        );
     }
 
     Effect::new(move |_| {

@@ -7,7 +7,9 @@ fn main() {
     let path = std::env::args().nth(1).expect("output path");
     let ctx = ChangeContext::new("Fixture", Utc.timestamp_opt(1_790_000_000, 0).unwrap());
     let mut n = 0u16;
+    let data = demo::DemoData::parse(include_str!("../data/demo.json")).expect("demo data");
     let mut wb = demo::build(
+        &data,
         WorkbookId::from_random([0x5a; 16]),
         ActorBytes([1; 16]),
         &ctx,

@@ -31,7 +31,7 @@ impl Workbook {
         };
         let all = self.all_values(&obj, f.key);
         let at = At::now(&self.doc);
-        let mut out: Vec<FieldVersion> = all
+        let out: Vec<FieldVersion> = all
             .into_iter()
             .map(|(value, op, meta)| FieldVersion {
                 value: decode_value(at, f, value, op),
@@ -39,8 +39,7 @@ impl Workbook {
                 at: meta.and_then(|m| m.at),
             })
             .collect();
-        out.sort_by_key(|a| a.at);
-        out
+        oldest_first(out)
     }
 
     /// Every value of a checklist item's field (`status`, `owner`, `notes`
@@ -50,7 +49,7 @@ impl Workbook {
             return Vec::new();
         }
         let key = checklist::key(number, field);
-        let mut out: Vec<FieldVersion> = self
+        let out: Vec<FieldVersion> = self
             .all_values(&ROOT, &key)
             .into_iter()
             .map(|(value, _, meta)| FieldVersion {
@@ -62,8 +61,7 @@ impl Workbook {
                 at: meta.and_then(|m| m.at),
             })
             .collect();
-        out.sort_by_key(|a| a.at);
-        out
+        oldest_first(out)
     }
 
     /// Each value of `key` in `obj` with the op that wrote it and that
@@ -188,6 +186,12 @@ impl Workbook {
             Ok(())
         })
     }
+}
+
+/// Versions in the order they were written (one sort for both kinds).
+fn oldest_first(mut versions: Vec<FieldVersion>) -> Vec<FieldVersion> {
+    versions.sort_by_key(|a| a.at);
+    versions
 }
 
 /// Writes `value` as a new object for text and link sets (so no earlier or

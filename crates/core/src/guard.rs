@@ -15,7 +15,7 @@
 //! The check reads each new change's operations, so it costs in proportion
 //! to what arrives, not to the workbook.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use automerge::{
     legacy::{Key, ObjectId, OpId, OpType},
@@ -192,26 +192,24 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
         Ok(Some((automerge::Value::Scalar(s), _))) => s.as_u64().unwrap_or(0),
         _ => 0,
     };
-    // Records created by these changes, by their object: the id.
-    let mut created: HashMap<OpId, String> = HashMap::new();
-    let mut new_keys: HashSet<String> = HashSet::new();
+    // Records created by these changes, by their object: the id, and which
+    // change created it (the only one that may write its identity).
+    let mut created: HashMap<OpId, (String, usize)> = HashMap::new();
     // Authors whose changes these ones may refer to: theirs, or those the
     // workbook holds (asked once per author).
-    let authors: HashSet<ActorId> = changes.iter().map(|c| c.actor_id().clone()).collect();
-    let mut known: HashMap<ActorId, bool> = HashMap::new();
+    let mut known: HashMap<ActorId, bool> = changes
+        .iter()
+        .map(|c| (c.actor_id().clone(), true))
+        .collect();
     let mut is_known = |actor: &ActorId| -> bool {
-        authors.contains(actor)
-            || *known
-                .entry(actor.clone())
-                .or_insert_with(|| doc.import_obj(&format!("1@{actor}")).is_ok())
+        *known
+            .entry(actor.clone())
+            .or_insert_with(|| doc.import_obj(&format!("1@{actor}")).is_ok())
     };
-    for change in changes {
+    for (n, change) in changes.iter().enumerate() {
         if doc.get_change_by_hash(&change.hash()).is_some() {
             continue;
         }
-        // Record objects this change creates: their identity is written
-        // by this change and no other.
-        let mut new_records: HashSet<OpId> = HashSet::new();
         let refuse = |breach: Breach| refusal(change, breach);
         let expanded = change.decode();
         let start = change.start_op().get();
@@ -249,8 +247,10 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                     _ => {}
                 },
                 ObjectId::Id(obj) if Some(obj) == records_op.as_ref() => {
-                    let exists =
-                        doc.get(records, key).ok().flatten().is_some() || new_keys.contains(key);
+                    let exists = || {
+                        doc.get(records, key).ok().flatten().is_some()
+                            || created.values().any(|(k, _)| k == key)
+                    };
                     match &op.action {
                         OpType::Make(automerge::ObjType::Map) if RecordId::parse(key).is_some() => {
                             // A make that supersedes earlier values
@@ -261,11 +261,9 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                             if !op.pred.is_empty() {
                                 return Err(refuse(Breach::RecordReplaced(key.to_owned())));
                             }
-                            created.insert(op_id.clone(), key.to_owned());
-                            new_records.insert(op_id);
-                            new_keys.insert(key.to_owned());
+                            created.insert(op_id, (key.to_owned(), n));
                         }
-                        OpType::Delete if exists => {
+                        OpType::Delete if exists() => {
                             return Err(refuse(Breach::RecordRemoved(key.to_owned())))
                         }
                         _ => return Err(refuse(Breach::NotARecord(key.to_owned()))),
@@ -278,7 +276,7 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                         REC_CREATED_BY => "creator",
                         _ => continue,
                     };
-                    if new_records.contains(obj) {
+                    if created.get(obj).is_some_and(|(_, by)| *by == n) {
                         continue;
                     }
                     // Any other change writing it is refused, also when the
@@ -286,7 +284,7 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
                     // these changes, or by a change still to come (this
                     // one would wait in the copy and get in unchecked).
                     let id = record_of(doc, records, obj)
-                        .or_else(|| created.get(obj).cloned())
+                        .or_else(|| created.get(obj).map(|(k, _)| k.clone()))
                         .unwrap_or_else(|| format!("{}@{}", obj.0, obj.1));
                     return Err(refuse(Breach::RecordIdentity(id, what)));
                 }
@@ -342,12 +340,15 @@ pub(crate) fn read_chunked_file(bytes: &[u8]) -> Result<Option<AutoCommit>, Stri
             Chunk::Change => changes.push(read_change(chunk)?),
         }
     }
-    let authors: HashSet<ActorId> = changes.iter().map(|c| c.actor_id().clone()).collect();
+    let authors: HashMap<ActorId, bool> = changes
+        .iter()
+        .map(|c| (c.actor_id().clone(), true))
+        .collect();
     for c in &changes {
         if c.decode()
             .operations
             .iter()
-            .any(|op| refers_to(op).any(|id| !authors.contains(&id.1)))
+            .any(|op| refers_to(op).any(|id| !authors.contains_key(&id.1)))
         {
             return Err(refusal(c, Breach::UnknownAuthor).to_string());
         }

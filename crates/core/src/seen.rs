@@ -36,14 +36,12 @@ impl Workbook {
         heads: &[ChangeHash],
         f: impl FnOnce(&mut Self) -> Result<T, WorkbookError>,
     ) -> Result<T, WorkbookError> {
-        let mut current = self.doc.get_heads();
-        current.sort();
-        let mut wanted = heads.to_vec();
-        wanted.sort();
-        if wanted.is_empty() || wanted == current {
+        let current = self.doc.get_heads();
+        let same = heads.len() == current.len() && heads.iter().all(|h| current.contains(h));
+        if heads.is_empty() || same {
             return f(self);
         }
-        if wanted
+        if heads
             .iter()
             .any(|h| self.doc.get_change_by_hash(h).is_none())
         {
@@ -51,7 +49,7 @@ impl Workbook {
                 "the form was opened on changes this copy does not hold".into(),
             ));
         }
-        self.doc.isolate(&wanted);
+        self.doc.isolate(heads);
         let out = f(self);
         if out.is_err() {
             self.rollback_open();

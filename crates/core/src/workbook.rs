@@ -380,11 +380,12 @@ impl Workbook {
         // Compared on the merged result, read through its records map as it
         // is after the merge, never a remembered one.
         if delta.everything {
-            let after: BTreeSet<RecordId> = merged.record_ids().into_iter().collect();
+            // Both in id order.
+            let after = merged.record_ids();
             preview.removed = self
                 .record_ids()
                 .iter()
-                .filter(|id| !after.contains(*id))
+                .filter(|id| after.binary_search(id).is_err())
                 .count();
         }
         for id in ids {
@@ -1137,7 +1138,9 @@ impl Workbook {
 /// Root keys other than the name, the records and the checklist whose
 /// value differs between two copies.
 fn root_fields_changed(a: &AutoCommit, b: &AutoCommit) -> Vec<String> {
-    let read = |doc: &AutoCommit| -> std::collections::BTreeMap<String, String> {
+    // Both in key order; a key in one only, or with another value or op,
+    // has changed.
+    let read = |doc: &AutoCommit| -> Vec<(String, Value<'static>, ObjId)> {
         doc.map_range(ROOT, ..)
             .filter(|item| {
                 let k: &str = &item.key;
@@ -1146,25 +1149,19 @@ fn root_fields_changed(a: &AutoCommit, b: &AutoCommit) -> Vec<String> {
             .map(|item| {
                 let key = item.key.to_string();
                 let id = item.id();
-                let value: Value<'_> = item.value.into();
-                let shown = match value {
-                    Value::Scalar(s) => format!("{s:?}"),
-                    Value::Object(_) => format!("object {id}"),
-                };
-                (key, shown)
+                (key, item.value.into(), id)
             })
             .collect()
     };
     let (before, after) = (read(a), read(b));
-    let mut keys: Vec<String> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .cloned()
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
+    let mut changed: Vec<String> = Vec::new();
+    let gone = before.iter().filter(|x| !after.contains(x));
+    for (k, _, _) in gone.chain(after.iter().filter(|x| !before.contains(x))) {
+        if !changed.contains(k) {
+            changed.push(k.clone());
+        }
+    }
+    changed
 }
 
 pub(crate) fn clean_name(name: &str) -> Result<String, WorkbookError> {

@@ -50,3 +50,8 @@ pub fn risks(wb: &Workbook) -> Vec<(RecordId, Record)> {
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
 }
+
+/// The demo's data, as the app fetches it.
+pub fn demo_data() -> sms_core::demo::DemoData {
+    sms_core::demo::DemoData::parse(include_str!("../../data/demo.json")).unwrap()
+}

@@ -6,7 +6,7 @@ use sms_core::{demo, registers, Record, RecordId, Value, Workbook};
 /// The demo workbook with fixed record ids.
 fn demo_workbook() -> Workbook {
     let mut n = 0u16;
-    demo::build(wb_id(), actor(1), &ctx("Demo", 0), || {
+    demo::build(&demo_data(), wb_id(), actor(1), &ctx("Demo", 0), || {
         n += 1;
         let [hi, lo] = n.to_be_bytes();
         RecordId::from_random([hi, lo, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
@@ -17,12 +17,12 @@ fn demo_workbook() -> Workbook {
 #[test]
 fn demo_workbook_builds_and_every_record_is_valid() {
     let wb = demo_workbook();
-    assert_eq!(wb.name(), demo::DEMO_NAME);
+    assert_eq!(wb.name(), demo_data().name);
     let total: usize = registers::REGISTERS
         .iter()
         .map(|d| wb.records(d.id).len())
         .sum();
-    assert_eq!(total, demo::RECORDS.len());
+    assert_eq!(total, demo_data().records.len());
 
     // The risk register shows every band.
     let def = registers::register("risk").unwrap();

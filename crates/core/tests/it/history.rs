@@ -258,7 +258,7 @@ proptest! {
 #[test]
 fn the_demo_workbook_offers_nothing_to_undo() {
     let mut n = 0u8;
-    let mut wb = sms_core::demo::build(wb_id(), actor(1), &ctx("Ana", 0), || {
+    let mut wb = sms_core::demo::build(&demo_data(), wb_id(), actor(1), &ctx("Ana", 0), || {
         n = n.wrapping_add(1);
         rid(n)
     })

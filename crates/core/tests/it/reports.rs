@@ -8,7 +8,7 @@ use sms_core::{demo, RecordIndex, Workbook};
 
 fn demo_workbook() -> Workbook {
     let mut n = 0u8;
-    demo::build(wb_id(), actor(1), &ctx("Ana", 0), || {
+    demo::build(&demo_data(), wb_id(), actor(1), &ctx("Ana", 0), || {
         n = n.wrapping_add(1);
         sms_core::RecordId::from_random([n, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7])
     })

@@ -10,7 +10,7 @@ use sms_core::{demo, RecordIndex, Workbook};
 
 fn demo_workbook() -> Workbook {
     let mut n = 0u8;
-    let mut wb = demo::build(wb_id(), actor(1), &ctx("Ana", 1), || {
+    let mut wb = demo::build(&demo_data(), wb_id(), actor(1), &ctx("Ana", 1), || {
         n = n.wrapping_add(1);
         sms_core::RecordId::from_random([n, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, n])
     })

@@ -1,0 +1,52 @@
+//! The demo workbook: its data (`demo.json`, served beside the app and
+//! kept by the service worker for offline use) is fetched when a demo is
+//! built, so the start-up module does not carry it.
+
+use sms_core::{demo, ActorBytes, ChangeContext, Workbook, WorkbookId};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::platform;
+
+/// Where the demo's data is, beside the app's page.
+const DATA: &str = "demo.json";
+
+/// A new copy of the demo workbook with its own id and record ids; the
+/// error says in words why it could not be made.
+pub async fn build(
+    id: WorkbookId,
+    actor: ActorBytes,
+    ctx: &ChangeContext,
+) -> Result<Workbook, String> {
+    let text = fetch_text(DATA)
+        .await
+        .map_err(|e| format!("the demo workbook could not be loaded ({e})"))?;
+    let data = demo::DemoData::parse(&text).map_err(|e| e.to_string())?;
+    demo::build(&data, id, actor, ctx, platform::new_record_id).map_err(|e| e.to_string())
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let text = |e: wasm_bindgen::JsValue| {
+        e.as_string()
+            .or_else(|| {
+                js_sys::Reflect::get(&e, &"message".into())
+                    .ok()?
+                    .as_string()
+            })
+            .unwrap_or_else(|| "the network or the browser refused".into())
+    };
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(text)?
+        .dyn_into()
+        .map_err(text)?;
+    if !response.ok() {
+        return Err(format!("status {}", response.status()));
+    }
+    JsFuture::from(response.text().map_err(text)?)
+        .await
+        .map_err(text)?
+        .as_string()
+        .ok_or_else(|| "not text".into())
+}

@@ -962,7 +962,7 @@ impl AppState {
             Some(name) => Workbook::create(id.clone(), &name, actor, &ctx),
             None => crate::demo::build(id.clone(), actor, &ctx)
                 .await
-                .map_err(|e| sms_core::WorkbookError::Document(e)),
+                .map_err(sms_core::WorkbookError::Document),
         }
         .map_err(|e| e.to_string())?;
         let bytes = wb.save();

@@ -28,6 +28,13 @@ use crate::schema::KEY_NAME;
 use crate::workbook::{clean_name, read_record, write_value, Workbook};
 
 impl Workbook {
+    /// Whether `heads` are this copy's current heads (none counts as now).
+    fn at_current(&mut self, heads: &[ChangeHash]) -> bool {
+        let current = self.doc.get_heads();
+        heads.is_empty()
+            || (heads.len() == current.len() && heads.iter().all(|h| current.contains(h)))
+    }
+
     /// Runs `f` with every read and write isolated at `heads`: a change it
     /// commits depends on `heads` only, then merges with everything newer.
     /// Heads this copy does not hold are refused.
@@ -36,9 +43,7 @@ impl Workbook {
         heads: &[ChangeHash],
         f: impl FnOnce(&mut Self) -> Result<T, WorkbookError>,
     ) -> Result<T, WorkbookError> {
-        let current = self.doc.get_heads();
-        let same = heads.len() == current.len() && heads.iter().all(|h| current.contains(h));
-        if heads.is_empty() || same {
+        if self.at_current(heads) {
             return f(self);
         }
         if heads
@@ -77,15 +82,27 @@ impl Workbook {
         // The object behind each text or link-set field now: if it is not
         // the one the person saw (someone settled a conflict with a fresh
         // one), an edit in place would land in an object no one sees.
+        // (Only text and link sets are objects; nothing else is looked up.)
         let objects_now: Vec<Option<ObjId>> = def
             .stored_fields()
-            .map(|f| field_object(&self.doc, &obj_now, f.key))
+            .map(|f| match f.kind {
+                Kind::LongText { .. } | Kind::Link { many: true, .. } => {
+                    field_object(&self.doc, &obj_now, f.key)
+                }
+                _ => None,
+            })
             .collect();
+        // A form opened at the current state saw what is there now.
+        let stale = !self.at_current(seen);
         self.at_heads(seen, |wb| {
             let (obj, _, _) = wb
                 .record_obj(id.as_str())
                 .ok_or_else(|| WorkbookError::NotFound(id.to_string()))?;
-            let before = read_record(&wb.doc, &obj, def);
+            let before = if stale {
+                read_record(&wb.doc, &obj, def)
+            } else {
+                now.clone()
+            };
             let mut changed = Vec::new();
             for (f, object_now) in def.stored_fields().zip(objects_now) {
                 let new = record.get(f.key);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every check, in order, stopping at the first failure:
-#   tools, rustfmt, clippy (native and wasm32), native tests, browser
+#   tools, rustfmt, clippy (native and wasm32), native tests, the model
+#   test at 3,000 cases, browser
 #   (wasm-bindgen-test) tests, release build, size report, end-to-end tests,
 #   and the benchmark suite at its smallest size.
 #
@@ -85,6 +86,13 @@ run cargo clippy --target wasm32-unknown-unknown -p sms-xlsx --bins --locked -- 
 
 step "Tests, native (cargo test --workspace)"
 run cargo test --workspace --locked
+
+step "Model test of concurrent editing, 3,000 cases (release)"
+# Three copies, random forms, saves, checklist edits, deletes, files and
+# syncs in any order (crates/core/tests/it/model.rs); the plain test run
+# above does 256 cases. A longer run: PROPTEST_CASES=20000 (docs/TESTING.md).
+PROPTEST_CASES="${SMS_MODEL_CASES:-3000}" \
+  run cargo test --release --locked -p sms-core --test it model
 
 step "Tests, wasm32 in headless Chromium (wasm-bindgen-test)"
 # Runner: .cargo/config.toml; browser options: webdriver.json.

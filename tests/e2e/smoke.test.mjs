@@ -23,3 +23,22 @@ test('app starts, shows a heading and reports "Saved"', async () => {
     `axe-core found accessibility violations:\n${formatViolations(violations)}`,
   );
 });
+
+test('when the demo cannot be fetched, an empty workbook starts and the person is told why', async () => {
+  const { launch } = await import('./support.mjs');
+  const context = await launch();
+  try {
+    await context.route('**/demo.json', (route) => route.fulfill({ status: 404, body: 'not here' }));
+    // The failed fetch is reported by the browser itself; the app says why in words.
+    const page = await openApp(context, app.url, { ignore: [/Failed to load resource: .* 404/] });
+    await waitForText(page.locator('h1'), 'My service management system');
+    await waitForText(
+      page.locator('.banner.warning'),
+      /^The demo workbook could not be loaded \(status 404\)\. An empty workbook was started instead; you can open a copy of the demo later from Workbooks\./,
+    );
+    await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+    assertNoProblems(page);
+  } finally {
+    await context.close();
+  }
+});

@@ -110,6 +110,9 @@ test('a record can link to several others, added and removed as chips', async ()
   const row = page.locator('tr', { has: page.getByRole('link', { name: 'Move payroll to new cluster', exact: true }) });
   assert.match(await row.innerText(), /Normal/);
   await row.getByRole('link', { name: 'Move payroll to new cluster', exact: true }).click();
+  // The form is drawn after the click: wait for it before counting.
+  await page.getByRole('heading', { name: 'Edit change' }).waitFor();
+  await page.locator('.links .chip').first().waitFor();
   assert.equal(await page.locator('.links .chip').count(), 1);
   assert.equal((await page.locator('.links .chip a').innerText()).trim(), options[2]);
   assertNoProblems(page);

@@ -169,6 +169,8 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         };
         // Choosing the same file again must fire `change` again.
         input.set_value("");
+        incoming.set_value(None);
+        into_stored.set_value(None);
         pending.set(None);
         message.set(None);
         busy.set(true);
@@ -463,19 +465,20 @@ async fn load_stored(
     let Some(store) = state.store() else {
         return Ok(None);
     };
-    let id = other.id().clone();
-    let known = store.workbooks().await.map_err(|e| e.to_string())?;
-    let Some((_, stored_name)) = known.iter().find(|(k, _)| *k == id) else {
+    let found = stored_copy(&store, other.id()).await.map_err(|e| match e {
+        KeepError::Unreadable { stored, why } => format!(
+            "The copy of “{stored}” in this browser could not be read ({why}), so nothing was merged into it."
+        ),
+        e => format!("The workbooks in this browser could not be read: {e}. Nothing was changed."),
+    })?;
+    let Some(mut workbook) = found else {
         return Ok(None);
     };
-    let mut chunks = store.load(&id).await.map_err(|e| e.to_string())?;
-    load_order(&mut chunks);
-    let mut workbook = Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), platform::new_actor())
-        .map_err(|e| {
-            format!("The copy of “{stored_name}” in this browser could not be read ({e}), so nothing was merged into it.")
-        })?;
     let changes = workbook.incoming(other).map_err(|e| {
-        format!("The file could not be compared with “{stored_name}”: {e}. Nothing was changed.")
+        format!(
+            "The file could not be compared with “{}”: {e}. Nothing was changed.",
+            workbook.name()
+        )
     })?;
     workbook.track_changes();
     Ok(Some(StoredTarget { workbook, changes }))
@@ -593,22 +596,10 @@ impl std::fmt::Display for KeepError {
 /// Nothing is stored when an error is returned.
 pub(crate) async fn keep_workbook(state: AppState, wb: &mut Workbook) -> Result<Kept, KeepError> {
     let store = state.store().ok_or(KeepError::NotSaving)?;
-    let id = wb.id().clone();
-    let known = store.workbooks().await.map_err(KeepError::Storage)?;
-    let Some((_, stored_name)) = known.iter().find(|(k, _)| *k == id) else {
+    let Some(mut stored) = stored_copy(&store, wb.id()).await? else {
         store_copy(&store, wb).await.map_err(KeepError::Storage)?;
         return Ok(Kept::Added);
     };
-    let mut chunks = store.load(&id).await.map_err(KeepError::Storage)?;
-    load_order(&mut chunks);
-    let mut stored = Workbook::load(
-        chunks.iter().map(|(_, b)| b.as_slice()),
-        platform::new_actor(),
-    )
-    .map_err(|e| KeepError::Unreadable {
-        stored: stored_name.clone(),
-        why: e.to_string(),
-    })?;
     stored
         .merge(wb)
         .map_err(|e| KeepError::Merge(e.to_string()))?;
@@ -616,6 +607,28 @@ pub(crate) async fn keep_workbook(state: AppState, wb: &mut Workbook) -> Result<
         .await
         .map_err(KeepError::Storage)?;
     Ok(Kept::MergedInto(stored.name()))
+}
+
+/// This browser's copy of workbook `id`, read from storage, if it has one.
+async fn stored_copy(
+    store: &crate::idb::ChunkStore,
+    id: &sms_core::WorkbookId,
+) -> Result<Option<Workbook>, KeepError> {
+    let known = store.workbooks().await.map_err(KeepError::Storage)?;
+    let Some((_, stored_name)) = known.iter().find(|(k, _)| k == id) else {
+        return Ok(None);
+    };
+    let mut chunks = store.load(id).await.map_err(KeepError::Storage)?;
+    load_order(&mut chunks);
+    Workbook::load(
+        chunks.iter().map(|(_, b)| b.as_slice()),
+        platform::new_actor(),
+    )
+    .map(Some)
+    .map_err(|e| KeepError::Unreadable {
+        stored: stored_name.clone(),
+        why: e.to_string(),
+    })
 }
 
 /// Stores a whole workbook that is not the open one, as one snapshot beside

@@ -108,8 +108,8 @@ impl std::fmt::Debug for Workbook {
     }
 }
 
-/// Changes another copy of a workbook brings, taken out of that copy
-/// ([`Workbook::incoming`]).
+/// Changes another copy of a workbook brings, taken out of that copy and
+/// checked by [`crate::guard`] ([`Workbook::incoming`], its only maker).
 #[derive(Clone, Debug)]
 pub struct Incoming {
     workbook: WorkbookId,
@@ -195,15 +195,6 @@ impl Workbook {
         let mut wb = Self::from_doc(doc)?;
         wb.saved_heads = wb.doc.get_heads();
         Ok(wb)
-    }
-
-    /// A file's document must be a workbook whose identity its own history
-    /// never rewrote ([`crate::guard::check_document`]).
-    fn from_doc_checked(doc: &mut AutoCommit) -> Result<(), LoadError> {
-        if get_str(doc, &ROOT, KEY_FORMAT).as_deref() != Some(FORMAT) {
-            return Err(LoadError::NotAWorkbook);
-        }
-        crate::guard::check_document(doc).map_err(LoadError::Refused)
     }
 
     fn from_doc(doc: AutoCommit) -> Result<Self, LoadError> {
@@ -299,9 +290,10 @@ impl Workbook {
         if doc.get_heads().is_empty() {
             return Err(LoadError::Corrupt("the file holds no changes".into()));
         }
-        let mut doc = doc.with_actor(ActorId::from(actor.0));
-        Self::from_doc_checked(&mut doc)?;
-        Self::from_doc(doc)
+        let mut wb = Self::from_doc(doc.with_actor(ActorId::from(actor.0)))?;
+        // A workbook whose identity its own history never rewrote.
+        crate::guard::check_document(&mut wb.doc).map_err(LoadError::Refused)?;
+        Ok(wb)
     }
 
     /// What merging `other` (a copy of this workbook, e.g. read from a file)
@@ -322,7 +314,7 @@ impl Workbook {
             ));
         }
         let changes = self.doc.get_changes_added(&mut other.doc);
-        crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
+        self.check(&changes)?;
         Ok(Incoming {
             workbook: self.id.clone(),
             changes,
@@ -336,9 +328,7 @@ impl Workbook {
                 "the other copy is a different workbook".into(),
             ));
         }
-        self.note_touches(&incoming.changes);
-        self.absorbing(|doc| doc.apply_changes(incoming.changes))?;
-        Ok(())
+        self.apply_checked(incoming.changes)
     }
 
     /// What merging `incoming` would change, without changing anything.
@@ -666,8 +656,7 @@ impl Workbook {
     pub fn absorb_stored(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
         let was_saved = self.doc.get_heads() == self.saved_heads;
         let changes = self.checked_changes(bytes)?;
-        self.note_touches(&changes);
-        self.absorbing(|doc| doc.apply_changes(changes))?;
+        self.apply_checked(changes)?;
         if was_saved {
             self.saved_heads = self.doc.get_heads();
         }
@@ -734,9 +723,7 @@ impl Workbook {
     /// Automerge until they do.
     pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<(), WorkbookError> {
         let changes = self.checked_changes(bytes)?;
-        self.note_touches(&changes);
-        self.absorbing(|doc| doc.apply_changes(changes))?;
-        Ok(())
+        self.apply_checked(changes)
     }
 
     /// The changes in `bytes` this copy lacks, once they have passed the
@@ -745,8 +732,21 @@ impl Workbook {
         let mut changes = crate::guard::changes_in(bytes)
             .map_err(|e| WorkbookError::Document(format!("the data is damaged ({e})")))?;
         changes.retain(|c| self.doc.get_change_by_hash(&c.hash()).is_none());
-        crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
+        self.check(&changes)?;
         Ok(changes)
+    }
+
+    /// Checks changes from elsewhere against [`crate::guard`]'s rules.
+    fn check(&self, changes: &[automerge::Change]) -> Result<(), WorkbookError> {
+        crate::guard::check(&self.doc, &self.records, changes).map_err(WorkbookError::Refused)
+    }
+
+    /// Applies changes from elsewhere that [`Self::check`] passed, noting
+    /// what they touch: the one way such changes get into the document.
+    fn apply_checked(&mut self, changes: Vec<automerge::Change>) -> Result<(), WorkbookError> {
+        self.note_touches(&changes);
+        self.absorbing(|doc| doc.apply_changes(changes))?;
+        Ok(())
     }
 
     /// Merges every change of `other` (a copy of the same workbook) into this
@@ -758,10 +758,8 @@ impl Workbook {
             ));
         }
         let changes = self.doc.get_changes_added(&mut other.doc);
-        crate::guard::check(&self.doc, &self.records, &changes).map_err(WorkbookError::Refused)?;
-        self.note_touches(&changes);
-        self.absorbing(|doc| doc.apply_changes(changes))?;
-        Ok(())
+        self.check(&changes)?;
+        self.apply_checked(changes)
     }
 
     // ---- compliance checklist --------------------------------------------

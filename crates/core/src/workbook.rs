@@ -290,10 +290,15 @@ impl Workbook {
         if doc.get_heads().is_empty() {
             return Err(LoadError::Corrupt("the file holds no changes".into()));
         }
-        let mut wb = Self::from_doc(doc.with_actor(ActorId::from(actor.0)))?;
-        // A workbook whose identity its own history never rewrote.
-        crate::guard::check_document(&mut wb.doc).map_err(LoadError::Refused)?;
-        Ok(wb)
+        let mut doc = doc.with_actor(ActorId::from(actor.0));
+        // A workbook whose identity its own history never rewrote, checked
+        // before its fields are read: a rewritten id may no longer read as
+        // an id at all, and the refusal should name who rewrote it.
+        if get_str(&doc, &ROOT, KEY_FORMAT).as_deref() != Some(FORMAT) {
+            return Err(LoadError::NotAWorkbook);
+        }
+        crate::guard::check_document(&mut doc).map_err(LoadError::Refused)?;
+        Self::from_doc(doc)
     }
 
     /// What merging `other` (a copy of this workbook, e.g. read from a file)

@@ -211,12 +211,18 @@ pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Re
             continue;
         }
         let refuse = |breach: Breach| refusal(change, breach);
+        let deps_here = change
+            .deps()
+            .iter()
+            .all(|d| changes.iter().any(|c| c.hash() == *d) || doc.get_change_by_hash(d).is_some());
         let expanded = change.decode();
         let start = change.start_op().get();
         let actor: &ActorId = change.actor_id();
         for (i, op) in expanded.operations.iter().enumerate() {
             let op_id = OpId(start + i as u64, actor.clone());
-            if refers_to(op).any(|id| !is_known(&id.1)) {
+            // A change whose dependencies have not all arrived waits in
+            // Automerge; the authors it refers to may come with them.
+            if deps_here && refers_to(op).any(|id| !is_known(&id.1)) {
                 return Err(refuse(Breach::UnknownAuthor));
             }
             let key = match &op.key {

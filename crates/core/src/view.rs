@@ -32,7 +32,8 @@ use crate::{RecordId, WorkbookId};
 
 /// Version of the view encoding; a view of another version is not used.
 /// 2: checklist items carry their conflicted fields.
-pub const VIEW_FORMAT: u8 = 2;
+/// 3: the checksum also covers the part's kind (base or delta).
+pub const VIEW_FORMAT: u8 = 3;
 
 const MAGIC: &[u8; 4] = b"SMSV";
 const HEADER: usize = 4 + 1 + 1 + 8;
@@ -242,7 +243,7 @@ impl ViewPart {
                 w.value(v);
             }
         }
-        let sum = checksum(&w.0[HEADER..]);
+        let sum = part_sum(w.0[5], &w.0[HEADER..]);
         w.0[6..HEADER].copy_from_slice(&sum.to_le_bytes());
         w.0
     }
@@ -275,7 +276,7 @@ impl ViewPart {
             _ => return Err(corrupt("unknown kind")),
         };
         let sum = u64::from_le_bytes(bytes[6..HEADER].try_into().expect("8 bytes"));
-        if checksum(&bytes[HEADER..]) != sum {
+        if part_sum(bytes[5], &bytes[HEADER..]) != sum {
             return Err(corrupt("checksum mismatch"));
         }
         let mut r = Reader {
@@ -562,6 +563,13 @@ impl Fnv {
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
+}
+
+/// The checksum of a part: its payload's, with the kind byte mixed in so
+/// a base damaged into a delta (or back) is noticed too. Multiplying by an
+/// odd constant is one-to-one, so any change of the kind changes the sum.
+fn part_sum(kind: u8, payload: &[u8]) -> u64 {
+    checksum(payload) ^ (u64::from(kind) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// A fast checksum over 8-byte words (FNV-style mixing per word), enough

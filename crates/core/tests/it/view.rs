@@ -168,9 +168,11 @@ fn damaged_foreign_and_newer_views_are_refused() {
         ViewError::Missing
     );
 
-    for at in [HEADER_END, base.len() / 2, base.len() - 1] {
+    // Byte 5 says whether a part is the base or a delta: a base damaged
+    // into a delta must not pass as one.
+    for at in [5, HEADER_END, base.len() / 2, base.len() - 1] {
         let mut bad = base.clone();
-        bad[at] ^= 0x20;
+        bad[at] ^= 1;
         assert!(
             matches!(
                 View::assemble(wb.id(), Some(&bad), &[], k),
@@ -178,6 +180,7 @@ fn damaged_foreign_and_newer_views_are_refused() {
             ),
             "flipped byte {at}"
         );
+        assert!(ViewPart::decode(&bad).is_err(), "flipped byte {at} decoded");
     }
     let cut = &base[..base.len() - 3];
     assert!(matches!(

@@ -68,7 +68,7 @@ if [[ $build -eq 1 || ! -f dist/index.html ]]; then
 else
   echo "dist/ as it is (--no-build)"
 fi
-run cargo build --release --locked -p sms-core --example generate_workbook
+run cargo build --release --locked -p sms-testdata --example generate_workbook
 
 if [[ $criterion -eq 1 ]]; then
   step "Core benchmarks (criterion), sizes $comma_sizes"

@@ -18,7 +18,7 @@ export const max = (xs) => (xs.length ? Math.max(...xs) : NaN);
 
 /**
  * A generated workbook of `n` records with a second file that makes 1,000
- * changes to it, written into `dir` by the core's `generate_workbook` example:
+ * changes to it, written into `dir` by the `generate_workbook` example of crates/testdata:
  *   generate_workbook <n> <out.smsw> --mixed --merge <merge.smsw>
  * Returns the example's JSON ({ id, name, key, bytes, records, incidents,
  * registers, merge: { file, changes, bytes } }) with `file` set to the
@@ -31,7 +31,7 @@ export function generateWorkbook(n, dir) {
   const out = execFileSync(
     'cargo',
     [
-      'run', '--quiet', '--release', '--locked', '-p', 'sms-core', '--example', 'generate_workbook', '--',
+      'run', '--quiet', '--release', '--locked', '-p', 'sms-testdata', '--example', 'generate_workbook', '--',
       String(n), file, '--mixed', '--merge', mergeFile,
     ],
     { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },

@@ -1,5 +1,5 @@
 // Browser benchmark of exports and imports: a generated workbook of N
-// incidents (sms_core::generate) in headless Chromium, release build.
+// incidents (sms_testdata) in headless Chromium, release build.
 //
 //   node tests/e2e/bench-transfer.mjs [N]      (default: 10000)
 //

@@ -1,5 +1,5 @@
 // Browser benchmark: the release build in dist/ in headless Chromium, with a
-// generated workbook of N records (sms_core::generate, `generate_workbook
+// generated workbook of N records (sms_testdata, `generate_workbook
 // <n> --mixed --merge`) in its storage.
 //
 //   node tests/e2e/bench.mjs [--json FILE] [N ...]     (default: 1000 10000)

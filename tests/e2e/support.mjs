@@ -315,8 +315,8 @@ export function fieldLabel(label) {
 const generated = new Map();
 
 /**
- * A generated workbook of `n` incidents (sms_core::generate::incidents, built
- * by the core's `generate_workbook` example): { id, name, key, bytes, file }.
+ * A generated workbook of `n` incidents (sms_testdata::incidents, built
+ * by the `generate_workbook` example of crates/testdata): { id, name, key, bytes, file }.
  * Cached per `n` for the test run.
  */
 export function generatedWorkbook(n) {
@@ -325,7 +325,7 @@ export function generatedWorkbook(n) {
   const file = path.join(dir, `incidents-${n}.smsw`);
   const out = execFileSync(
     'cargo',
-    ['run', '--quiet', '--release', '--locked', '-p', 'sms-core', '--example', 'generate_workbook', '--', String(n), file],
+    ['run', '--quiet', '--release', '--locked', '-p', 'sms-testdata', '--example', 'generate_workbook', '--', String(n), file],
     { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const info = { ...JSON.parse(out.trim().split('\n').pop()), file };

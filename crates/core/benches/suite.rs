@@ -1,5 +1,5 @@
 //! The core's benchmark suite, on workbooks of records in every register
-//! (`sms_core::generate::workbook`), at the sizes in `SMS_BENCH_SIZES`
+//! (`sms_testdata::workbook`), at the sizes in `SMS_BENCH_SIZES`
 //! (comma separated, default 1000,10000,50000):
 //!
 //!     cargo bench -p sms-core --bench suite
@@ -34,12 +34,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode};
-use sms_core::generate;
 use sms_core::registers::{self, Query, REGISTERS};
 use sms_core::view::{chunk_digest, Summary, View, ViewPart};
 use sms_core::{
     ActorBytes, ChangeContext, Delta, Record, RecordId, RecordIndex, SortedList, Value, Workbook,
 };
+use sms_testdata as generate;
 
 const SEED: u64 = 20_270_301;
 const DEFAULT_SIZES: &str = "1000,10000,50000";

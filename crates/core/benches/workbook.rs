@@ -1,5 +1,5 @@
 //! Benchmarks of the workbook operations at 1,000 and 10,000 incident
-//! records (see `sms_core::generate`).
+//! records (see `sms_testdata`).
 //!
 //!     cargo bench -p sms-core --bench workbook
 //!
@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode};
-use sms_core::generate::{self, Rng};
 use sms_core::registers::{self, Query};
 use sms_core::{
     ActorBytes, ChangeContext, Record, RecordId, RecordIndex, SortedList, Value, Workbook,
 };
+use sms_testdata::{self as generate, Rng};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 const SEED: u64 = 20_261_124;

@@ -24,7 +24,6 @@ pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod exchange;
-pub mod generate;
 pub mod guard;
 mod history;
 mod ids;

@@ -1,4 +1,4 @@
-//! Writes a generated workbook (see `sms_core::generate`) as one snapshot,
+//! Writes a generated workbook (see `sms_testdata`) as one snapshot,
 //! and prints what a test needs to put it into a browser's storage as one
 //! line of JSON: workbook id, name, the chunk key, and what it holds.
 //!
@@ -17,13 +17,13 @@
 //! "registers": {register id: live records}, "merge": {"file", "changes",
 //! "bytes"} or null}`.
 //!
-//! `cargo run --release -p sms-core --example generate_workbook -- 10000 out.smsw --mixed --merge merge.smsw`
+//! `cargo run --release -p sms-testdata --example generate_workbook -- 10000 out.smsw --mixed --merge merge.smsw`
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use sms_core::generate;
 use sms_core::storage::{chunk_key, ChunkKind};
+use sms_testdata as generate;
 
 const SEED: u64 = 42;
 /// Seed of the changes in the merge file.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
 
-use crate::registers::{self, Record, RecordDraft, RegisterDef};
-use crate::{ActorBytes, ChangeContext, RecordId, Workbook, WorkbookError, WorkbookId};
+use sms_core::registers::{self, Record, RecordDraft, RegisterDef};
+use sms_core::{ActorBytes, ChangeContext, RecordId, Workbook, WorkbookError, WorkbookId};
 
 /// How many services a generated workbook has; every incident links to one.
 pub const SERVICE_COUNT: usize = 10;
@@ -2716,7 +2716,7 @@ mod tests {
         assert_eq!(a.heads(), b.heads());
         assert_eq!(a.save(), b.save());
         assert_ne!(a.heads(), workbook(40, 12, at).unwrap().heads());
-        let index = crate::RecordIndex::build(&a);
+        let index = sms_core::RecordIndex::build(&a);
 
         // Exactly n records, as `mix` says, over many registers, incidents
         // the most.
@@ -2797,7 +2797,7 @@ mod tests {
         assert!(timeline.len() >= 2, "{timeline:?}");
         assert!(timeline[1..]
             .iter()
-            .all(|c| c.event == crate::RecordEvent::Edited));
+            .all(|c| c.event == sms_core::RecordEvent::Edited));
 
         // Several merge rounds: besides the first author's changes after
         // setting up, the history has merges of concurrent work (changes
@@ -2827,6 +2827,6 @@ mod tests {
         merged.merge(&mut copy).unwrap();
         assert_eq!(merged.history().len(), before + 150);
         assert_eq!(merged.record_ids().len(), wb.record_ids().len());
-        assert_eq!(crate::RecordIndex::build(&merged).conflict_count(), 0);
+        assert_eq!(sms_core::RecordIndex::build(&merged).conflict_count(), 0);
     }
 }

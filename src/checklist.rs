@@ -374,17 +374,6 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     }
 }
 
-/// The label of a checklist item field, for sentences.
-pub(crate) fn item_field_label(field: &str) -> &'static str {
-    match field {
-        "status" => "Status",
-        "owner" => "Owner",
-        "notes" => "Notes",
-        "justification" => "Why it does not apply",
-        _ => "Evidence",
-    }
-}
-
 /// Takes changes others made to the open item into the page, like a
 /// record's form does: untouched fields show the new value, fields the
 /// person changed too are kept as typed, and the person is told either way.
@@ -428,7 +417,7 @@ fn take_in_item_changes(
             continue;
         }
         let mine = draft.with_untracked(get);
-        let label = item_field_label(field);
+        let label = sms_core::checklist::field_label(field);
         if mine == saw {
             draft.update(|d| set(d, new.clone()));
             notes.push(format!(
@@ -509,7 +498,7 @@ fn item_conflict_box(
     // The heads these values were read at: keeping one supersedes exactly
     // them, and a value that arrives later stays as a conflict.
     let read_at = StoredValue::new(state.heads());
-    let label = item_field_label(field);
+    let label = sms_core::checklist::field_label(field);
     let shown = move |v: &sms_core::FieldVersion| -> String {
         let text = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
         if field == "status" {

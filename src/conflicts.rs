@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use sms_core::{registers::RegisterDef, FieldVersion, RecordDraft, RecordId};
 
-use crate::{register::display_value, route::Route, state::AppState};
+use crate::{display::display_value, route::Route, state::AppState};
 
 /// "2 conflicts" in the header, while there are any.
 #[component]
@@ -37,7 +37,7 @@ fn checklist_conflicts(state: AppState) -> Vec<(&'static sms_core::catalogue::Cl
                     let labels: Vec<String> = item
                         .conflicts
                         .iter()
-                        .map(|k| crate::checklist::item_field_label(k).to_owned())
+                        .map(|k| sms_core::checklist::field_label(k).to_owned())
                         .collect();
                     (*c, labels.join(", "))
                 })

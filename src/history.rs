@@ -8,7 +8,7 @@ use sms_core::{
     ChangeHash, RecordChange, RecordDraft, RecordEvent, RecordId, StoredRecord,
 };
 
-use crate::{register::display_value, state::AppState};
+use crate::{display::display_value, state::AppState};
 
 /// Longest value shown in a timeline line; the full text is in "as it was".
 const SHORT: usize = 160;

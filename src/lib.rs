@@ -13,11 +13,13 @@ mod confirm;
 mod conflicts;
 mod dashboard;
 mod demo;
+mod display;
 mod exchange;
 mod history;
 pub mod idb;
 mod live;
 mod markdown;
+mod pages;
 pub mod platform;
 mod pwa;
 mod register;
@@ -96,7 +98,7 @@ fn App() -> impl IntoView {
                 when=move || state.phase.get() == Phase::Ready
                 fallback=|| view! { <p class="loading">"Opening your workbook…"</p> }
             >
-                <register::Registers />
+                <pages::Pages />
             </Show>
         </shell::Shell>
     }

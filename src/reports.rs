@@ -13,30 +13,6 @@ use wasm_bindgen::JsCast;
 
 use crate::{charts, platform, route::Route, state::AppState};
 
-/// The reports there are, by route key.
-pub const KINDS: [(&str, &str, &str); 4] = [
-    (
-        "compliance",
-        "Compliance status report",
-        "Every checklist item with its status, owner, justification and evidence: the pack an auditor asks for first.",
-    ),
-    (
-        "review",
-        "Management review pack",
-        "Inputs for a management review (9.3): earlier actions, changes, performance and SLAs, audits, nonconformities, risks, improvements, with room for decisions.",
-    ),
-    (
-        "service",
-        "Service report",
-        "One service over a period (9.4): SLA attainment, incidents and requests, changes and major events.",
-    ),
-    (
-        "audit",
-        "Internal audit report",
-        "One internal audit (9.2) with its findings and the nonconformities they raised.",
-    ),
-];
-
 #[component]
 pub fn ReportsPage() -> impl IntoView {
     view! {
@@ -44,7 +20,7 @@ pub fn ReportsPage() -> impl IntoView {
             <h2 id="reports-heading">"Reports"</h2>
             <p class="lede">"Complete reports drawn from this workbook, ready to print or save as PDF (choose “Save as PDF” in the print dialog)."</p>
             <ul class="report-list">
-                {KINDS.iter().map(|(key, title, about)| view! {
+                {reports::KINDS.iter().map(|(key, title, about)| view! {
                     <li>
                         <a href=Route::Report(key).href()>{*title}</a>
                         <p class="hint">{*about}</p>
@@ -154,7 +130,7 @@ fn quarter_start(d: NaiveDate) -> NaiveDate {
 pub fn ReportPage(kind: &'static str) -> impl IntoView {
     let state = expect_context::<AppState>();
     let today = platform::now().date_naive();
-    let title = KINDS
+    let title = reports::KINDS
         .iter()
         .find(|(k, _, _)| *k == kind)
         .map(|(_, t, _)| *t)

@@ -56,7 +56,7 @@ impl Route {
             ["conflicts"] => Some(Route::Conflicts),
             ["activity"] => Some(Route::Activity),
             ["reports"] => Some(Route::Reports),
-            ["reports", k] => crate::reports::KINDS
+            ["reports", k] => sms_core::reports::KINDS
                 .iter()
                 .find(|(key, _, _)| key == k)
                 .map(|(key, _, _)| Route::Report(key)),

@@ -7,7 +7,8 @@ use sms_core::{
 };
 use wasm_bindgen::JsCast;
 
-use super::{display, Notice};
+use super::Notice;
+use crate::display;
 use crate::{
     route::{navigate, Route},
     state::AppState,

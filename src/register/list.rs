@@ -8,7 +8,8 @@ use sms_core::{
     Entry, RecordId, SortedList,
 };
 
-use super::{display, ConfirmDelete, Notice};
+use super::{ConfirmDelete, Notice};
+use crate::display;
 use crate::{route::Route, state::AppState};
 
 /// Rows drawn above and below the ones on screen.
@@ -385,7 +386,7 @@ fn row(
     to_delete: RwSignal<Option<(RecordId, String)>>,
 ) -> impl IntoView {
     let title_field = def.field(def.title).expect("declared");
-    let title = super::display::shorten(e.title().to_owned());
+    let title = display::shorten(e.title().to_owned());
     let (edit_title, del_title) = (title.clone(), title.clone());
     let del_id = e.id.clone();
     let id = e.id.clone();

@@ -75,6 +75,17 @@ pub struct ItemState {
     pub conflicts: Vec<&'static str>,
 }
 
+/// What a checklist item's field is called on screen and in messages.
+pub fn field_label(field: &str) -> &'static str {
+    match field {
+        "status" => "Status",
+        "owner" => "Owner",
+        "notes" => "Notes",
+        "justification" => "Why it does not apply",
+        _ => "Evidence",
+    }
+}
+
 pub const NOTES_MAX: usize = 20_000;
 pub const OWNER_MAX: usize = 100;
 

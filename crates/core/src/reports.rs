@@ -15,6 +15,30 @@ use crate::registers::{self, Value};
 use crate::transfer::cell_with;
 use crate::workbook::Workbook;
 
+/// The reports there are, by key (the app's route), title and what each holds.
+pub const KINDS: [(&str, &str, &str); 4] = [
+    (
+        "compliance",
+        "Compliance status report",
+        "Every checklist item with its status, owner, justification and evidence: the pack an auditor asks for first.",
+    ),
+    (
+        "review",
+        "Management review pack",
+        "Inputs for a management review (9.3): earlier actions, changes, performance and SLAs, audits, nonconformities, risks, improvements, with room for decisions.",
+    ),
+    (
+        "service",
+        "Service report",
+        "One service over a period (9.4): SLA attainment, incidents and requests, changes and major events.",
+    ),
+    (
+        "audit",
+        "Internal audit report",
+        "One internal audit (9.2) with its findings and the nonconformities they raised.",
+    ),
+];
+
 /// A table of a report: one row per record (or per item).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {

@@ -72,3 +72,21 @@ pub fn cell(f: &'static FieldDef, r: &Record, ix: &RecordIndex) -> AnyView {
         _ => shorten(text(f, r, ix)).into_any(),
     }
 }
+
+/// A value as it reads on screen, "(empty)" when there is none.
+pub fn display_value(
+    f: &'static FieldDef,
+    v: Option<&sms_core::Value>,
+    ix: &sms_core::RecordIndex,
+) -> String {
+    let mut r = sms_core::Record::default();
+    if let Some(v) = v {
+        r.set(f.key, v.clone());
+    }
+    let t = text(f, &r, ix);
+    if t.is_empty() {
+        "(empty)".into()
+    } else {
+        t
+    }
+}

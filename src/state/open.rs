@@ -1,0 +1,296 @@
+//! Opening a workbook: from its stored view at once (the document loads
+//! when first needed, or after painting), or from its document; the demo on
+//! a first visit; in memory only when storage cannot be used.
+
+use leptos::{prelude::*, task::spawn_local};
+use sms_core::{
+    storage::load_order,
+    view::{chunk_digest, Assembler, Summary, ViewError},
+    ChangeHash, RecordIndex, Workbook, WorkbookId,
+};
+
+use super::import::SLICE_MS;
+use super::{AppState, Phase, SaveState};
+use crate::{
+    idb::{ChunkStore, StorageError, DB_NAME},
+    platform,
+};
+
+/// A workbook shown from its stored view whose document is not loaded yet.
+pub(super) struct Pending {
+    pub(super) chunks: Vec<(String, Vec<u8>)>,
+    pub(super) actor: sms_core::ActorBytes,
+    /// The heads the view reflects.
+    pub(super) heads: Vec<ChangeHash>,
+}
+
+impl AppState {
+    /// Loads the document of a workbook shown from its stored view, if
+    /// that has not happened yet. Runs on the main thread in one go (an
+    /// Automerge load cannot be split), so callers reach it either because
+    /// the person asked for something only the document can do (an edit,
+    /// history, a report, an export) or after painting. The read model and
+    /// summary from the view stay as they are when the document's heads
+    /// are the view's; otherwise they are read again from the document.
+    /// Returns whether a document is open.
+    pub fn ensure_loaded(&self) -> bool {
+        let Some(p) = self.pending.try_update_value(Option::take).flatten() else {
+            return self.is_loaded();
+        };
+        platform::mark("sms:document-load-start");
+        match Workbook::load(p.chunks.iter().map(|(_, b)| b.as_slice()), p.actor) {
+            Ok(mut wb) => {
+                let upgraded = wb.migrate(&self.context()).unwrap_or(false);
+                wb.track_changes();
+                if upgraded || wb.heads() != p.heads {
+                    // The view was not the document's state after all.
+                    self.index.set_value(RecordIndex::build(&wb));
+                    self.summary.set_value(Some(Summary::of(&wb)));
+                    self.saver.get_value().borrow_mut().view_base_due = true;
+                }
+                self.workbook.set_value(Some(wb));
+                platform::mark("sms:document-loaded");
+                self.revision.update(|r| *r += 1);
+                self.request_save();
+                true
+            }
+            Err(e) => {
+                self.unreadable(p.actor, &e);
+                false
+            }
+        }
+    }
+
+    /// Loads the document after the next paint, unless it is loaded.
+    pub fn preload(&self) {
+        if self.pending.with_value(Option::is_none) {
+            return;
+        }
+        let state = *self;
+        self.opening.set(true);
+        spawn_local(async move {
+            platform::next_paint().await;
+            state.ensure_loaded();
+            state.opening.set(false);
+        });
+    }
+
+    /// Makes `wb` the open workbook, with a read model built from it once.
+    pub(super) fn set_workbook(&self, mut wb: Workbook) {
+        wb.track_changes();
+        self.index.set_value(RecordIndex::build(&wb));
+        self.summary.set_value(Some(Summary::of(&wb)));
+        self.show_marks(wb.id());
+        self.workbook.set_value(Some(wb));
+        self.listen_to_other_tabs();
+    }
+
+    /// Shows a workbook from its stored view; its document is loaded when
+    /// first needed ([`AppState::ensure_loaded`]).
+    pub(super) fn set_view(&self, summary: Summary, index: RecordIndex, pending: Pending) {
+        self.index.set_value(index);
+        self.show_marks(&summary.id);
+        self.summary.set_value(Some(summary));
+        self.pending.set_value(Some(pending));
+        self.listen_to_other_tabs();
+    }
+
+    /// Opens the workbook saved in this browser, or creates the demo
+    /// workbook on a first visit.
+    pub async fn boot(self) {
+        let actor = platform::new_actor();
+        let store = match ChunkStore::open(DB_NAME).await {
+            Ok(store) => store,
+            Err(e) => {
+                self.open_in_memory(actor, not_saving_message(&e));
+                return;
+            }
+        };
+        match store.current().await {
+            Ok(Some(id)) => match store.load_with_view(&id).await {
+                Ok((mut chunks, stored_view)) if !chunks.is_empty() => {
+                    load_order(&mut chunks);
+                    {
+                        let saver = self.saver.get_value();
+                        let mut s = saver.borrow_mut();
+                        for (k, b) in &chunks {
+                            s.ledger.stored(k.clone(), b.len());
+                            s.known.insert(k.clone());
+                        }
+                    }
+                    let stored = chunk_digest(chunks.iter().map(|(k, _)| k.as_str()));
+                    let patches: Vec<&[u8]> =
+                        stored_view.patches.iter().map(Vec::as_slice).collect();
+                    let view = match Assembler::new(&id, stored_view.base, &patches, stored) {
+                        Ok(a) => read_view(a).await,
+                        Err(e) => Err(e),
+                    };
+                    {
+                        let saver = self.saver.get_value();
+                        saver.borrow_mut().store = Some(store.clone());
+                    }
+                    match view {
+                        // Shown at once; the document loads when needed.
+                        Ok((summary, heads, index)) => {
+                            platform::mark("sms:open-from-view");
+                            self.set_view(
+                                summary,
+                                index,
+                                Pending {
+                                    chunks,
+                                    actor,
+                                    heads,
+                                },
+                            );
+                            self.ready(SaveState::Saved);
+                        }
+                        // Missing, damaged or stale: the document decides,
+                        // and a new view is stored for next time.
+                        Err(_) => {
+                            platform::mark("sms:open-from-document");
+                            self.saver.get_value().borrow_mut().view_base_due = true;
+                            self.open_document(&store, &id, chunks, actor).await;
+                        }
+                    }
+                }
+                Ok(_) => self.create_demo(store, actor).await,
+                Err(e) => self.open_in_memory(actor, not_saving_message(&e)),
+            },
+            Ok(None) => self.create_demo(store, actor).await,
+            Err(e) => self.open_in_memory(actor, not_saving_message(&e)),
+        }
+    }
+
+    /// Opens a stored workbook by loading its whole document.
+    pub(super) async fn open_document(
+        self,
+        store: &ChunkStore,
+        id: &WorkbookId,
+        chunks: Vec<(String, Vec<u8>)>,
+        actor: sms_core::ActorBytes,
+    ) {
+        match Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), actor) {
+            Ok(mut wb) => {
+                // Documents from an older version are upgraded in one
+                // change, saved like any other edit.
+                let _ = wb.migrate(&self.context());
+                let _ = store.set_name(id, &wb.name()).await;
+                self.set_workbook(wb);
+                self.ready(SaveState::Saved);
+                platform::mark("sms:document-loaded");
+                // Writes the upgrade, if any, and the new view.
+                self.request_save();
+            }
+            Err(e) => self.unreadable(actor, &e),
+        }
+    }
+
+    /// The stored workbook could not be read: it is never overwritten.
+    /// Saving stops and the demo opens in memory, with the reason shown.
+    pub(super) fn unreadable(self, actor: sms_core::ActorBytes, e: &sms_core::LoadError) {
+        self.saver.get_value().borrow_mut().store = None;
+        self.open_in_memory(
+            actor,
+            format!(
+                "The saved workbook could not be opened: {e}. It is left untouched; this demo workbook is not saved."
+            ),
+        );
+    }
+
+    /// A new copy of the demo workbook, with its own id; if its data cannot
+    /// be fetched, an empty workbook, and the person is told why.
+    pub(super) async fn demo(&self, actor: sms_core::ActorBytes) -> Workbook {
+        let id = platform::new_workbook_id();
+        let ctx = self.context();
+        match crate::demo::build(id.clone(), actor, &ctx).await {
+            Ok(wb) => wb,
+            Err(e) => {
+                self.report.set(Some(format!(
+                    "{}. An empty workbook was started instead; you can open a copy of the demo later from Workbooks.",
+                    capitalised(&e)
+                )));
+                Workbook::create(id, EMPTY_NAME, actor, &ctx).expect("a valid name")
+            }
+        }
+    }
+
+    pub(super) async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
+        let wb = self.demo(actor).await;
+        let _ = store.set_name(wb.id(), &wb.name()).await;
+        let saver = self.saver.get_value();
+        {
+            let mut s = saver.borrow_mut();
+            s.store = Some(store);
+            // The first write is a snapshot that also records this workbook
+            // as the one to open next time.
+            s.needs_snapshot = true;
+        }
+        self.set_workbook(wb);
+        self.ready(SaveState::Saving);
+        self.request_save();
+    }
+
+    pub(super) fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
+        spawn_local(async move {
+            let wb = self.demo(actor).await;
+            self.set_workbook(wb);
+            self.ready(SaveState::NotSaving(why));
+        });
+    }
+
+    pub(super) fn ready(self, save: SaveState) {
+        self.save.set(save);
+        self.phase.set(Phase::Ready);
+        self.revision.update(|r| *r += 1);
+    }
+}
+
+/// Reads a stored view and builds the read model from it, a slice of
+/// records at a time with the page free in between, so even a large
+/// workbook never holds the page for long while it opens.
+async fn read_view(mut a: Assembler) -> Result<(Summary, Vec<ChangeHash>, RecordIndex), ViewError> {
+    loop {
+        let started = js_sys::Date::now();
+        let mut done = false;
+        while !done && js_sys::Date::now() - started < SLICE_MS {
+            done = a.step(250)?;
+        }
+        if done {
+            break;
+        }
+        platform::yield_now().await;
+    }
+    let view = a.finish()?;
+    platform::yield_now().await;
+    let mut records = view.records.into_iter();
+    let mut index = RecordIndex::from_stored(std::iter::empty());
+    loop {
+        let started = js_sys::Date::now();
+        let mut done = false;
+        while !done && js_sys::Date::now() - started < SLICE_MS {
+            let slice: Vec<_> = records.by_ref().take(250).collect();
+            done = slice.is_empty();
+            index.add_stored(slice);
+        }
+        if done {
+            break;
+        }
+        platform::yield_now().await;
+    }
+    Ok((view.summary, view.heads, index))
+}
+
+/// The name of the workbook started when the demo could not be loaded.
+const EMPTY_NAME: &str = "My service management system";
+
+/// `s` with its first letter in capitals.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn not_saving_message(e: &StorageError) -> String {
+    format!("Not saving: {e}. You can keep working, but changes are lost when this tab closes.")
+}

@@ -38,6 +38,7 @@ pub mod storage;
 pub mod sync;
 pub mod transfer;
 pub mod view;
+pub mod wire;
 mod workbook;
 
 pub use change::{ChangeContext, ChangeMeta, Touches, UNNAMED};

@@ -1,0 +1,531 @@
+//! The live-sync relay's wire format: the single definition of the frames
+//! in docs/RELAY.md (JSON text frames, blobs in base64url). The relay, the
+//! app and the relay's tests all read and write frames through this module.
+//!
+//! - Client → relay: [`ClientOut`] is what a client sends; [`parse`] is the
+//!   relay's strict reader of it ([`ClientFrame`], or a [`Refusal`] with the
+//!   [`ErrorCode`] to answer with).
+//! - Relay → client: [`ServerFrame`] is what the relay sends;
+//!   [`ServerIn::parse`] is a client's reader of it.
+//!
+//! Client frames are read through one flat struct of optional, borrowed
+//! fields rather than a tagged enum, so that a frame of a known type with a
+//! missing field can be told apart from a malformed one (`bad_hello` versus
+//! `bad_frame`) and a 2 MiB blob is not copied before it is decoded.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{b64, RoomId};
+
+/// Why the relay closes a connection (the `code` of an `error` frame).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadFrame,
+    BadHello,
+    NoRoom,
+    Forbidden,
+    TooBig,
+    RoomFull,
+    TooFast,
+    BadSnapshot,
+    /// A code this version does not know (from a newer relay). The relay
+    /// never sends it; a client reads any unknown code as this.
+    #[serde(other)]
+    Other,
+}
+
+// ---- client → relay -------------------------------------------------------
+
+/// A frame a client sends. Strings are borrowed: a blob is base64url text
+/// the caller already holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientOut<'a> {
+    /// `room`: 32 lower-case hex digits; `token`: 32 bytes in base64url.
+    Hello {
+        room: &'a str,
+        token: &'a str,
+        since: u64,
+        create: bool,
+    },
+    Push {
+        id: u64,
+        blob: &'a str,
+    },
+    Snapshot {
+        id: u64,
+        upto: u64,
+        blob: &'a str,
+    },
+    Ping,
+}
+
+impl ClientOut<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client frames always serialise")
+    }
+}
+
+/// A frame from a client, checked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ClientFrame<'a> {
+    Hello(Hello),
+    Push {
+        id: u64,
+        /// The blob as sent (canonical base64url), reused for fan-out.
+        text: &'a str,
+        blob: Vec<u8>,
+    },
+    Snapshot {
+        id: u64,
+        upto: u64,
+        blob: Vec<u8>,
+    },
+    Ping,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Hello {
+    pub room: RoomId,
+    pub token: [u8; 32],
+    pub since: u64,
+    pub create: bool,
+}
+
+/// A frame the relay refuses, with the code to answer it with.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: &'static str,
+}
+
+fn refuse(code: ErrorCode, message: &'static str) -> Refusal {
+    Refusal { code, message }
+}
+
+#[derive(Deserialize)]
+struct RawFrame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    room: Option<&'a str>,
+    token: Option<&'a str>,
+    since: Option<u64>,
+    create: Option<bool>,
+    id: Option<u64>,
+    upto: Option<u64>,
+    blob: Option<&'a str>,
+}
+
+/// Parses one text frame from a client. A field of the wrong type, a
+/// string with JSON escapes (never needed for hex or base64url) or an
+/// unknown `type` is a `bad_frame`; a `hello` with a missing or invalid
+/// field is a `bad_hello`.
+pub fn parse(text: &str) -> Result<ClientFrame<'_>, Refusal> {
+    let raw: RawFrame = serde_json::from_str(text).map_err(|_| {
+        #[derive(Deserialize)]
+        struct Kind<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: &'a str,
+        }
+        match serde_json::from_str::<Kind>(text) {
+            Ok(Kind { kind: "hello" }) => {
+                refuse(ErrorCode::BadHello, "hello has a field of the wrong type")
+            }
+            _ => refuse(ErrorCode::BadFrame, "not a relay frame"),
+        }
+    })?;
+    match raw.kind {
+        "hello" => parse_hello(&raw).map(ClientFrame::Hello),
+        "push" => {
+            let (Some(id), Some(text)) = (raw.id, raw.blob) else {
+                return Err(refuse(ErrorCode::BadFrame, "push needs id and blob"));
+            };
+            Ok(ClientFrame::Push {
+                id,
+                text,
+                blob: blob(text)?,
+            })
+        }
+        "snapshot" => {
+            let (Some(id), Some(upto), Some(text)) = (raw.id, raw.upto, raw.blob) else {
+                return Err(refuse(
+                    ErrorCode::BadFrame,
+                    "snapshot needs id, upto and blob",
+                ));
+            };
+            Ok(ClientFrame::Snapshot {
+                id,
+                upto,
+                blob: blob(text)?,
+            })
+        }
+        "ping" => Ok(ClientFrame::Ping),
+        _ => Err(refuse(ErrorCode::BadFrame, "unknown frame type")),
+    }
+}
+
+fn parse_hello(raw: &RawFrame) -> Result<Hello, Refusal> {
+    let bad = |message| refuse(ErrorCode::BadHello, message);
+    let (Some(room), Some(token), Some(since), Some(create)) =
+        (raw.room, raw.token, raw.since, raw.create)
+    else {
+        return Err(bad("hello needs room, token, since and create"));
+    };
+    // One spelling per room: 32 lower-case hex digits.
+    if room.len() != 32 || room.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(bad("room must be 32 lower-case hex digits"));
+    }
+    let room = RoomId::parse(room).ok_or_else(|| bad("room must be 32 lower-case hex digits"))?;
+    let token = b64::decode(token)
+        .and_then(|t| <[u8; 32]>::try_from(t).ok())
+        .ok_or_else(|| bad("token must be 32 bytes of base64url"))?;
+    Ok(Hello {
+        room,
+        token,
+        since,
+        create,
+    })
+}
+
+fn blob(text: &str) -> Result<Vec<u8>, Refusal> {
+    match b64::decode(text) {
+        Some(bytes) if !bytes.is_empty() => Ok(bytes),
+        Some(_) => Err(refuse(ErrorCode::BadFrame, "empty blob")),
+        None => Err(refuse(ErrorCode::BadFrame, "blob is not base64url")),
+    }
+}
+
+// ---- relay → client -------------------------------------------------------
+
+/// Frames the relay sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    Welcome { head: u64, snapshot: u64 },
+    Snapshot { upto: u64, blob: &'a str },
+    Blob { seq: u64, blob: &'a str },
+    CaughtUp { head: u64 },
+    Ack { id: u64, seq: u64 },
+    Error { code: ErrorCode, message: &'a str },
+    Pong,
+}
+
+impl ServerFrame<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("relay frames always serialise")
+    }
+}
+
+/// A frame from the relay, as a client reads it (the owned counterpart of
+/// [`ServerFrame`]). Fields it does not know are ignored; an unknown error
+/// code is [`ErrorCode::Other`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerIn {
+    Welcome { head: u64, snapshot: u64 },
+    Snapshot { upto: u64, blob: String },
+    Blob { seq: u64, blob: String },
+    CaughtUp { head: u64 },
+    Ack { id: u64, seq: u64 },
+    Error { code: ErrorCode, message: String },
+    Pong,
+}
+
+impl ServerIn {
+    /// Parses one text frame from the relay: an error for anything that is
+    /// not one of its frames (an unknown `type`, a missing field).
+    pub fn parse(text: &str) -> Result<ServerIn, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOM: &str = "00112233445566778899aabbccddeeff";
+
+    fn token() -> String {
+        b64::encode(&[7; 32])
+    }
+
+    #[test]
+    fn a_full_hello_parses() {
+        let text = format!(
+            r#"{{"type":"hello","room":"{ROOM}","token":"{}","since":4,"create":true}}"#,
+            token()
+        );
+        assert_eq!(
+            parse(&text),
+            Ok(ClientFrame::Hello(Hello {
+                room: RoomId::parse(ROOM).unwrap(),
+                token: [7; 32],
+                since: 4,
+                create: true,
+            }))
+        );
+    }
+
+    #[test]
+    fn a_hello_with_a_bad_field_is_a_bad_hello() {
+        let t = token();
+        for text in [
+            format!(r#"{{"type":"hello","room":"{ROOM}","token":"{t}","since":0}}"#),
+            format!(
+                r#"{{"type":"hello","room":"00112233","token":"{t}","since":0,"create":false}}"#
+            ),
+            format!(
+                r#"{{"type":"hello","room":"{}","token":"{t}","since":0,"create":false}}"#,
+                ROOM.to_uppercase()
+            ),
+            format!(r#"{{"type":"hello","room":"{ROOM}","token":"abc","since":0,"create":false}}"#),
+            format!(
+                r#"{{"type":"hello","room":"{ROOM}","token":"{t}","since":-1,"create":false}}"#
+            ),
+        ] {
+            assert_eq!(
+                parse(&text).unwrap_err().code,
+                ErrorCode::BadHello,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_frames_are_bad_frames() {
+        for text in [
+            "not json",
+            "[]",
+            r#"{"type":"shout"}"#,
+            r#"{"type":"push","id":1}"#,
+            r#"{"type":"push","id":1,"blob":"a"}"#,
+            r#"{"type":"push","id":1,"blob":"a+b/"}"#,
+            r#"{"type":"push","id":1,"blob":""}"#,
+            r#"{"type":"push","id":-1,"blob":"AAAA"}"#,
+            r#"{"type":"snapshot","id":1,"blob":"AAAA"}"#,
+        ] {
+            assert_eq!(parse(text).unwrap_err().code, ErrorCode::BadFrame, "{text}");
+        }
+    }
+
+    #[test]
+    fn push_keeps_its_text_for_fan_out() {
+        let parsed = parse(r#"{"type":"push","id":9,"blob":"AQID"}"#).unwrap();
+        assert_eq!(
+            parsed,
+            ClientFrame::Push {
+                id: 9,
+                text: "AQID",
+                blob: vec![1, 2, 3]
+            }
+        );
+        assert_eq!(parse(r#"{"type":"ping"}"#), Ok(ClientFrame::Ping));
+    }
+
+    #[test]
+    fn server_frames_match_the_protocol() {
+        assert_eq!(
+            ServerFrame::Welcome {
+                head: 3,
+                snapshot: 0
+            }
+            .to_json(),
+            r#"{"type":"welcome","head":3,"snapshot":0}"#
+        );
+        assert_eq!(
+            ServerFrame::CaughtUp { head: 3 }.to_json(),
+            r#"{"type":"caught_up","head":3}"#
+        );
+        assert_eq!(
+            ServerFrame::Error {
+                code: ErrorCode::TooFast,
+                message: "slow down"
+            }
+            .to_json(),
+            r#"{"type":"error","code":"too_fast","message":"slow down"}"#
+        );
+        assert_eq!(ServerFrame::Pong.to_json(), r#"{"type":"pong"}"#);
+    }
+
+    #[test]
+    fn client_frames_match_the_protocol() {
+        assert_eq!(
+            ClientOut::Hello {
+                room: ROOM,
+                token: "AAAA",
+                since: 4,
+                create: true
+            }
+            .to_json(),
+            format!(r#"{{"type":"hello","room":"{ROOM}","token":"AAAA","since":4,"create":true}}"#)
+        );
+        assert_eq!(
+            ClientOut::Push {
+                id: 9,
+                blob: "AQID"
+            }
+            .to_json(),
+            r#"{"type":"push","id":9,"blob":"AQID"}"#
+        );
+        assert_eq!(
+            ClientOut::Snapshot {
+                id: 2,
+                upto: 5,
+                blob: "AQID"
+            }
+            .to_json(),
+            r#"{"type":"snapshot","id":2,"upto":5,"blob":"AQID"}"#
+        );
+        assert_eq!(ClientOut::Ping.to_json(), r#"{"type":"ping"}"#);
+    }
+
+    /// What the strict parser must make of a frame a client sends.
+    fn expected<'a>(out: &ClientOut<'a>) -> ClientFrame<'a> {
+        let decode = |text: &str| b64::decode(text).unwrap();
+        match *out {
+            ClientOut::Hello {
+                room,
+                token,
+                since,
+                create,
+            } => ClientFrame::Hello(Hello {
+                room: RoomId::parse(room).unwrap(),
+                token: decode(token).try_into().unwrap(),
+                since,
+                create,
+            }),
+            ClientOut::Push { id, blob } => ClientFrame::Push {
+                id,
+                text: blob,
+                blob: decode(blob),
+            },
+            ClientOut::Snapshot { id, upto, blob } => ClientFrame::Snapshot {
+                id,
+                upto,
+                blob: decode(blob),
+            },
+            ClientOut::Ping => ClientFrame::Ping,
+        }
+    }
+
+    #[test]
+    fn every_client_frame_parses_strictly_to_what_was_sent() {
+        let token = token();
+        let blob = b64::encode(&[0xfb, 0xff, 0x00, 0x3e, 0x3f]);
+        for out in [
+            ClientOut::Hello {
+                room: ROOM,
+                token: &token,
+                since: 0,
+                create: false,
+            },
+            ClientOut::Hello {
+                room: ROOM,
+                token: &token,
+                since: u64::MAX,
+                create: true,
+            },
+            ClientOut::Push { id: 0, blob: &blob },
+            ClientOut::Push {
+                id: u64::MAX,
+                blob: &blob,
+            },
+            ClientOut::Snapshot {
+                id: 7,
+                upto: 12,
+                blob: &blob,
+            },
+            ClientOut::Ping,
+        ] {
+            let text = out.to_json();
+            assert_eq!(parse(&text), Ok(expected(&out)), "{text}");
+        }
+    }
+
+    /// What a client must make of a frame the relay sends.
+    fn received(frame: &ServerFrame) -> ServerIn {
+        match *frame {
+            ServerFrame::Welcome { head, snapshot } => ServerIn::Welcome { head, snapshot },
+            ServerFrame::Snapshot { upto, blob } => ServerIn::Snapshot {
+                upto,
+                blob: blob.to_owned(),
+            },
+            ServerFrame::Blob { seq, blob } => ServerIn::Blob {
+                seq,
+                blob: blob.to_owned(),
+            },
+            ServerFrame::CaughtUp { head } => ServerIn::CaughtUp { head },
+            ServerFrame::Ack { id, seq } => ServerIn::Ack { id, seq },
+            ServerFrame::Error { code, message } => ServerIn::Error {
+                code,
+                message: message.to_owned(),
+            },
+            ServerFrame::Pong => ServerIn::Pong,
+        }
+    }
+
+    #[test]
+    fn every_server_frame_parses_to_what_was_sent() {
+        let blob = b64::encode(&[1, 2, 3, 0xff]);
+        let mut frames = vec![
+            ServerFrame::Welcome {
+                head: 3,
+                snapshot: 2,
+            },
+            ServerFrame::Snapshot {
+                upto: 2,
+                blob: &blob,
+            },
+            ServerFrame::Blob {
+                seq: u64::MAX,
+                blob: &blob,
+            },
+            ServerFrame::CaughtUp { head: 3 },
+            ServerFrame::Ack { id: 4, seq: 3 },
+            ServerFrame::Pong,
+        ];
+        for code in [
+            ErrorCode::BadFrame,
+            ErrorCode::BadHello,
+            ErrorCode::NoRoom,
+            ErrorCode::Forbidden,
+            ErrorCode::TooBig,
+            ErrorCode::RoomFull,
+            ErrorCode::TooFast,
+            ErrorCode::BadSnapshot,
+            ErrorCode::Other,
+        ] {
+            frames.push(ServerFrame::Error {
+                code,
+                message: "a \"quoted\" reason",
+            });
+        }
+        for frame in &frames {
+            let text = frame.to_json();
+            assert_eq!(ServerIn::parse(&text).unwrap(), received(frame), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_client_reads_what_a_newer_relay_may_add() {
+        assert_eq!(
+            ServerIn::parse(r#"{"type":"error","code":"too_late","message":"m"}"#).unwrap(),
+            ServerIn::Error {
+                code: ErrorCode::Other,
+                message: "m".into()
+            }
+        );
+        assert_eq!(
+            ServerIn::parse(r#"{"type":"ack","id":1,"seq":2,"extra":true}"#).unwrap(),
+            ServerIn::Ack { id: 1, seq: 2 }
+        );
+        for text in [
+            "not json",
+            r#"{"type":"shout"}"#,
+            r#"{"type":"blob","seq":1}"#,
+        ] {
+            assert!(ServerIn::parse(text).is_err(), "{text}");
+        }
+    }
+}

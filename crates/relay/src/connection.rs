@@ -11,12 +11,12 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use sms_core::crypto::{b64, token_hash, RoomId};
+use sms_core::wire::{self, ClientFrame, ErrorCode, Hello, Refusal, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 use tokio::time::{timeout, timeout_at, Instant};
 use tracing::{debug, error, info, warn, Instrument};
 
-use crate::protocol::{self, ClientFrame, ErrorCode, Hello, Refusal, ServerFrame};
 use crate::rate::TokenBucket;
 use crate::relay::{Live, Membership, Relay};
 use crate::store::{Appended, RoomMeta, SnapshotStored, StoreError};
@@ -152,7 +152,7 @@ where
                 Message::Text(text) => {
                     self.check_rate()?;
                     self.check_size(&text)?;
-                    return match protocol::parse(&text)? {
+                    return match wire::parse(&text)? {
                         ClientFrame::Hello(hello) => Ok(hello),
                         _ => Err(End::Refused(
                             ErrorCode::BadHello,
@@ -298,7 +298,7 @@ where
         self.check_size(&text)?;
         let room = *room;
         let max_room_bytes = self.relay.limits().max_room_bytes;
-        let frame = protocol::parse(&text).map_err(|refusal| match refusal.code {
+        let frame = wire::parse(&text).map_err(|refusal| match refusal.code {
             ErrorCode::BadHello => ALREADY_SAID_HELLO,
             _ => End::from(refusal),
         })?;

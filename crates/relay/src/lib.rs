@@ -30,7 +30,6 @@ use axum::routing::get;
 use axum::Router;
 
 mod connection;
-pub mod protocol;
 mod rate;
 mod relay;
 pub mod store;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sms_core::{
     crypto::{b64, RoomId, RoomKey},
     sync::{LiveSync, Received, SyncError},
+    wire::{ClientOut, ErrorCode, ServerIn},
     ChangeHash, Workbook, WorkbookError, WorkbookId,
 };
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -141,39 +142,6 @@ pub fn share_link(room: &str, key: &str, relay: &str) -> String {
     );
     let relay: String = js_sys::encode_uri_component(relay).into();
     format!("{base}#/join/{room}/{key}?relay={relay}")
-}
-
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Out<'a> {
-    Hello {
-        room: &'a str,
-        token: String,
-        since: u64,
-        create: bool,
-    },
-    Push {
-        id: u64,
-        blob: String,
-    },
-    Snapshot {
-        id: u64,
-        upto: u64,
-        blob: String,
-    },
-    Ping,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum In {
-    Welcome { head: u64, snapshot: u64 },
-    Snapshot { upto: u64, blob: String },
-    Blob { seq: u64, blob: String },
-    CaughtUp { head: u64 },
-    Ack { id: u64, seq: u64 },
-    Error { code: String, message: String },
-    Pong,
 }
 
 /// What an unacknowledged frame was.
@@ -470,8 +438,8 @@ impl Live {
         i.inflight.clear();
     }
 
-    fn send(&self, out: &Out) -> bool {
-        let text = serde_json::to_string(out).expect("frames serialise");
+    fn send(&self, out: &ClientOut) -> bool {
+        let text = out.to_json();
         let inner = self.inner();
         let i = inner.borrow();
         i.socket.as_ref().is_some_and(|ws| {
@@ -498,9 +466,9 @@ impl Live {
             )
         };
         self.status.set(Some(LiveStatus::Syncing));
-        self.send(&Out::Hello {
+        self.send(&ClientOut::Hello {
             room: &hello.0,
-            token: hello.1,
+            token: &hello.1,
             since: hello.2,
             create: hello.3,
         });
@@ -659,11 +627,11 @@ impl Live {
             self.inner().borrow_mut().deferred.push(text.to_owned());
             return;
         }
-        let Ok(msg) = serde_json::from_str::<In>(text) else {
+        let Ok(msg) = ServerIn::parse(text) else {
             return;
         };
         match msg {
-            In::Welcome { head, snapshot } => {
+            ServerIn::Welcome { head, snapshot } => {
                 let inner = self.inner();
                 let mut i = inner.borrow_mut();
                 i.head = head;
@@ -677,11 +645,11 @@ impl Live {
                     sync.snapshot_upto = sync.snapshot_upto.max(snapshot);
                 }
             }
-            In::Snapshot { upto, blob } | In::Blob { seq: upto, blob } => {
+            ServerIn::Snapshot { upto, blob } | ServerIn::Blob { seq: upto, blob } => {
                 self.apply(state, upto, &blob);
                 self.persist();
             }
-            In::CaughtUp { head } => {
+            ServerIn::CaughtUp { head } => {
                 {
                     let inner = self.inner();
                     let mut i = inner.borrow_mut();
@@ -697,7 +665,7 @@ impl Live {
                 self.maybe_snapshot(state);
                 self.schedule_retry(state);
             }
-            In::Ack { id, seq } => {
+            ServerIn::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
                 if let Some((heads, kind)) = heads {
                     let inner = self.inner();
@@ -720,14 +688,17 @@ impl Live {
                     self.status.set(Some(LiveStatus::Connected));
                 }
             }
-            In::Error { code, message } => {
-                let words = match code.as_str() {
-                    "forbidden" => "The relay refused this link: the room exists but the key does not match.".to_owned(),
-                    "no_room" => "The relay does not know this shared workbook any more. Stop sharing, then share it again.".to_owned(),
-                    "room_full" => "The relay has no more space for this shared workbook.".to_owned(),
+            ServerIn::Error { code, message } => {
+                let words = match code {
+                    ErrorCode::Forbidden => "The relay refused this link: the room exists but the key does not match.".to_owned(),
+                    ErrorCode::NoRoom => "The relay does not know this shared workbook any more. Stop sharing, then share it again.".to_owned(),
+                    ErrorCode::RoomFull => "The relay has no more space for this shared workbook.".to_owned(),
                     _ => format!("The relay closed the connection: {message}."),
                 };
-                let fatal = matches!(code.as_str(), "forbidden" | "no_room" | "room_full");
+                let fatal = matches!(
+                    code,
+                    ErrorCode::Forbidden | ErrorCode::NoRoom | ErrorCode::RoomFull
+                );
                 if fatal {
                     self.inner().borrow_mut().stopped = true;
                     self.status.set(Some(LiveStatus::Error(words)));
@@ -735,7 +706,7 @@ impl Live {
                     self.warn(words, false);
                 }
             }
-            In::Pong => self.inner().borrow_mut().ping_sent = None,
+            ServerIn::Pong => self.inner().borrow_mut().ping_sent = None,
         }
     }
 
@@ -777,9 +748,9 @@ impl Live {
                 id
             };
             self.status.set(Some(LiveStatus::Syncing));
-            if !self.send(&Out::Push {
+            if !self.send(&ClientOut::Push {
                 id,
-                blob: b64::encode(&out.blob),
+                blob: &b64::encode(&out.blob),
             }) {
                 // The socket closed meanwhile: everything unacknowledged is
                 // sent again after reconnecting.
@@ -813,10 +784,10 @@ impl Live {
                 .borrow_mut()
                 .inflight
                 .insert(id, (out.heads.clone(), Kind::Snapshot));
-            self.send(&Out::Snapshot {
+            self.send(&ClientOut::Snapshot {
                 id,
                 upto,
-                blob: b64::encode(&out.blob),
+                blob: &b64::encode(&out.blob),
             });
         }
     }
@@ -885,7 +856,7 @@ impl Live {
             Some(sent) if now - sent > f64::from(KEEP_ALIVE_MS) => self.drop_connection(),
             Some(_) => {}
             None => {
-                if self.send(&Out::Ping) {
+                if self.send(&ClientOut::Ping) {
                     self.inner().borrow_mut().ping_sent = Some(now);
                 }
             }
@@ -991,13 +962,13 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
             }
         }
     };
-    let hello = serde_json::to_string(&Out::Hello {
+    let hello = ClientOut::Hello {
         room: &invite.room,
-        token: b64::encode(&sync.token()),
+        token: &b64::encode(&sync.token()),
         since: 0,
         create: false,
-    })
-    .expect("frames serialise");
+    }
+    .to_json();
     let ws2 = ws.clone();
     let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
         let _ = ws2.send_with_str(&hello);
@@ -1010,24 +981,24 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
                 return;
             };
             let mut c = collected.borrow_mut();
-            match serde_json::from_str::<In>(&text) {
-                Ok(In::Snapshot { upto: seq, blob }) | Ok(In::Blob { seq, blob }) => {
+            match ServerIn::parse(&text) {
+                Ok(ServerIn::Snapshot { upto: seq, blob }) | Ok(ServerIn::Blob { seq, blob }) => {
                     match b64::decode(&blob) {
                         Some(b) => c.0.push((seq, b)),
                         None => c.1 = Some(Err("The relay sent a damaged message.".into())),
                     }
                 }
-                Ok(In::CaughtUp { head }) => {
+                Ok(ServerIn::CaughtUp { head }) => {
                     c.1.get_or_insert(Ok(head));
                     drop(c);
                     finish();
                 }
-                Ok(In::Error { code, message }) => {
-                    c.1 = Some(Err(match code.as_str() {
-                        "forbidden" => {
+                Ok(ServerIn::Error { code, message }) => {
+                    c.1 = Some(Err(match code {
+                        ErrorCode::Forbidden => {
                             "The relay refused this link: the key does not match the room.".into()
                         }
-                        "no_room" => {
+                        ErrorCode::NoRoom => {
                             "The relay does not know this shared workbook. Ask for a new link."
                                 .into()
                         }

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
 use sms_core::crypto::{b64, RoomId, RoomKey};
 use sms_core::sync::LiveSync;
+use sms_core::wire::{ClientOut, ErrorCode, ServerIn};
 use sms_core::{
     registers, ActorBytes, ChangeContext, ChangeHash, Record, RecordDraft, RecordId, Workbook,
     WorkbookId,
@@ -104,6 +104,9 @@ impl Drop for RelayProcess {
 }
 
 // ---- a raw protocol client ----------------------------------------------
+//
+// Frames go out as `ClientOut` and come back through `ServerIn::parse`;
+// tests that send malformed frames on purpose use `send_text`.
 
 pub struct Raw {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -121,37 +124,37 @@ impl Raw {
     /// Connects and says hello.
     pub async fn hello(url: &str, room: &RoomId, token: &[u8], since: u64, create: bool) -> Raw {
         let mut raw = Raw::connect(url).await;
-        raw.send(json!({
-            "type": "hello",
-            "room": room.to_hex(),
-            "token": b64::encode(token),
-            "since": since,
-            "create": create,
-        }))
+        raw.send(ClientOut::Hello {
+            room: &room.to_hex(),
+            token: &b64::encode(token),
+            since,
+            create,
+        })
         .await;
         raw
     }
 
-    pub async fn send(&mut self, frame: Value) {
-        self.send_text(frame.to_string()).await;
+    pub async fn send(&mut self, frame: ClientOut<'_>) {
+        self.send_text(frame.to_json()).await;
     }
 
-    pub async fn try_send(&mut self, frame: Value) -> Result<(), String> {
+    pub async fn try_send(&mut self, frame: ClientOut<'_>) -> Result<(), String> {
         self.ws
-            .send(Message::text(frame.to_string()))
+            .send(Message::text(frame.to_json()))
             .await
             .map_err(|e| e.to_string())
     }
 
-    /// Reads `welcome`, the backlog and `caught_up`.
-    pub async fn catch_up(&mut self) -> Value {
-        self.expect("welcome").await;
+    /// Reads `welcome`, the backlog and `caught_up`; returns the head
+    /// `caught_up` names.
+    pub async fn catch_up(&mut self) -> u64 {
+        let welcome = self.next().await;
+        assert!(matches!(welcome, ServerIn::Welcome { .. }), "{welcome:?}");
         loop {
-            let frame = self.recv().await.expect("the backlog arrives");
-            match frame["type"].as_str() {
-                Some("blob" | "snapshot") => continue,
-                Some("caught_up") => return frame,
-                _ => panic!("unexpected frame in a backlog: {frame}"),
+            match self.next().await {
+                ServerIn::Blob { .. } | ServerIn::Snapshot { .. } => continue,
+                ServerIn::CaughtUp { head } => return head,
+                frame => panic!("unexpected frame in a backlog: {frame:?}"),
             }
         }
     }
@@ -171,22 +174,18 @@ impl Raw {
     }
 
     /// Queues many frames and sends them in one go (a flood).
-    pub async fn flood(&mut self, frames: usize, frame: Value) {
+    pub async fn flood(&mut self, frames: usize, frame: ClientOut<'_>) {
+        let text = frame.to_json();
         for _ in 0..frames {
-            if self
-                .ws
-                .feed(Message::text(frame.to_string()))
-                .await
-                .is_err()
-            {
+            if self.ws.feed(Message::text(text.clone())).await.is_err() {
                 return;
             }
         }
         let _ = self.ws.flush().await;
     }
 
-    /// The next JSON frame, or `None` once the relay has closed.
-    pub async fn recv_within(&mut self, wait: Duration) -> Result<Option<Value>, ()> {
+    /// The next frame, or `None` once the relay has closed.
+    pub async fn recv_within(&mut self, wait: Duration) -> Result<Option<ServerIn>, ()> {
         let deadline = Instant::now() + wait;
         loop {
             let msg = match tokio::time::timeout_at(deadline, self.ws.next()).await {
@@ -196,38 +195,37 @@ impl Raw {
             match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(None),
                 Some(Ok(Message::Text(text))) => {
-                    return Ok(Some(serde_json::from_str(&text).expect("frames are JSON")))
+                    return Ok(Some(ServerIn::parse(&text).unwrap_or_else(|e| {
+                        panic!("not a frame of the protocol ({e}): {}", text.as_str())
+                    })))
                 }
                 Some(Ok(_)) => continue,
             }
         }
     }
 
-    pub async fn recv(&mut self) -> Option<Value> {
+    pub async fn recv(&mut self) -> Option<ServerIn> {
         self.recv_within(STEP)
             .await
             .expect("a frame or the close arrives in time")
     }
 
-    /// The next frame, which must be of `kind`.
-    pub async fn expect(&mut self, kind: &str) -> Value {
-        let frame = self.recv().await;
-        let frame = frame.unwrap_or_else(|| panic!("closed while waiting for {kind}"));
-        assert_eq!(frame["type"], kind, "{frame}");
-        frame
+    /// The next frame; the relay must not close first.
+    pub async fn next(&mut self) -> ServerIn {
+        self.recv().await.expect("a frame, not the close")
     }
 
     /// Skips other frames (pongs, blobs) up to an `error` with `code`,
     /// then the relay must close.
-    pub async fn expect_refusal(&mut self, code: &str) {
+    pub async fn expect_refusal(&mut self, code: ErrorCode) {
         loop {
             match self.recv().await {
-                Some(frame) if frame["type"] == "error" => {
-                    assert_eq!(frame["code"], code, "{frame}");
+                Some(ServerIn::Error { code: got, message }) => {
+                    assert_eq!(got, code, "{message}");
                     break;
                 }
                 Some(_) => continue,
-                None => panic!("closed without an error frame (expected {code})"),
+                None => panic!("closed without an error frame (expected {code:?})"),
             }
         }
         self.expect_closed().await;
@@ -235,7 +233,10 @@ impl Raw {
 
     pub async fn expect_closed(&mut self) {
         while let Some(frame) = self.recv().await {
-            assert_ne!(frame["type"], "blob", "no blob after a refusal: {frame}");
+            assert!(
+                !matches!(frame, ServerIn::Blob { .. }),
+                "no blob after a refusal: {frame:?}"
+            );
         }
     }
 }
@@ -307,8 +308,20 @@ pub struct Peer {
     /// Records in a push the relay acknowledged.
     pub acked_records: BTreeSet<RecordId>,
     pub acked_seqs: BTreeSet<u64>,
-    /// Every frame type received after a hello, with its seq or upto.
-    pub log: Vec<(String, u64)>,
+    /// Every frame received after a hello, but its blob.
+    pub log: Vec<Got>,
+}
+
+/// A frame a peer received, without its blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Got {
+    /// Its `seq`.
+    Ack(u64),
+    Blob(u64),
+    /// Its `upto`.
+    Snapshot(u64),
+    /// Its `head`.
+    CaughtUp(u64),
 }
 
 impl Peer {
@@ -340,7 +353,7 @@ impl Peer {
 
     /// (Re)connects with `since` = what it holds, and takes the backlog up
     /// to `caught_up`. Returns the `welcome`.
-    pub async fn connect(&mut self, url: &str, create: bool) -> Value {
+    pub async fn connect(&mut self, url: &str, create: bool) -> ServerIn {
         self.sync.disconnected();
         self.in_flight.clear();
         self.log.clear();
@@ -352,11 +365,13 @@ impl Peer {
             create,
         )
         .await;
-        let welcome = raw.expect("welcome").await;
+        let welcome = raw.next().await;
+        assert!(matches!(welcome, ServerIn::Welcome { .. }), "{welcome:?}");
         self.conn = Some(raw);
         loop {
-            let frame = self.conn().recv().await.expect("the backlog arrives");
-            if self.handle(&frame) == "caught_up" {
+            let frame = self.conn().next().await;
+            self.handle(&frame);
+            if let ServerIn::CaughtUp { .. } = frame {
                 break;
             }
         }
@@ -399,7 +414,10 @@ impl Peer {
         let records = self.wb.record_ids();
         self.in_flight.insert(id, (out.heads, records));
         self.conn()
-            .send(json!({"type": "push", "id": id, "blob": b64::encode(&out.blob)}))
+            .send(ClientOut::Push {
+                id,
+                blob: &b64::encode(&out.blob),
+            })
             .await;
     }
 
@@ -411,49 +429,50 @@ impl Peer {
         let id = self.next_id;
         self.next_id += 1;
         self.conn()
-            .send(
-                json!({"type": "snapshot", "id": id, "upto": upto, "blob": b64::encode(&out.blob)}),
-            )
+            .send(ClientOut::Snapshot {
+                id,
+                upto,
+                blob: &b64::encode(&out.blob),
+            })
             .await;
         id
     }
 
-    /// Handles one frame from the relay; returns its type.
-    pub fn handle(&mut self, frame: &Value) -> String {
-        let kind = frame["type"].as_str().expect("typed frame").to_owned();
-        let num = |k: &str| {
-            frame[k]
-                .as_u64()
-                .unwrap_or_else(|| panic!("{k} in {frame}"))
-        };
-        let blob = || b64::decode(frame["blob"].as_str().expect("blob")).expect("base64url");
-        match kind.as_str() {
-            "ack" => {
-                if let Some((heads, records)) = self.in_flight.remove(&num("id")) {
-                    self.sync.acked(&mut self.wb, &heads, Some(num("seq")));
+    /// Handles one frame from the relay.
+    pub fn handle(&mut self, frame: &ServerIn) {
+        let blob = |text: &str| b64::decode(text).expect("base64url");
+        match *frame {
+            ServerIn::Ack { id, seq } => {
+                if let Some((heads, records)) = self.in_flight.remove(&id) {
+                    self.sync.acked(&mut self.wb, &heads, Some(seq));
                     self.acked_records.extend(records);
-                    self.acked_seqs.insert(num("seq"));
+                    self.acked_seqs.insert(seq);
                 }
-                self.log.push((kind.clone(), num("seq")));
+                self.log.push(Got::Ack(seq));
             }
-            "blob" => {
+            ServerIn::Blob {
+                seq,
+                blob: ref text,
+            } => {
                 self.sync
-                    .incoming(&mut self.wb, num("seq"), &blob())
+                    .incoming(&mut self.wb, seq, &blob(text))
                     .unwrap_or_else(|e| panic!("{}: a blob of this room applies: {e}", self.name));
-                self.log.push((kind.clone(), num("seq")));
+                self.log.push(Got::Blob(seq));
             }
-            "snapshot" => {
+            ServerIn::Snapshot {
+                upto,
+                blob: ref text,
+            } => {
                 self.sync
-                    .incoming(&mut self.wb, num("upto"), &blob())
+                    .incoming(&mut self.wb, upto, &blob(text))
                     .unwrap_or_else(|e| panic!("{}: the snapshot applies: {e}", self.name));
-                self.sync.snapshot_upto = num("upto");
-                self.log.push((kind.clone(), num("upto")));
+                self.sync.snapshot_upto = upto;
+                self.log.push(Got::Snapshot(upto));
             }
-            "caught_up" => self.log.push((kind.clone(), num("head"))),
-            "pong" => {}
-            _ => panic!("{}: unexpected frame {frame}", self.name),
+            ServerIn::CaughtUp { head } => self.log.push(Got::CaughtUp(head)),
+            ServerIn::Pong => {}
+            _ => panic!("{}: unexpected frame {frame:?}", self.name),
         }
-        kind
     }
 
     /// Handles frames until none arrives for `quiet`.

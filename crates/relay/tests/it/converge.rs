@@ -1,3 +1,5 @@
+use sms_core::wire::ServerIn;
+
 use crate::common::*;
 
 #[tokio::test]
@@ -21,17 +23,22 @@ async fn three_copies_edit_sync_and_converge() {
 
     // The first copy creates the room and pushes its whole document.
     let welcome = a.connect(&relay.url(), true).await;
-    assert_eq!(welcome["head"], 0);
-    assert_eq!(welcome["snapshot"], 0);
+    assert_eq!(
+        welcome,
+        ServerIn::Welcome {
+            head: 0,
+            snapshot: 0
+        }
+    );
     settle(&mut [&mut a]).await;
     assert_eq!(a.acked_seqs.iter().copied().collect::<Vec<_>>(), [1]);
 
     let welcome = b.connect(&relay.url(), false).await;
-    assert_eq!(welcome["head"], 1);
-    assert_eq!(
-        b.log,
-        [("blob".to_string(), 1), ("caught_up".to_string(), 1)]
+    assert!(
+        matches!(welcome, ServerIn::Welcome { head: 1, .. }),
+        "{welcome:?}"
     );
+    assert_eq!(b.log, [Got::Blob(1), Got::CaughtUp(1)]);
     c.connect(&relay.url(), false).await;
     assert_eq!(b.sync.seq, 1);
 
@@ -55,8 +62,8 @@ async fn three_copies_edit_sync_and_converge() {
     all.sort();
     assert_eq!(all, (1..=all.len() as u64).collect::<Vec<_>>());
     for p in [&a, &b, &c] {
-        for (kind, seq) in &p.log {
-            if kind == "blob" {
+        for got in &p.log {
+            if let Got::Blob(seq) = got {
                 assert!(
                     !p.acked_seqs.contains(seq),
                     "{} got its own entry {seq} back",

@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use sms_core::wire::ServerIn;
 use sms_core::ActorBytes;
 
 use crate::common::*;
@@ -71,15 +72,20 @@ async fn acknowledged_pushes_survive_a_killed_relay() {
     let received: BTreeSet<u64> = late
         .log
         .iter()
-        .filter(|(kind, _)| kind == "blob")
-        .map(|(_, seq)| *seq)
+        .filter_map(|got| match got {
+            Got::Blob(seq) => Some(*seq),
+            _ => None,
+        })
         .collect();
     assert!(
         acked_seqs.is_subset(&received),
         "acknowledged entries missing after the crash: {:?}",
         acked_seqs.difference(&received).collect::<Vec<_>>()
     );
-    assert_eq!(welcome["head"].as_u64(), received.last().copied());
+    let ServerIn::Welcome { head, .. } = welcome else {
+        panic!("{welcome:?}")
+    };
+    assert_eq!(Some(head), received.last().copied());
     let held: BTreeSet<_> = late.wb.record_ids().into_iter().collect();
     assert!(
         acked_records.is_subset(&held),

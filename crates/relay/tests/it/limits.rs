@@ -1,4 +1,5 @@
 use serde_json::json;
+use sms_core::wire::{ClientOut, ErrorCode, ServerIn};
 
 use crate::common::*;
 
@@ -19,7 +20,8 @@ async fn a_bad_client_is_closed_alone() {
     b.connect(&url, false).await;
     let token = key.token();
 
-    // Malformed frames, each on its own connection in the room.
+    // Malformed frames (raw JSON on purpose), each on its own connection
+    // in the room.
     for bad in [
         "{not json".to_string(),
         json!({"type": "shout"}).to_string(),
@@ -31,13 +33,13 @@ async fn a_bad_client_is_closed_alone() {
         let mut raw = Raw::hello(&url, &room, &token, 0, false).await;
         raw.catch_up().await;
         raw.send_text(bad).await;
-        raw.expect_refusal("bad_frame").await;
+        raw.expect_refusal(ErrorCode::BadFrame).await;
         still_syncing(&mut a, &mut b).await;
     }
     let mut raw = Raw::hello(&url, &room, &token, 0, false).await;
     raw.catch_up().await;
     raw.send_binary(vec![1, 2, 3]).await;
-    raw.expect_refusal("bad_frame").await;
+    raw.expect_refusal(ErrorCode::BadFrame).await;
 
     // Oversize: just over the limit, and far over it.
     for size in [65_537, 1 << 20] {
@@ -45,18 +47,16 @@ async fn a_bad_client_is_closed_alone() {
         raw.catch_up().await;
         let blob = "A".repeat(size);
         // The relay may close before it has read the whole frame.
-        let _ = raw
-            .try_send(json!({"type": "push", "id": 1, "blob": blob}))
-            .await;
-        raw.expect_refusal("too_big").await;
+        let _ = raw.try_send(ClientOut::Push { id: 1, blob: &blob }).await;
+        raw.expect_refusal(ErrorCode::TooBig).await;
         still_syncing(&mut a, &mut b).await;
     }
 
     // A flood: 400 frames at once, against a burst of 200.
     let mut raw = Raw::hello(&url, &room, &token, 0, false).await;
     raw.catch_up().await;
-    raw.flood(400, json!({"type": "ping"})).await;
-    raw.expect_refusal("too_fast").await;
+    raw.flood(400, ClientOut::Ping).await;
+    raw.expect_refusal(ErrorCode::TooFast).await;
     still_syncing(&mut a, &mut b).await;
 
     // Nothing of theirs reached the room: only A's pushes are in the log.
@@ -70,31 +70,32 @@ async fn a_first_frame_that_is_not_a_good_hello_is_refused() {
     let relay = RelayProcess::start(dir.path(), &[]);
     let url = relay.url();
     let (room, key) = room_and_key(4);
+    // Raw JSON on purpose: most of these are not frames a client sends.
     for (first, code) in [
-        (json!({"type": "ping"}), "bad_hello"),
+        (json!({"type": "ping"}), ErrorCode::BadHello),
         (
             json!({"type": "push", "id": 1, "blob": "AAAA"}),
-            "bad_hello",
+            ErrorCode::BadHello,
         ),
         (
             json!({"type": "hello", "room": "ABC", "token": b64(&key.token()), "since": 0, "create": true}),
-            "bad_hello",
+            ErrorCode::BadHello,
         ),
         (
             json!({"type": "hello", "room": room.to_hex(), "token": b64(&key.token()), "create": true}),
-            "bad_hello",
+            ErrorCode::BadHello,
         ),
         (
             json!({"type": "hello", "room": room.to_hex(), "token": b64(&[1; 5]), "since": 0, "create": true}),
-            "bad_hello",
+            ErrorCode::BadHello,
         ),
         (
             json!({"type": "hello", "room": room.to_hex(), "token": b64(&key.token()), "since": 0, "create": false}),
-            "no_room",
+            ErrorCode::NoRoom,
         ),
     ] {
         let mut raw = Raw::connect(&url).await;
-        raw.send(first).await;
+        raw.send_text(first.to_string()).await;
         raw.expect_refusal(code).await;
     }
 }
@@ -137,30 +138,33 @@ async fn a_client_that_stops_reading_holds_up_nobody() {
     stalled.catch_up().await;
 
     const PUSHES: u64 = 400;
+    let blob = b64(&vec![0x5a; 48 * 1024]);
+    let expected = blob.clone();
     let reading = tokio::spawn(async move {
         for seq in 1..=PUSHES {
-            assert_eq!(reader.expect("blob").await["seq"], seq);
+            match reader.next().await {
+                ServerIn::Blob { seq: got, blob } => {
+                    assert_eq!(got, seq);
+                    assert!(blob == expected, "entry {seq} arrives as it was pushed");
+                }
+                frame => panic!("{frame:?}"),
+            }
         }
     });
-    let blob = b64(&vec![0x5a; 48 * 1024]);
     for id in 1..=PUSHES {
-        pusher
-            .send(json!({"type": "push", "id": id, "blob": blob}))
-            .await;
+        pusher.send(ClientOut::Push { id, blob: &blob }).await;
     }
     for id in 1..=PUSHES {
-        let ack = pusher.expect("ack").await;
-        assert_eq!(
-            (ack["id"].as_u64(), ack["seq"].as_u64()),
-            (Some(id), Some(id))
-        );
+        assert_eq!(pusher.next().await, ServerIn::Ack { id, seq: id });
     }
     reading.await.unwrap();
 
     let mut next = 1;
     while let Some(frame) = stalled.recv().await {
-        assert_eq!(frame["type"], "blob", "{frame}");
-        assert_eq!(frame["seq"], next, "no entry skipped");
+        let ServerIn::Blob { seq, .. } = frame else {
+            panic!("{frame:?}")
+        };
+        assert_eq!(seq, next, "no entry skipped");
         next += 1;
     }
     assert!(
@@ -180,7 +184,16 @@ async fn a_client_that_says_no_hello_is_closed_after_ten_seconds() {
         .await
         .expect("refused in time")
         .expect("an error frame");
-    assert_eq!(frame["code"], "bad_hello", "{frame}");
+    assert!(
+        matches!(
+            frame,
+            ServerIn::Error {
+                code: ErrorCode::BadHello,
+                ..
+            }
+        ),
+        "{frame:?}"
+    );
     let waited = started.elapsed().as_secs_f64();
     assert!((9.5..14.0).contains(&waited), "after {waited:.1} s");
     silent.expect_closed().await;
@@ -198,27 +211,28 @@ async fn a_full_room_refuses_more() {
     let blob = b64(&[7; 400]);
     let mut raw = Raw::hello(&url, &room, &token, 0, true).await;
     raw.catch_up().await;
-    raw.send(json!({"type": "ping"})).await;
-    raw.expect("pong").await;
+    raw.send(ClientOut::Ping).await;
+    assert_eq!(raw.next().await, ServerIn::Pong);
     for id in 1..=2 {
-        raw.send(json!({"type": "push", "id": id, "blob": blob}))
-            .await;
-        assert_eq!(raw.expect("ack").await["seq"], id);
+        raw.send(ClientOut::Push { id, blob: &blob }).await;
+        assert_eq!(raw.next().await, ServerIn::Ack { id, seq: id });
     }
-    raw.send(json!({"type": "push", "id": 3, "blob": blob}))
-        .await;
-    raw.expect_refusal("room_full").await;
+    raw.send(ClientOut::Push { id: 3, blob: &blob }).await;
+    raw.expect_refusal(ErrorCode::RoomFull).await;
 
     let mut raw = Raw::hello(&url, &room, &token, 2, false).await;
     raw.catch_up().await;
-    raw.send(json!({"type": "snapshot", "id": 4, "upto": 2, "blob": b64(&[8; 300])}))
-        .await;
-    assert_eq!(raw.expect("ack").await["seq"], 2);
-    raw.send(json!({"type": "push", "id": 5, "blob": blob}))
-        .await;
+    raw.send(ClientOut::Snapshot {
+        id: 4,
+        upto: 2,
+        blob: &b64(&[8; 300]),
+    })
+    .await;
+    assert_eq!(raw.next().await, ServerIn::Ack { id: 4, seq: 2 });
+    raw.send(ClientOut::Push { id: 5, blob: &blob }).await;
     assert_eq!(
-        raw.expect("ack").await["seq"],
-        3,
+        raw.next().await,
+        ServerIn::Ack { id: 5, seq: 3 },
         "room again after the snapshot"
     );
 }

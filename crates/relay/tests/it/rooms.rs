@@ -1,3 +1,4 @@
+use sms_core::wire::{ClientOut, ErrorCode};
 use sms_core::ActorBytes;
 
 use crate::common::*;
@@ -47,21 +48,23 @@ async fn rooms_are_separate_and_a_wrong_token_gets_nothing() {
     // create the room.
     for create in [false, true] {
         let mut intruder = Raw::hello(&url, &room_b, &key_a.token(), 0, create).await;
-        intruder.expect_refusal("forbidden").await;
+        intruder.expect_refusal(ErrorCode::Forbidden).await;
     }
     // Nor can it write: a push sent right after the hello is never stored.
     let mut intruder = Raw::hello(&url, &room_b, &key_a.token(), 0, false).await;
     let _ = intruder
-        .try_send(serde_json::json!({"type": "push", "id": 1, "blob": "AQIDBA"}))
+        .try_send(ClientOut::Push {
+            id: 1,
+            blob: "AQIDBA",
+        })
         .await;
-    intruder.expect_refusal("forbidden").await;
+    intruder.expect_refusal(ErrorCode::Forbidden).await;
 
     let mut check = Raw::hello(&url, &room_b, &key_b.token(), 0, false).await;
-    let caught_up = check.catch_up().await;
-    assert_eq!(caught_up["head"].as_u64(), Some(b_head), "room B unchanged");
+    assert_eq!(check.catch_up().await, b_head, "room B unchanged");
 
     // A room nobody created does not exist.
     let (room_c, key_c) = room_and_key(12);
     let mut raw = Raw::hello(&url, &room_c, &key_c.token(), 0, false).await;
-    raw.expect_refusal("no_room").await;
+    raw.expect_refusal(ErrorCode::NoRoom).await;
 }

@@ -1,4 +1,4 @@
-use serde_json::json;
+use sms_core::wire::{ClientOut, ErrorCode, ServerIn};
 use sms_core::ActorBytes;
 
 use crate::common::*;
@@ -26,14 +26,18 @@ async fn a_new_copy_starts_from_the_snapshot() {
     // Beyond the head: refused.
     let mut raw = Raw::hello(&url, &room, &key.token(), head, false).await;
     raw.catch_up().await;
-    raw.send(json!({"type": "snapshot", "id": 1, "upto": head + 1, "blob": "AQID"}))
-        .await;
-    raw.expect_refusal("bad_snapshot").await;
+    raw.send(ClientOut::Snapshot {
+        id: 1,
+        upto: head + 1,
+        blob: "AQID",
+    })
+    .await;
+    raw.expect_refusal(ErrorCode::BadSnapshot).await;
 
     let id = a.send_snapshot(head).await;
     a.poll(std::time::Duration::from_millis(200)).await;
     assert!(
-        a.log.contains(&("ack".to_string(), head)),
+        a.log.contains(&Got::Ack(head)),
         "snapshot {id} acknowledged with its upto: {:?}",
         a.log
     );
@@ -45,22 +49,38 @@ async fn a_new_copy_starts_from_the_snapshot() {
 
     let mut late = Peer::new("late", 3, late_wb, room, key);
     let welcome = late.connect(&url, false).await;
-    assert_eq!(welcome["head"], head + 2);
-    assert_eq!(welcome["snapshot"], head);
-    let expected: Vec<(String, u64)> = vec![
-        ("snapshot".into(), head),
-        ("blob".into(), head + 1),
-        ("blob".into(), head + 2),
-        ("caught_up".into(), head + 2),
-    ];
-    assert_eq!(late.log, expected);
+    assert_eq!(
+        welcome,
+        ServerIn::Welcome {
+            head: head + 2,
+            snapshot: head
+        }
+    );
+    assert_eq!(
+        late.log,
+        [
+            Got::Snapshot(head),
+            Got::Blob(head + 1),
+            Got::Blob(head + 2),
+            Got::CaughtUp(head + 2),
+        ]
+    );
     settle(&mut [&mut a, &mut late]).await;
     assert_converged(&mut [&mut a, &mut late]);
     assert_eq!(titles(&late.wb).len(), 10);
 
     // A copy that holds entries past the snapshot gets only what follows.
     let mut raw = Raw::hello(&url, &room, &late.sync.token(), head + 1, false).await;
-    raw.expect("welcome").await;
-    assert_eq!(raw.expect("blob").await["seq"], head + 2);
-    raw.expect("caught_up").await;
+    let welcome = raw.next().await;
+    assert!(matches!(welcome, ServerIn::Welcome { .. }), "{welcome:?}");
+    let blob = raw.next().await;
+    assert!(
+        matches!(blob, ServerIn::Blob { seq, .. } if seq == head + 2),
+        "{blob:?}"
+    );
+    let caught_up = raw.next().await;
+    assert!(
+        matches!(caught_up, ServerIn::CaughtUp { .. }),
+        "{caught_up:?}"
+    );
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every check, in order, stopping at the first failure:
-#   tools, rustfmt, clippy (native and wasm32), native tests, the model
+#   tools, rustfmt, the app's module graph, clippy (native and wasm32),
+#   native tests, the model
 #   test at 3,000 cases, browser
 #   (wasm-bindgen-test) tests, release build, size report, end-to-end tests,
 #   and the benchmark suite at its smallest size.
@@ -72,6 +73,9 @@ printf 'target dir: %s\n' "${CARGO_TARGET_DIR:-$root/target}"
 
 step "Formatting (cargo fmt --check)"
 run cargo fmt --all --check
+
+step "App modules import each other in no cycle"
+run node scripts/module-cycles.mjs src
 
 step "Clippy, native"
 run cargo clippy --workspace --all-targets --locked -- -D warnings

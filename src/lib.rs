@@ -25,6 +25,7 @@ mod pwa;
 mod register;
 mod reports;
 mod route;
+mod share_link;
 mod shell;
 pub mod state;
 mod workbooks;

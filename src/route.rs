@@ -29,7 +29,7 @@ pub enum Route {
     Reports,
     Report(&'static str),
     /// A share link: join a workbook shared live.
-    Join(crate::live::Invite),
+    Join(crate::share_link::Invite),
 }
 
 pub const HOME: Route = Route::Dashboard;
@@ -38,7 +38,7 @@ impl Route {
     pub fn parse(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
         if let Some(rest) = path.strip_prefix("join/") {
-            return crate::live::Invite::parse(rest)
+            return crate::share_link::Invite::parse(rest)
                 .map(Route::Join)
                 .unwrap_or(HOME);
         }
@@ -83,7 +83,7 @@ impl Route {
             Route::Activity => "#/activity".into(),
             Route::Reports => "#/reports".into(),
             Route::Report(k) => format!("#/reports/{k}"),
-            Route::Join(i) => crate::live::share_link(&i.room, &i.key, &i.relay)
+            Route::Join(i) => crate::share_link::share_link(&i.room, &i.key, &i.relay)
                 .split_once('#')
                 .map(|(_, h)| format!("#{h}"))
                 .unwrap_or_default(),

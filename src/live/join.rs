@@ -1,0 +1,203 @@
+//! Joining from a share link: the room is read once and merged into this
+//! browser's copy of the workbook (or kept as a new one).
+
+use std::{cell::RefCell, rc::Rc};
+
+use leptos::prelude::*;
+use sms_core::{
+    crypto::{b64, RoomId, RoomKey},
+    sync::LiveSync,
+    wire::{ClientOut, ErrorCode, ServerIn},
+    Workbook, WorkbookId,
+};
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use super::settings::*;
+use super::*;
+use crate::share_link::{socket_url, Invite};
+use crate::{platform, state::AppState};
+
+/// Blobs received so far, and how the reading ended (the head, or why not).
+type Fetched = (Vec<(u64, Vec<u8>)>, Option<Result<u64, String>>);
+
+/// Reads a whole room once (snapshot and entries), for joining: the blobs
+/// in order and the room's head.
+async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
+    let url = socket_url(&invite.relay)?;
+    let sync = LiveSync::new(
+        RoomId::parse(&invite.room).ok_or("The link is damaged.")?,
+        RoomKey::parse(&invite.key).ok_or("The link is damaged.")?,
+    );
+    let ws = web_sys::WebSocket::new(&url).map_err(|_| {
+        format!(
+            "“{}” is not an address a browser can connect to.",
+            invite.relay
+        )
+    })?;
+    let collected: Rc<RefCell<Fetched>> = Rc::new(RefCell::new((Vec::new(), None)));
+    let (done_tx, done) = futures_channel();
+    let done_tx = Rc::new(RefCell::new(Some(done_tx)));
+    let finish = {
+        let done_tx = done_tx.clone();
+        move || {
+            if let Some(tx) = done_tx.borrow_mut().take() {
+                let _ = tx.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        }
+    };
+    let hello = ClientOut::Hello {
+        room: &invite.room,
+        token: &b64::encode(&sync.token()),
+        since: 0,
+        create: false,
+    }
+    .to_json();
+    let ws2 = ws.clone();
+    let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        let _ = ws2.send_with_str(&hello);
+    });
+    let message = {
+        let collected = collected.clone();
+        let finish = finish.clone();
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
+            let mut c = collected.borrow_mut();
+            match ServerIn::parse(&text) {
+                Ok(ServerIn::Snapshot { upto: seq, blob }) | Ok(ServerIn::Blob { seq, blob }) => {
+                    match b64::decode(&blob) {
+                        Some(b) => c.0.push((seq, b)),
+                        None => c.1 = Some(Err("The relay sent a damaged message.".into())),
+                    }
+                }
+                Ok(ServerIn::CaughtUp { head }) => {
+                    c.1.get_or_insert(Ok(head));
+                    drop(c);
+                    finish();
+                }
+                Ok(ServerIn::Error { code, message }) => {
+                    c.1 = Some(Err(match code {
+                        ErrorCode::Forbidden => {
+                            "The relay refused this link: the key does not match the room.".into()
+                        }
+                        ErrorCode::NoRoom => {
+                            "The relay does not know this shared workbook. Ask for a new link."
+                                .into()
+                        }
+                        _ => format!("The relay refused: {message}."),
+                    }));
+                    drop(c);
+                    finish();
+                }
+                _ => {}
+            }
+        })
+    };
+    let close = {
+        let collected = collected.clone();
+        let finish = finish.clone();
+        let relay = invite.relay.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            collected.borrow_mut().1.get_or_insert(Err(format!(
+                "Could not reach the relay at {relay}. Check the address and your connection, then try again."
+            )));
+            finish();
+        })
+    };
+    ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    ws.set_onclose(None);
+    let _ = ws.close();
+    drop((open, message, close));
+    let mut c = collected.borrow_mut();
+    let head =
+        c.1.take()
+            .unwrap_or_else(|| Err("The connection ended early.".into()))?;
+    Ok((std::mem::take(&mut c.0), head))
+}
+
+/// A promise and its resolve function.
+fn futures_channel() -> (js_sys::Function, js_sys::Promise) {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+    (resolve.expect("set by Promise::new"), promise)
+}
+
+/// Joins the workbook a link shares: reads the room, then merges it into
+/// this browser's copy of that workbook (or keeps it as a new one) and
+/// opens it, shared. Nothing is stored if anything fails.
+pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String, String> {
+    let (blobs, head) = fetch_room(invite).await?;
+    let sync = LiveSync::new(
+        RoomId::parse(&invite.room).ok_or("The link is damaged.")?,
+        RoomKey::parse(&invite.key).ok_or("The link is damaged.")?,
+    );
+    let mut parts = Vec::new();
+    let mut in_room: Vec<String> = Vec::new();
+    let mut workbook: Option<WorkbookId> = None;
+    for (_, blob) in &blobs {
+        let env = sync.open(blob).map_err(|e| {
+            format!(
+                "A message in the shared workbook could not be opened ({e}); nothing was stored."
+            )
+        })?;
+        if workbook.get_or_insert(env.workbook.clone()) != &env.workbook {
+            return Err(
+                "The shared workbook holds messages of two workbooks; nothing was stored.".into(),
+            );
+        }
+        in_room.extend(env.heads.iter().map(|h| h.to_string()));
+        parts.push(env.bytes);
+    }
+    if parts.is_empty() {
+        return Err("The shared workbook is empty so far. Ask the person who shared it to keep the app open until it says “Live: connected”, then try again.".into());
+    }
+    let mut joined = Workbook::load(parts.iter().map(Vec::as_slice), platform::new_actor())
+        .map_err(|e| {
+            format!("The shared workbook could not be opened: {e}. Nothing was stored.")
+        })?;
+    in_room.sort();
+    in_room.dedup();
+    let settings = Saved {
+        room: invite.room.clone(),
+        key: invite.key.clone(),
+        relay: invite.relay.clone(),
+        seq: head,
+        snapshot_upto: 0,
+        in_room,
+        create: false,
+        set_aside: Vec::new(),
+    };
+    let id = joined.id().clone();
+    let name = joined.name();
+    // The open workbook itself: merge and stay.
+    if state.workbook_id().as_ref() == Some(&id) {
+        state
+            .edit(|wb, _| wb.merge(&mut joined))
+            .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
+        let stored = keep(&id, &settings);
+        live.disconnect();
+        live.begin(state, id, settings);
+        live.stored(stored);
+        return Ok(format!("Joined “{name}”: it is shared live now."));
+    }
+    crate::exchange::keep_workbook(state, &mut joined)
+        .await
+        .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
+    if !keep(&id, &settings) {
+        // The page reloads next, and this tab's sharing would go with it.
+        return Err(format!(
+            "“{name}” is stored in this browser, but the browser would not store the sharing settings (storage full or blocked), so it is not shared live. Free some space or allow this site to store data, then open the link again."
+        ));
+    }
+    let store = state
+        .store()
+        .ok_or("This browser is not saving workbooks.")?;
+    store.set_current(&id).await.map_err(|e| e.to_string())?;
+    crate::route::navigate(&crate::route::Route::Dashboard);
+    let _ = window().location().reload();
+    Ok(format!("Joined “{name}”."))
+}

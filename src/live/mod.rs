@@ -1,0 +1,351 @@
+//! "Share live": sync the open workbook through an end-to-end-encrypted
+//! relay (docs/RELAY.md). The relay only ever sees sealed blobs; the room
+//! key stays in this browser and in the share link's `#fragment`.
+//!
+//! One WebSocket per tab. Edits made while offline stay in the workbook
+//! (and in IndexedDB) and are sent on reconnect: `LiveSync` knows what the
+//! room has acknowledged. Reconnects back off exponentially, with jitter.
+//!
+//! Split by job: `settings` (what this browser keeps per shared workbook),
+//! `connection` (the WebSocket: open, keep-alive, close, reconnect),
+//! `sync` (what goes to the room and what comes from it), `join` (reading
+//! a room once for a share link) and `ui` (header status, "Share live",
+//! the join page). Share links are parsed in `crate::share_link`.
+
+mod connection;
+mod join;
+mod settings;
+mod sync;
+mod ui;
+
+pub use join::join;
+pub use settings::{keep, saved, Saved};
+pub use ui::{JoinPage, LiveBadge, ShareLive};
+
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
+use leptos::prelude::*;
+use sms_core::{
+    crypto::{RoomId, RoomKey},
+    sync::LiveSync,
+    ChangeHash, WorkbookId,
+};
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::share_link::{share_link, socket_url};
+use crate::{platform, state::AppState};
+use settings::*;
+
+/// Changes per push at most (bytes, before sealing and base64): well under
+/// the relay's default frame limit of 2 MiB.
+const MAX_PUSH_BYTES: usize = 512 * 1024;
+
+/// How often a keep-alive goes out, and how long its answer may take (ms).
+const KEEP_ALIVE_MS: i32 = 20_000;
+
+/// Said when this browser refuses to keep the sharing settings.
+const NOT_STORED: &str = "This browser would not store the sharing settings (storage full or blocked); sharing works until you close this tab.";
+
+/// Said while changes from the room wait for earlier ones.
+const WAITING: &str =
+    "Some changes from the shared workbook are waiting for earlier ones; retrying.";
+
+/// What the person sees about live sharing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveStatus {
+    Connecting,
+    Syncing,
+    Connected,
+    /// Not connected; trying again in this many seconds.
+    Offline(u32),
+    /// Stopped for a reason the person must act on.
+    Error(String),
+}
+
+impl LiveStatus {
+    pub fn words(&self) -> String {
+        match self {
+            LiveStatus::Connecting => "Live: connecting…".into(),
+            LiveStatus::Syncing => "Live: syncing…".into(),
+            LiveStatus::Connected => "Live: connected".into(),
+            LiveStatus::Offline(0) => "Live: offline, reconnecting…".into(),
+            LiveStatus::Offline(s) => format!("Live: offline, retrying in {s} s"),
+            LiveStatus::Error(_) => "Live: stopped".into(),
+        }
+    }
+
+    fn class(&self) -> &'static str {
+        match self {
+            LiveStatus::Connected => "connected",
+            LiveStatus::Connecting | LiveStatus::Syncing => "syncing",
+            LiveStatus::Offline(_) => "offline",
+            LiveStatus::Error(_) => "error",
+        }
+    }
+}
+
+/// What an unacknowledged frame was.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Push,
+    Snapshot,
+}
+
+struct Handlers {
+    _open: Closure<dyn FnMut(web_sys::Event)>,
+    _message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _close: Closure<dyn FnMut(web_sys::CloseEvent)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    workbook: Option<WorkbookId>,
+    saved: Option<Saved>,
+    sync: Option<LiveSync>,
+    socket: Option<web_sys::WebSocket>,
+    handlers: Option<Handlers>,
+    caught_up: bool,
+    head: u64,
+    next_id: u64,
+    /// Pushes and snapshots not yet acknowledged: their heads.
+    inflight: HashMap<u64, (Vec<ChangeHash>, Kind)>,
+    attempt: u32,
+    timer: Option<i32>,
+    /// Leaving or a fatal error: do not reconnect.
+    stopped: bool,
+    /// Frames that arrived during an import, handled after it.
+    deferred: Vec<String>,
+    /// When the unanswered keep-alive was sent (ms since the epoch).
+    ping_sent: Option<f64>,
+    /// The timer that asks the room again for entries that did not apply.
+    retry_timer: Option<i32>,
+    /// The warning shown is about entries that did not apply yet (cleared
+    /// once they have).
+    retry_note: bool,
+    /// The warning shown says the settings could not be stored (cleared
+    /// once they are).
+    storage_note: bool,
+}
+
+/// Live sharing of the open workbook; `Copy`, provided as context.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub status: RwSignal<Option<LiveStatus>>,
+    /// A message that could not be opened or applied (shown, never
+    /// applied), or settings this browser would not store.
+    pub warning: RwSignal<Option<String>>,
+    inner: StoredValue<Rc<RefCell<Inner>>, leptos::prelude::LocalStorage>,
+}
+
+fn nonce() -> [u8; 12] {
+    let r = platform::random16();
+    r[..12].try_into().expect("12 of 16 bytes")
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Live {
+            status: RwSignal::new(None),
+            warning: RwSignal::new(None),
+            inner: StoredValue::new_local(Rc::new(RefCell::new(Inner::default()))),
+        }
+    }
+
+    fn inner(&self) -> Rc<RefCell<Inner>> {
+        self.inner.get_value()
+    }
+
+    /// The settings of the shared workbook, if it is shared.
+    pub fn settings(&self) -> Option<Saved> {
+        self.inner().borrow().saved.clone()
+    }
+
+    /// Called once the workbook is open: reconnects if it is shared.
+    pub fn resume(self, state: AppState) {
+        let Some(id) = state.workbook_id() else {
+            return;
+        };
+        if let Some(s) = saved(&id) {
+            self.begin(state, id, s);
+        }
+        let online = window_event_listener(leptos::ev::online, move |_| self.reconnect_now(state));
+        std::mem::forget(online);
+        // The browser knows the network is gone: say so now, rather than
+        // when the connection times out.
+        let offline = window_event_listener(leptos::ev::offline, move |_| self.drop_connection());
+        std::mem::forget(offline);
+        // A connection can die without a word (a laptop lid, a Wi-Fi
+        // change): a keep-alive that goes unanswered closes it.
+        let tick = Closure::<dyn Fn()>::new(move || self.keep_alive());
+        let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            KEEP_ALIVE_MS,
+        );
+        tick.forget();
+    }
+
+    /// Starts sharing the open workbook through `relay`; returns the link.
+    pub fn start(self, state: AppState, relay: &str) -> Result<String, String> {
+        socket_url(relay)?;
+        let id = state
+            .workbook_id()
+            .ok_or("The workbook is still opening; try again in a moment.")?;
+        let room = RoomId(platform::random16());
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(&platform::random16());
+        key[16..].copy_from_slice(&platform::random16());
+        let s = Saved {
+            room: room.to_hex(),
+            key: RoomKey::from_bytes(key).to_base64url(),
+            relay: relay.trim().to_owned(),
+            seq: 0,
+            snapshot_upto: 0,
+            in_room: Vec::new(),
+            create: true,
+            set_aside: Vec::new(),
+        };
+        let stored = keep(&id, &s);
+        let link = share_link(&s.room, &s.key, &s.relay);
+        self.begin(state, id, s);
+        self.stored(stored);
+        Ok(link)
+    }
+
+    /// Stops sharing; the workbook stays in this browser as it is.
+    pub fn leave(self) {
+        self.disconnect();
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if let Some(id) = i.workbook.take() {
+            forget(&id);
+        }
+        i.saved = None;
+        i.sync = None;
+        i.retry_note = false;
+        i.storage_note = false;
+        drop(i);
+        self.status.set(None);
+        self.warning.set(None);
+    }
+
+    fn begin(self, state: AppState, id: WorkbookId, s: Saved) {
+        let (Some(room), Some(key)) = (RoomId::parse(&s.room), RoomKey::parse(&s.key)) else {
+            self.status.set(Some(LiveStatus::Error(
+                "The saved share settings are damaged; stop sharing and share again.".into(),
+            )));
+            return;
+        };
+        let in_room = s.in_room.iter().filter_map(|h| h.parse().ok()).collect();
+        let set_aside = s.set_aside.iter().filter_map(|h| h.parse().ok());
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.sync = Some(
+                LiveSync::resume(room, key, s.seq, s.snapshot_upto, in_room)
+                    .with_set_aside(set_aside),
+            );
+            i.workbook = Some(id);
+            i.saved = Some(s);
+            i.stopped = false;
+            i.attempt = 0;
+        }
+        self.connect(state);
+    }
+
+    fn persist(&self) {
+        let stored = {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            let (Some(id), Some(sync)) = (i.workbook.clone(), i.sync.as_ref()) else {
+                return;
+            };
+            let (seq, upto, in_room, set_aside) = (
+                sync.seq,
+                sync.snapshot_upto,
+                sync.in_room().iter().map(|h| h.to_string()).collect(),
+                sync.set_aside().map(|h| h.to_string()).collect(),
+            );
+            match i.saved.as_mut() {
+                Some(s) => {
+                    s.seq = seq;
+                    s.snapshot_upto = upto;
+                    s.in_room = in_room;
+                    s.set_aside = set_aside;
+                    keep(&id, s)
+                }
+                None => return,
+            }
+        };
+        self.stored(stored);
+    }
+
+    /// Says so when this browser would not store the sharing settings, and
+    /// takes the words back once it does again.
+    fn stored(&self, ok: bool) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if ok {
+            if i.storage_note {
+                i.storage_note = false;
+                drop(i);
+                self.warning.set(None);
+            }
+        } else if !i.storage_note {
+            i.storage_note = true;
+            i.retry_note = false;
+            drop(i);
+            self.warning.set(Some(NOT_STORED.into()));
+        }
+    }
+
+    /// The relay address could not be remembered for next time (said unless
+    /// the settings themselves were refused, which says more).
+    fn relay_not_stored(&self) {
+        if !self.inner().borrow().storage_note {
+            self.warn(
+                "This browser would not store the relay address (storage full or blocked); type it again next time you share."
+                    .into(),
+                false,
+            );
+        }
+    }
+
+    /// Shows `words` as the live warning; `retry` marks words about
+    /// entries that are asked for again, taken back once they apply.
+    fn warn(&self, words: String, retry: bool) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.retry_note = retry;
+            i.storage_note = false;
+        }
+        if self.warning.get_untracked().as_deref() != Some(words.as_str()) {
+            self.warning.set(Some(words));
+        }
+    }
+
+    /// Closes the connection and stops reconnecting, keeping the settings
+    /// (before switching rooms, or as the first step of leaving).
+    fn disconnect(self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        i.stopped = true;
+        if let Some(t) = i.timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        if let Some(t) = i.retry_timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        if let Some(ws) = i.socket.take() {
+            ws.set_onclose(None);
+            let _ = ws.close();
+        }
+        i.handlers = None;
+    }
+}

@@ -1,0 +1,46 @@
+//! The live settings of each shared workbook, kept in this browser's local
+//! storage.
+
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+use sms_core::WorkbookId;
+
+/// Live settings of one workbook, kept in this browser.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Saved {
+    pub room: String,
+    pub key: String,
+    pub relay: String,
+    pub seq: u64,
+    #[serde(default)]
+    pub snapshot_upto: u64,
+    #[serde(default)]
+    pub in_room: Vec<String>,
+    /// The room still has to be created on the relay.
+    #[serde(default)]
+    pub create: bool,
+    /// Changes from the room set aside for good (refused, or building on
+    /// refused ones), so entries that need them are not asked for again.
+    #[serde(default)]
+    pub set_aside: Vec<String>,
+}
+
+pub(super) fn saved_key(id: &WorkbookId) -> String {
+    format!("sms-workbook.live.{id}")
+}
+
+pub fn saved(id: &WorkbookId) -> Option<Saved> {
+    LocalStorage::get(saved_key(id)).ok()
+}
+
+/// Keeps the settings; `false` when the browser refused to store them.
+#[must_use]
+pub fn keep(id: &WorkbookId, s: &Saved) -> bool {
+    LocalStorage::set(saved_key(id), s).is_ok()
+}
+
+pub(super) const LAST_RELAY_KEY: &str = "sms-workbook.last-relay";
+
+pub(super) fn forget(id: &WorkbookId) {
+    LocalStorage::delete(saved_key(id));
+}

@@ -1,0 +1,334 @@
+//! What goes to the room (pushes, snapshots) and what comes from it
+//! (entries opened, checked and applied; retries of those that waited).
+
+use leptos::prelude::*;
+use sms_core::{
+    crypto::b64,
+    sync::{LiveSync, Received, SyncError},
+    wire::{ClientOut, ErrorCode, ServerIn},
+    WorkbookError,
+};
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use super::*;
+use crate::state::AppState;
+
+impl Live {
+    /// Applies a sealed blob from the room through the usual edit path
+    /// (read model, save). One that does not open or apply is never
+    /// applied: it is asked for again later, or, when it can never apply
+    /// (refused by the checks), skipped; either way the person is told.
+    pub(super) fn apply(self, state: AppState, seq: u64, blob: &str) {
+        let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
+            return;
+        };
+        let outcome = match b64::decode(blob) {
+            None => Err(SyncError::Malformed),
+            Some(bytes) => {
+                let mut got = None;
+                let edited = state.edit(|wb, _| {
+                    let r = sync.incoming(wb, seq, &bytes);
+                    let ok = r.is_ok();
+                    got = Some(r);
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(WorkbookError::Document("not applied".into()))
+                    }
+                });
+                match got {
+                    Some(r) => r,
+                    // The workbook could not take it (still opening, say).
+                    None => {
+                        Err(SyncError::Apply(edited.err().unwrap_or(
+                            WorkbookError::Document("the workbook was busy".into()),
+                        )))
+                    }
+                }
+            }
+        };
+        if matches!(&outcome, Err(e) if e.retried()) {
+            // Recorded once more in case the entry never reached `incoming`;
+            // marking a failed entry again changes nothing.
+            sync.missed(seq);
+        }
+        let unsettled = sync.unsettled();
+        self.inner().borrow_mut().sync = Some(sync);
+        match outcome {
+            Ok(Received::Waiting) => {
+                self.warn(WAITING.into(), true);
+                self.schedule_retry(state);
+            }
+            Ok(Received::Applied | Received::Skipped) => {
+                if !unsettled {
+                    self.settled();
+                }
+            }
+            Err(SyncError::Apply(WorkbookError::Refused(refusal))) => self.warn(
+                format!(
+                    "A change from the shared workbook was not applied: {refusal}. Your copy keeps working."
+                ),
+                false,
+            ),
+            Err(SyncError::BuildsOnRefused) => self.warn(
+                "A change from the shared workbook was not applied: it builds on an earlier change that was refused. Your copy keeps working."
+                    .into(),
+                false,
+            ),
+            Err(SyncError::OtherWorkbook) => self.warn(
+                "A message in the shared workbook belongs to another workbook; it was skipped. Your copy keeps working."
+                    .into(),
+                false,
+            ),
+            Err(e) => {
+                self.warn(
+                    format!(
+                        "A message from the shared workbook could not be applied yet ({e}); retrying."
+                    ),
+                    true,
+                );
+                self.schedule_retry(state);
+            }
+        }
+    }
+
+    /// Every entry has applied: words about retrying are taken back and no
+    /// retry is due.
+    pub(super) fn settled(self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if let Some(t) = i.retry_timer.take() {
+            window().clear_timeout_with_handle(t);
+        }
+        if i.retry_note {
+            i.retry_note = false;
+            drop(i);
+            self.warning.set(None);
+        }
+    }
+
+    /// Asks the room again, after a back-off, for entries that did not
+    /// apply; once the tries are used up, says they wait for the next
+    /// connection. Only when caught up: the backlog may still bring them.
+    pub(super) fn schedule_retry(self, state: AppState) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if i.retry_timer.is_some() || i.stopped || !i.caught_up {
+            return;
+        }
+        let Some(sync) = i.sync.as_ref().filter(|s| s.unsettled()) else {
+            return;
+        };
+        let Some(secs) = sync.retry_in() else {
+            drop(i);
+            self.warn(
+                "Some changes from the shared workbook could not be applied after several tries; they are asked for again the next time this copy connects. Your copy keeps working."
+                    .into(),
+                true,
+            );
+            return;
+        };
+        let handler = Closure::once_into_js(move || {
+            self.inner().borrow_mut().retry_timer = None;
+            self.retry(state);
+        });
+        i.retry_timer = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                handler.unchecked_ref(),
+                (secs * 1000) as i32,
+            )
+            .ok();
+    }
+
+    /// Reconnects so that the hello asks for the unsettled entries again
+    /// (the relay accepts one hello per connection).
+    pub(super) fn retry(self, state: AppState) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            let due =
+                !i.stopped && i.saved.is_some() && i.sync.as_ref().is_some_and(LiveSync::unsettled);
+            if !due {
+                return;
+            }
+            if let Some(t) = i.timer.take() {
+                window().clear_timeout_with_handle(t);
+            }
+            i.ping_sent = None;
+            if let Some(sync) = i.sync.as_mut() {
+                sync.disconnected();
+            }
+        }
+        self.connect(state);
+    }
+
+    pub(super) fn received(self, state: AppState, text: &str) {
+        if state.is_importing() {
+            self.inner().borrow_mut().deferred.push(text.to_owned());
+            return;
+        }
+        let Ok(msg) = ServerIn::parse(text) else {
+            return;
+        };
+        match msg {
+            ServerIn::Welcome { head, snapshot } => {
+                let inner = self.inner();
+                let mut i = inner.borrow_mut();
+                i.head = head;
+                i.attempt = 0;
+                if let Some(sync) = i.sync.as_mut() {
+                    if head < sync.seq {
+                        // The relay lost entries (restored from an older
+                        // backup): send everything again on catching up.
+                        sync.room_reset();
+                    }
+                    sync.snapshot_upto = sync.snapshot_upto.max(snapshot);
+                }
+            }
+            ServerIn::Snapshot { upto, blob } | ServerIn::Blob { seq: upto, blob } => {
+                self.apply(state, upto, &blob);
+                self.persist();
+            }
+            ServerIn::CaughtUp { head } => {
+                {
+                    let inner = self.inner();
+                    let mut i = inner.borrow_mut();
+                    i.caught_up = true;
+                    i.head = head;
+                    if let Some(s) = i.saved.as_mut() {
+                        s.create = false;
+                    }
+                }
+                self.persist();
+                self.status.set(Some(LiveStatus::Connected));
+                self.flush(state);
+                self.maybe_snapshot(state);
+                self.schedule_retry(state);
+            }
+            ServerIn::Ack { id, seq } => {
+                let heads = self.inner().borrow_mut().inflight.remove(&id);
+                if let Some((heads, kind)) = heads {
+                    let inner = self.inner();
+                    let mut i = inner.borrow_mut();
+                    let is_push = kind == Kind::Push;
+                    if let Some(mut sync) = i.sync.take() {
+                        drop(i);
+                        state.with_workbook(|wb| sync.acked(wb, &heads, is_push.then_some(seq)));
+                        let mut i = inner.borrow_mut();
+                        if is_push {
+                            i.head = i.head.max(seq);
+                        } else {
+                            sync.snapshot_upto = sync.snapshot_upto.max(seq);
+                        }
+                        i.sync = Some(sync);
+                    }
+                }
+                self.persist();
+                if self.inner().borrow().inflight.is_empty() {
+                    self.status.set(Some(LiveStatus::Connected));
+                }
+            }
+            ServerIn::Error { code, message } => {
+                let words = match code {
+                    ErrorCode::Forbidden => "The relay refused this link: the room exists but the key does not match.".to_owned(),
+                    ErrorCode::NoRoom => "The relay does not know this shared workbook any more. Stop sharing, then share it again.".to_owned(),
+                    ErrorCode::RoomFull => "The relay has no more space for this shared workbook.".to_owned(),
+                    _ => format!("The relay closed the connection: {message}."),
+                };
+                let fatal = matches!(
+                    code,
+                    ErrorCode::Forbidden | ErrorCode::NoRoom | ErrorCode::RoomFull
+                );
+                if fatal {
+                    self.inner().borrow_mut().stopped = true;
+                    self.status.set(Some(LiveStatus::Error(words)));
+                } else {
+                    self.warn(words, false);
+                }
+            }
+            ServerIn::Pong => self.inner().borrow_mut().ping_sent = None,
+        }
+    }
+
+    /// Sends what the room has not got yet, when connected and caught up.
+    pub fn flush(self, state: AppState) {
+        if state.is_importing() {
+            return;
+        }
+        let deferred = std::mem::take(&mut self.inner().borrow_mut().deferred);
+        for text in deferred {
+            self.received(state, &text);
+        }
+        let ready = {
+            let inner = self.inner();
+            let i = inner.borrow();
+            i.caught_up
+                && i.sync.is_some()
+                && i.socket
+                    .as_ref()
+                    .is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN)
+        };
+        if !ready {
+            return;
+        }
+        let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
+            return;
+        };
+        let batches = state
+            .with_workbook(|wb| sync.outgoing_batches(wb, MAX_PUSH_BYTES, nonce))
+            .unwrap_or_default();
+        let inner = self.inner();
+        inner.borrow_mut().sync = Some(sync);
+        for out in batches {
+            let id = {
+                let mut i = inner.borrow_mut();
+                i.next_id += 1;
+                let id = i.next_id;
+                i.inflight.insert(id, (out.heads.clone(), Kind::Push));
+                id
+            };
+            self.status.set(Some(LiveStatus::Syncing));
+            if !self.send(&ClientOut::Push {
+                id,
+                blob: &b64::encode(&out.blob),
+            }) {
+                // The socket closed meanwhile: everything unacknowledged is
+                // sent again after reconnecting.
+                inner.borrow_mut().inflight.remove(&id);
+                break;
+            }
+        }
+    }
+
+    /// Offers the room a snapshot when its log has grown long.
+    pub(super) fn maybe_snapshot(self, state: AppState) {
+        let inner = self.inner();
+        let head = inner.borrow().head;
+        let Some(mut sync) = inner.borrow_mut().sync.take() else {
+            return;
+        };
+        let snap = state
+            .with_workbook(|wb| {
+                sync.wants_snapshot(wb, head)
+                    .then(|| (sync.snapshot(wb, nonce()), head))
+            })
+            .flatten();
+        let id = {
+            let mut i = inner.borrow_mut();
+            i.sync = Some(sync);
+            i.next_id += 1;
+            i.next_id
+        };
+        if let Some((out, upto)) = snap.filter(|(o, _)| o.blob.len() <= MAX_PUSH_BYTES * 2) {
+            inner
+                .borrow_mut()
+                .inflight
+                .insert(id, (out.heads.clone(), Kind::Snapshot));
+            self.send(&ClientOut::Snapshot {
+                id,
+                upto,
+                blob: &b64::encode(&out.blob),
+            });
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! The live status in the header, "Share live" on the workbooks page and
+//! the page a share link opens.
+
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::settings::*;
+use super::*;
+use crate::share_link::{share_link, Invite};
+use crate::state::AppState;
+
+/// The live status in the header, when the workbook is shared.
+#[component]
+pub fn LiveBadge() -> impl IntoView {
+    let live = expect_context::<Live>();
+    move || {
+        live.status.get().map(|s| {
+            let detail = match &s {
+                LiveStatus::Error(why) => Some(why.clone()),
+                _ => None,
+            };
+            view! {
+                <span role="status" aria-live="polite">
+                    <a class=format!("live-state {}", s.class()) href=crate::route::Route::Workbooks.href() title=detail.clone().unwrap_or_default()>
+                        {s.words()}
+                    </a>
+                </span>
+            }
+        })
+    }
+}
+
+/// Puts `text` on the clipboard; `true` only once the browser says it did
+/// (the clipboard is missing outside secure pages, and may be refused).
+async fn copy_text(text: &str) -> bool {
+    let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into())
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null());
+    let Some(clipboard) = clipboard else {
+        return false;
+    };
+    let clipboard: web_sys::Clipboard = clipboard.unchecked_into();
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+        .await
+        .is_ok()
+}
+
+/// "Share live" on the workbooks page.
+#[component]
+pub fn ShareLive() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let live = expect_context::<Live>();
+    let relay = RwSignal::new(LocalStorage::get::<String>(LAST_RELAY_KEY).unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+    let link = RwSignal::new(
+        live.settings()
+            .map(|s| share_link(&s.room, &s.key, &s.relay)),
+    );
+    // Whether the last "Copy link" worked; `None` before any.
+    let copied = RwSignal::new(None::<bool>);
+    let link_input = NodeRef::<leptos::html::Input>::new();
+    let pasted = RwSignal::new(String::new());
+    let join_error = RwSignal::new(None::<String>);
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let r = relay.get_untracked();
+        match live.start(state, &r) {
+            Ok(l) => {
+                if LocalStorage::set(LAST_RELAY_KEY, r.trim()).is_err() {
+                    live.relay_not_stored();
+                }
+                error.set(None);
+                link.set(Some(l));
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let copy = move |_| {
+        if let Some(l) = link.get_untracked() {
+            copied.set(None);
+            leptos::task::spawn_local(async move {
+                let ok = copy_text(&l).await;
+                copied.set(Some(ok));
+                if !ok {
+                    // Ready for the person to copy by hand.
+                    if let Some(input) = link_input.get_untracked() {
+                        let _ = input.focus();
+                        input.select();
+                    }
+                }
+            });
+        }
+    };
+    view! {
+        <h3>"Share live"</h3>
+        <p class="hint">
+            "Edit this workbook together in real time through a relay. Everything is encrypted in this browser before it leaves; the relay stores and forwards only sealed messages and can never read them. The key is part of the link, so send the link only to people who may see this workbook."
+        </p>
+        {move || match link.get() {
+            None => view! {
+                <form class="share-live" on:submit=start>
+                    <label for="relay-url">"Relay address"</label>
+                    <input
+                        id="relay-url"
+                        type="url"
+                        placeholder="wss://relay.example.org"
+                        prop:value=relay
+                        on:input=move |ev| relay.set(event_target_value(&ev))
+                    />
+                    <button type="submit">"Start sharing live"</button>
+                </form>
+            }.into_any(),
+            Some(l) => view! {
+                <div class="share-live">
+                    <label for="share-link">"Link to this shared workbook"</label>
+                    <input id="share-link" type="text" readonly prop:value=l node_ref=link_input />
+                    <p class="buttons">
+                        <button type="button" on:click=copy>"Copy link"</button>
+                        <button type="button" on:click=move |_| { live.leave(); link.set(None); copied.set(None); }>
+                            "Stop sharing live"
+                        </button>
+                    </p>
+                    {move || match copied.get() {
+                        Some(true) => Some(view! { <p class="notice" role="status">"Link copied."</p> }.into_any()),
+                        Some(false) => Some(view! {
+                            <p class="field-error" role="alert">"Could not copy the link; select it and copy it yourself."</p>
+                        }.into_any()),
+                        None => None,
+                    }}
+                </div>
+            }.into_any(),
+        }}
+        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        <form class="share-live" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = pasted.get_untracked();
+            match text.split_once("#/join/").and_then(|(_, rest)| Invite::parse(rest.trim())) {
+                Some(invite) => {
+                    join_error.set(None);
+                    crate::route::navigate(&crate::route::Route::Join(invite));
+                }
+                None => join_error.set(Some("That is not a link to a shared workbook. Copy the whole link, starting with https://.".into())),
+            }
+        }>
+            <label for="join-link">"Join a workbook someone shared with you: paste its link"</label>
+            <input
+                id="join-link"
+                type="text"
+                autocomplete="off"
+                prop:value=pasted
+                on:input=move |ev| pasted.set(event_target_value(&ev))
+            />
+            <button type="submit">"Open link"</button>
+        </form>
+        {move || join_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        {move || match live.status.get() {
+            Some(LiveStatus::Error(why)) => Some(view! { <p class="field-error" role="alert">{why}</p> }),
+            _ => None,
+        }}
+        {move || live.warning.get().map(|w| view! { <p class="field-error" role="alert">{w}</p> })}
+    }
+}
+
+/// The page a share link opens.
+#[component]
+pub fn JoinPage(invite: Invite) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let live = expect_context::<Live>();
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<(bool, String)>);
+    let relay = invite.relay.clone();
+    let join_it = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        message.set(None);
+        let invite = invite.clone();
+        leptos::task::spawn_local(async move {
+            let r = join(state, live, &invite).await;
+            busy.set(false);
+            message.set(Some(match r {
+                Ok(m) => (true, m),
+                Err(e) => (false, e),
+            }));
+        });
+    };
+    view! {
+        <section aria-labelledby="join-heading">
+            <h2 id="join-heading">"Join a shared workbook"</h2>
+            <p>{format!("Someone shared a workbook with you through the relay at {relay}. Joining copies it into this browser and keeps it in step with everyone else's edits. If you already have this workbook here, your copy is merged with it; nothing of yours is lost.")}</p>
+            <p class="buttons">
+                <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
+                    "Join this workbook"
+                </button>
+                <a class="button" href=crate::route::Route::Dashboard.href()>"Not now"</a>
+            </p>
+            <Show when=move || busy.get()>
+                <p role="status">"Fetching the shared workbook…"</p>
+            </Show>
+            {move || message.get().map(|(ok, m)| if ok {
+                view! { <p class="notice" role="status">{m}</p> }.into_any()
+            } else {
+                view! { <p class="field-error" role="alert">{m}</p> }.into_any()
+            })}
+        </section>
+    }
+}

@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
 use sms_core::crypto::{b64, RoomId, RoomKey};
+use sms_core::wire::{ClientOut, ServerIn};
 use tokio::net::TcpStream;
 use tokio::sync::{Barrier, Semaphore};
 use tokio::time::Instant;
@@ -239,25 +239,23 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
 
 async fn join(url: &str, room: &RoomId, key: &RoomKey, create: bool) -> anyhow::Result<Ws> {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
-    let hello = json!({
-        "type": "hello",
-        "room": room.to_hex(),
-        "token": b64::encode(&key.token()),
-        "since": 0,
-        "create": create,
-    });
-    ws.send(Message::text(hello.to_string())).await?;
+    let hello = ClientOut::Hello {
+        room: &room.to_hex(),
+        token: &b64::encode(&key.token()),
+        since: 0,
+        create,
+    };
+    ws.send(Message::text(hello.to_json())).await?;
     loop {
-        let frame = next_frame(&mut ws, Duration::from_secs(30)).await?;
-        match frame["type"].as_str() {
-            Some("caught_up") => return Ok(ws),
-            Some("welcome" | "blob" | "snapshot") => continue,
-            _ => anyhow::bail!("unexpected frame while joining: {frame}"),
+        match next_frame(&mut ws, Duration::from_secs(30)).await? {
+            ServerIn::CaughtUp { .. } => return Ok(ws),
+            ServerIn::Welcome { .. } | ServerIn::Blob { .. } | ServerIn::Snapshot { .. } => {}
+            frame => anyhow::bail!("unexpected frame while joining: {frame:?}"),
         }
     }
 }
 
-async fn next_frame<S>(ws: &mut S, wait: Duration) -> anyhow::Result<Value>
+async fn next_frame<S>(ws: &mut S, wait: Duration) -> anyhow::Result<ServerIn>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -267,7 +265,9 @@ where
             Ok(None) => anyhow::bail!("the relay closed the connection"),
             Ok(Some(msg)) => {
                 if let Message::Text(text) = msg? {
-                    return Ok(serde_json::from_str(&text)?);
+                    return ServerIn::parse(&text).map_err(|e| {
+                        anyhow::anyhow!("not a relay frame ({e}): {}", text.as_str())
+                    });
                 }
             }
         }
@@ -306,23 +306,21 @@ async fn client(
                 nonce[..4].copy_from_slice(&index.to_be_bytes());
                 nonce[4..8].copy_from_slice(&n.to_be_bytes());
                 let blob = key.seal(&room, nonce, &plain);
-                let push = json!({"type": "push", "id": n, "blob": b64::encode(&blob)});
+                let push = ClientOut::Push { id: u64::from(n), blob: &b64::encode(&blob) };
                 sent_at.push(Instant::now());
-                tx.send(Message::text(push.to_string())).await?;
+                tx.send(Message::text(push.to_json())).await?;
             }
             frame = next_frame(&mut rx, Duration::from_secs(60)) => {
-                let frame = frame?;
-                match frame["type"].as_str() {
-                    Some("ack") => {
-                        let id = frame["id"].as_u64().unwrap_or(0) as usize;
-                        if let Some(at) = sent_at.get(id) {
+                match frame? {
+                    ServerIn::Ack { id, .. } => {
+                        if let Some(at) = sent_at.get(id as usize) {
                             samples.ack.push(at.elapsed().as_micros() as u64);
                         }
                         samples.acked += 1;
                     }
-                    Some("blob") => {
+                    ServerIn::Blob { blob, .. } => {
                         let received = base.elapsed().as_nanos() as u64;
-                        let sealed = b64::decode(frame["blob"].as_str().unwrap_or("")).unwrap_or_default();
+                        let sealed = b64::decode(&blob).unwrap_or_default();
                         let plain = key
                             .open(&room, &sealed)
                             .map_err(|e| anyhow::anyhow!("a blob of another room? {e}"))?;
@@ -330,7 +328,7 @@ async fn client(
                         samples.fan_out.push(received.saturating_sub(sent) / 1000);
                         samples.delivered += 1;
                     }
-                    _ => anyhow::bail!("unexpected frame: {frame}"),
+                    frame => anyhow::bail!("unexpected frame: {frame:?}"),
                 }
             }
             _ = tokio::time::sleep_until(deadline) => break,

@@ -10,7 +10,7 @@
 //   --browser    JSON written by `node tests/e2e/bench.mjs --json FILE`
 //   --criterion  criterion's output directory (<target dir>/criterion); the
 //                median of <group>/<n>/new/estimates.json is reported for the
-//                groups load, edit, merge_1000, materialize, view_open,
+//                groups load, edit, merge_1000, preview_1000, materialize, view_open,
 //                view_patch and filter
 //   --size-log   output of `cargo bench -p sms-core --bench suite`; its lines
 //                `SIZE {json}` give the sizes of the generated workbooks
@@ -243,6 +243,7 @@ const CRITERION_GROUPS = [
   ['load', 'open the saved snapshot (`Workbook::load`)'],
   ['edit', 'change one field of one record in an open workbook and take the bytes to store'],
   ['merge_1000', 'merge a copy with 1,000 changes by someone else, then bring the read model up to date'],
+  ['preview_1000', 'preview merging those 1,000 changes, read from their operations (`Workbook::preview_incoming`, no copy of the workbook)'],
   ['materialize', 'read every record into the read model (`RecordIndex::build`)'],
   ['view_open', 'the fast start: decode and check the stored view and make it the read model (`View::assemble`, `RecordIndex::from_stored`)'],
   ['view_patch', "the view's part written with one edit's chunk (`ViewPart::patch`)"],

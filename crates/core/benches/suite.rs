@@ -12,6 +12,9 @@
 //! - `merge_1000`: merge a copy with 1,000 changes by someone else
 //!   (`generate::edits`), then bring the read model up to date
 //!   (`take_delta`, `RecordIndex::apply`);
+//! - `preview_1000`: what merging that copy's 1,000 changes would do, read
+//!   from their operations (`Workbook::preview_incoming`), without a copy
+//!   of the workbook;
 //! - `materialize`: read every record into the read model
 //!   (`RecordIndex::build`);
 //! - `view_open`: the fast start — the stored view decoded, checked and
@@ -261,6 +264,24 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
                 },
                 BatchSize::PerIteration,
             )
+        });
+    }
+    g.finish();
+
+    // The preview of the same 1,000 changes: read from their operations
+    // against the open workbook, which stays as it is.
+    let mut g = c.benchmark_group("preview_1000");
+    g.sampling_mode(SamplingMode::Flat);
+    for f in fixtures.iter_mut() {
+        configure(&mut g, f.n);
+        let Fixture {
+            loaded, edited, n, ..
+        } = f;
+        let incoming = loaded
+            .incoming(edited)
+            .expect("changes of the same workbook");
+        g.bench_function(BenchmarkId::from_parameter(*n), |b| {
+            b.iter(|| loaded.preview_incoming(black_box(&incoming)))
         });
     }
     g.finish();

@@ -29,6 +29,7 @@ mod history;
 mod ids;
 pub mod index;
 pub mod markdown;
+mod preview;
 pub mod registers;
 pub mod reports;
 pub mod risk;

@@ -14,6 +14,7 @@ mod index;
 mod merge;
 mod model;
 mod persistence;
+mod preview;
 mod purity;
 mod reports;
 mod risks;

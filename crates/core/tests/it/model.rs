@@ -149,6 +149,20 @@ struct Model {
     next_char: u32,
 }
 
+/// Everything a merge preview says, comparable.
+fn preview_facts(p: &sms_core::exchange::MergePreview) -> String {
+    let registers: Vec<_> = p
+        .registers
+        .iter()
+        .map(|r| (r.def.id, r.added, r.changed, r.deleted, r.restored))
+        .collect();
+    let authors: Vec<_> = p.authors.iter().map(|a| (&a.name, a.changes)).collect();
+    format!(
+        "changes {} registers {registers:?} records {:?} checklist {} renamed {:?} removed {} moved {} other {:?} authors {authors:?}",
+        p.changes, p.records, p.checklist_items, p.renamed_to, p.removed, p.moved, p.other_fields
+    )
+}
+
 fn status_key(s: ItemStatus) -> Value {
     Value::Text(s.key().into())
 }
@@ -233,7 +247,14 @@ impl Model {
     fn merge(&mut self, to: usize, from: usize) {
         let file = self.copies[from].to_file();
         let mut other = Workbook::read_file(&file, actor(9)).unwrap();
-        self.copies[to].merge(&mut other).unwrap();
+        let incoming = self.copies[to].incoming(&mut other).unwrap();
+        drop(other);
+        // The preview read from the changes' operations says what merging
+        // them into a throwaway copy and comparing says.
+        let fast = self.copies[to].preview_incoming(&incoming);
+        let slow = self.copies[to].preview_incoming_by_copy(&incoming);
+        assert_eq!(preview_facts(&fast), preview_facts(&slow), "merge preview");
+        self.copies[to].merge_incoming(incoming).unwrap();
         let known = self.known[from].clone();
         self.known[to].extend(known);
     }

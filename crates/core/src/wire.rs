@@ -220,8 +220,7 @@ impl ServerFrame<'_> {
 /// A frame from the relay, as a client reads it (the owned counterpart of
 /// [`ServerFrame`]). Fields it does not know are ignored; an unknown error
 /// code is [`ErrorCode::Other`].
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerIn {
     Welcome { head: u64, snapshot: u64 },
     Snapshot { upto: u64, blob: String },
@@ -232,11 +231,70 @@ pub enum ServerIn {
     Pong,
 }
 
+/// Every field a relay frame may have, read flat (a tagged enum derived by
+/// serde costs several times the code in the app's start-up module).
+#[derive(Deserialize)]
+struct RawServer {
+    #[serde(rename = "type")]
+    kind: String,
+    head: Option<u64>,
+    snapshot: Option<u64>,
+    upto: Option<u64>,
+    seq: Option<u64>,
+    id: Option<u64>,
+    blob: Option<String>,
+    code: Option<ErrorCode>,
+    message: Option<String>,
+}
+
 impl ServerIn {
     /// Parses one text frame from the relay: an error for anything that is
     /// not one of its frames (an unknown `type`, a missing field).
     pub fn parse(text: &str) -> Result<ServerIn, serde_json::Error> {
-        serde_json::from_str(text)
+        use serde::de::Error;
+        let raw: RawServer = serde_json::from_str(text)?;
+        let need = |v: Option<u64>, name: &'static str| {
+            v.ok_or_else(|| serde_json::Error::missing_field(name))
+        };
+        Ok(match raw.kind.as_str() {
+            "welcome" => ServerIn::Welcome {
+                head: need(raw.head, "head")?,
+                snapshot: need(raw.snapshot, "snapshot")?,
+            },
+            "snapshot" => ServerIn::Snapshot {
+                upto: need(raw.upto, "upto")?,
+                blob: raw
+                    .blob
+                    .ok_or_else(|| serde_json::Error::missing_field("blob"))?,
+            },
+            "blob" => ServerIn::Blob {
+                seq: need(raw.seq, "seq")?,
+                blob: raw
+                    .blob
+                    .ok_or_else(|| serde_json::Error::missing_field("blob"))?,
+            },
+            "caught_up" => ServerIn::CaughtUp {
+                head: need(raw.head, "head")?,
+            },
+            "ack" => ServerIn::Ack {
+                id: need(raw.id, "id")?,
+                seq: need(raw.seq, "seq")?,
+            },
+            "error" => ServerIn::Error {
+                code: raw
+                    .code
+                    .ok_or_else(|| serde_json::Error::missing_field("code"))?,
+                message: raw
+                    .message
+                    .ok_or_else(|| serde_json::Error::missing_field("message"))?,
+            },
+            "pong" => ServerIn::Pong,
+            other => {
+                return Err(serde_json::Error::custom(format!(
+                    "unknown frame type {other:?}"
+                )))
+            }
+        })
     }
 }
 
@@ -522,8 +580,13 @@ mod tests {
         );
         for text in [
             "not json",
+            "[]",
             r#"{"type":"shout"}"#,
             r#"{"type":"blob","seq":1}"#,
+            r#"{"type":"ack","id":1}"#,
+            r#"{"type":"ack","id":"1","seq":2}"#,
+            r#"{"type":"error","message":"m"}"#,
+            r#"{"seq":1,"blob":"AA"}"#,
         ] {
             assert!(ServerIn::parse(text).is_err(), "{text}");
         }

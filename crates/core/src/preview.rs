@@ -111,8 +111,9 @@ struct Reading<'d> {
     texts: HashMap<Op, Vec<TextOp>>,
     /// Characters the changes delete (their inserting operations).
     deleted: HashSet<Op>,
-    /// Records the changes touch, by id.
-    touched: BTreeSet<String>,
+    /// Records the changes touch, by id, with the fields they write (or
+    /// whose objects they edit): only those can read differently.
+    touched: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl<'d> Reading<'d> {
@@ -165,9 +166,15 @@ impl<'d> Reading<'d> {
         for (i, op) in expanded.operations.iter().enumerate() {
             let id: Op = (start + i as u64, actor.clone());
             let place = self.place(&op.obj);
-            match &place {
-                Place::Record(r) | Place::Field(r, _) => {
-                    self.touched.insert(r.clone());
+            match (&place, &op.key) {
+                (Place::Record(r), Key::Map(k)) => {
+                    self.touched
+                        .entry(r.clone())
+                        .or_default()
+                        .insert(k.to_string());
+                }
+                (Place::Field(r, k), _) => {
+                    self.touched.entry(r.clone()).or_default().insert(k.clone());
                 }
                 _ => {}
             }
@@ -186,7 +193,7 @@ impl<'d> Reading<'d> {
                             _ => Place::Other,
                         };
                         if let Place::Record(r) = &child {
-                            self.touched.insert(r.clone());
+                            self.touched.entry(r.clone()).or_default();
                         }
                         self.made.insert(id.clone(), child);
                         let _ = t;
@@ -385,7 +392,7 @@ impl Workbook {
             slots: HashMap::new(),
             texts: HashMap::new(),
             deleted: HashSet::new(),
-            touched: BTreeSet::new(),
+            touched: BTreeMap::new(),
         };
         for c in changes {
             if self.doc.get_change_by_hash(&c.hash()).is_none() {
@@ -393,11 +400,11 @@ impl Workbook {
             }
         }
         let touched = std::mem::take(&mut reading.touched);
-        for r in touched {
+        for (r, fields) in touched {
             let Some(id) = RecordId::parse(&r) else {
                 continue;
             };
-            if let Some((def, effect)) = self.record_effect(&reading, &r) {
+            if let Some((def, effect)) = self.record_effect(&reading, &r, &fields) {
                 preview.count(def, effect);
                 preview.records.insert(id);
             }
@@ -412,6 +419,7 @@ impl Workbook {
         &self,
         reading: &Reading<'_>,
         r: &str,
+        fields: &BTreeSet<String>,
     ) -> Option<(&'static registers::RegisterDef, Effect)> {
         let records = reading.records.as_ref();
         let now = self.record_obj(r);
@@ -453,9 +461,12 @@ impl Workbook {
             (true, true) => return None,
             (false, false) => {}
         }
+        // Only fields the changes write, or whose objects they edit, can
+        // read differently.
         let changed = def
             .fields
             .iter()
+            .filter(|f| fields.contains(f.key))
             .any(|f| self.field_changes(reading, obj_after.as_ref(), &obj_now, f));
         changed.then_some((def, Effect::Changed))
     }

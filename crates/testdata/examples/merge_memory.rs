@@ -1,0 +1,97 @@
+//! Memory and time of previewing and merging a file into an open workbook,
+//! the way the app does it (read the file, take the changes it brings, drop
+//! it, preview, merge), measured natively in one process (Linux only).
+//!
+//!     merge_memory <open.smsw> <file.smsw> [--by-copy]
+//!
+//! `--by-copy` previews by merging into a throwaway copy of the workbook
+//! and comparing (`Workbook::preview_incoming_by_copy`), as the app did
+//! before; the default reads the preview from the changes' operations.
+//! Prints one JSON line: the resident memory of the open workbook, and the
+//! peak growth over it of each step (KiB), and the time of each step (ms).
+//! Files come from `generate_workbook <n> <open.smsw> --mixed --merge
+//! <file.smsw>`.
+
+use std::time::Instant;
+
+use sms_core::{ActorBytes, Workbook};
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Starts measuring a peak from what is resident now.
+fn reset_peak() {
+    // Writing 5 resets the peak resident size (VmHWM) to the current one.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(open), Some(file)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: merge_memory <open.smsw> <file.smsw> [--by-copy]");
+        std::process::exit(2);
+    };
+    let by_copy = args.iter().any(|a| a == "--by-copy");
+    // `--batches <bytes>`: merge in batches of changes of about this size
+    // (as live sync applies them) instead of all at once.
+    let batches: Option<usize> = args
+        .iter()
+        .position(|a| a == "--batches")
+        .and_then(|i| args.get(i + 1)?.parse().ok());
+
+    let bytes = std::fs::read(open).expect("read the open workbook");
+    let mut wb = Workbook::read_file(&bytes, ActorBytes([1; 16])).expect("open workbook");
+    drop(bytes);
+    let base = status_kib("VmRSS:");
+
+    reset_peak();
+    let t = Instant::now();
+    let file_bytes = std::fs::read(file).expect("read the file");
+    let mut other = Workbook::read_file(&file_bytes, ActorBytes([2; 16])).expect("file");
+    let incoming = wb
+        .incoming(&mut other)
+        .expect("changes of the same workbook");
+    let parts = batches.map(|size| other.change_batches(&wb.heads(), size));
+    drop(other);
+    drop(file_bytes);
+    let read_ms = t.elapsed().as_secs_f64() * 1e3;
+    let read_peak = status_kib("VmHWM:").saturating_sub(base);
+
+    reset_peak();
+    let before_preview = status_kib("VmRSS:");
+    let t = Instant::now();
+    let preview = if by_copy {
+        wb.preview_incoming_by_copy(&incoming)
+    } else {
+        wb.preview_incoming(&incoming)
+    };
+    let preview_ms = t.elapsed().as_secs_f64() * 1e3;
+    let preview_peak = status_kib("VmHWM:").saturating_sub(before_preview);
+
+    reset_peak();
+    let before_merge = status_kib("VmRSS:");
+    let t = Instant::now();
+    match parts {
+        Some(parts) => {
+            drop(incoming);
+            for (bytes, _) in parts {
+                wb.apply_remote(&bytes).expect("merge a batch");
+            }
+        }
+        None => wb.merge_incoming(incoming).expect("merge"),
+    }
+    let merge_ms = t.elapsed().as_secs_f64() * 1e3;
+    let merge_peak = status_kib("VmHWM:").saturating_sub(before_merge);
+
+    println!(
+        "{{\"preview\":\"{}\",\"records_changed\":{},\"open_kib\":{base},\"read_file_peak_kib\":{read_peak},\"preview_peak_kib\":{preview_peak},\"merge_peak_kib\":{merge_peak},\"read_file_ms\":{read_ms:.0},\"preview_ms\":{preview_ms:.0},\"merge_ms\":{merge_ms:.0}}}",
+        if by_copy { "by copy" } else { "from operations" },
+        preview.records.len(),
+    );
+}

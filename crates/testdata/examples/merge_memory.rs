@@ -54,6 +54,8 @@ fn main() {
     let t = Instant::now();
     let file_bytes = std::fs::read(file).expect("read the file");
     let mut other = Workbook::read_file(&file_bytes, ActorBytes([2; 16])).expect("file");
+    let load_peak = status_kib("VmHWM:").saturating_sub(base);
+    let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let incoming = wb
         .incoming(&mut other)
         .expect("changes of the same workbook");
@@ -90,7 +92,7 @@ fn main() {
     let merge_peak = status_kib("VmHWM:").saturating_sub(before_merge);
 
     println!(
-        "{{\"preview\":\"{}\",\"records_changed\":{},\"open_kib\":{base},\"read_file_peak_kib\":{read_peak},\"preview_peak_kib\":{preview_peak},\"merge_peak_kib\":{merge_peak},\"read_file_ms\":{read_ms:.0},\"preview_ms\":{preview_ms:.0},\"merge_ms\":{merge_ms:.0}}}",
+        "{{\"preview\":\"{}\",\"records_changed\":{},\"open_kib\":{base},\"load_file_peak_kib\":{load_peak},\"read_file_peak_kib\":{read_peak},\"preview_peak_kib\":{preview_peak},\"merge_peak_kib\":{merge_peak},\"load_file_ms\":{load_ms:.0},\"read_file_ms\":{read_ms:.0},\"preview_ms\":{preview_ms:.0},\"merge_ms\":{merge_ms:.0}}}",
         if by_copy { "by copy" } else { "from operations" },
         preview.records.len(),
     );

@@ -1,7 +1,9 @@
 // A large register stays usable: only the rows near the screen are in the
 // page, scrolling reaches every record, search and filters answer over all
-// of them, and an edit shows at once in the list and the search.
+// of them, and an edit shows at once in the list and the search. A file of
+// 1,000 changes by someone else is previewed and merged into it.
 import { test } from 'node:test';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import {
   useApp, openApp, waitForText, assertNoProblems, assertNoAxeViolations,
@@ -62,4 +64,39 @@ test(`a register of ${N} records draws only the rows on screen and stays searcha
   await assertNoAxeViolations(page);
   assertNoProblems(page);
   await page.close();
+});
+
+test(`a file of 1,000 changes to a workbook of ${N} records is previewed, then merged once`, async () => {
+  const wb = generatedWorkbook(N, { merge: true });
+  assert.equal(wb.merge.changes, 1000);
+  const page = await openApp(app.context, app.url);
+  await seedWorkbook(page, wb);
+  const fileName = path.basename(wb.merge.file);
+  const openFile = async () => {
+    await page.goto(new URL('#/workbooks', app.url).href);
+    await page.locator('input[type=file]').setInputFiles(wb.merge.file);
+  };
+
+  await openFile();
+  const preview = page.locator('section.merge-preview');
+  await preview.waitFor();
+  assert.match(await preview.innerText(), /1000 changes by Elif Demir \(1000\)/);
+  const row = preview.locator('tr', { has: page.locator('th', { hasText: 'Incidents' }) });
+  const [added, changed, deleted, restored] = (await row.locator('td').allInnerTexts()).map((t) => Number(t.trim()));
+  assert.equal(added, 0, 'the changes edit records; they add none');
+  assert.ok(changed > 100 && changed <= 1000, `records changed: ${changed}`);
+  assert.equal(deleted + restored, 0);
+
+  await page.getByRole('button', { name: 'Merge into this workbook' }).click();
+  await waitForText(page.locator('.notice'), `Merged 1000 changes from “${fileName}”.`);
+  await waitForText(page.locator('header .save-state[role="status"]'), 'Saved');
+  await page.goto(new URL('#/r/incident', app.url).href);
+  await waitForText(page.locator('p.count'), `${N} records`);
+  // The changed records are marked until opened.
+  await page.locator('table.register .chip-merged').first().waitFor();
+
+  // The same file again brings nothing: every change is in the workbook.
+  await openFile();
+  await waitForText(page.locator('.notice'), `“${fileName}” holds nothing new: every change in it is already in this workbook.`);
+  assertNoProblems(page);
 });

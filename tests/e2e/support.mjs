@@ -316,20 +316,24 @@ const generated = new Map();
 
 /**
  * A generated workbook of `n` incidents (sms_testdata::incidents, built
- * by the `generate_workbook` example of crates/testdata): { id, name, key, bytes, file }.
- * Cached per `n` for the test run.
+ * by the `generate_workbook` example of crates/testdata): { id, name, key,
+ * bytes, file }. With `{ merge: true }` also a file of the same workbook
+ * with 1,000 changes by someone else: `merge: { file, changes, bytes }`.
+ * Cached per `n` and kind for the test run.
  */
-export function generatedWorkbook(n) {
-  if (generated.has(n)) return generated.get(n);
+export function generatedWorkbook(n, { merge = false } = {}) {
+  const cacheKey = `${n}${merge ? '+merge' : ''}`;
+  if (generated.has(cacheKey)) return generated.get(cacheKey);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-gen-'));
   const file = path.join(dir, `incidents-${n}.smsw`);
+  const extra = merge ? ['--merge', path.join(dir, `changes-${n}.smsw`)] : [];
   const out = execFileSync(
     'cargo',
-    ['run', '--quiet', '--release', '--locked', '-p', 'sms-testdata', '--example', 'generate_workbook', '--', String(n), file],
+    ['run', '--quiet', '--release', '--locked', '-p', 'sms-testdata', '--example', 'generate_workbook', '--', String(n), file, ...extra],
     { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const info = { ...JSON.parse(out.trim().split('\n').pop()), file };
-  generated.set(n, info);
+  generated.set(cacheKey, info);
   return info;
 }
 

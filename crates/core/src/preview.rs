@@ -78,6 +78,28 @@ enum Shown<'a> {
     Nothing,
 }
 
+/// Whose changes they are: how many each, first and last.
+pub(crate) fn authors_of(changes: &[Change]) -> BTreeMap<String, AuthorChanges> {
+    let mut authors = BTreeMap::<String, AuthorChanges>::new();
+    for c in changes {
+        let meta = ChangeMeta::decode(c.message(), c.timestamp());
+        let a = authors
+            .entry(meta.author.clone())
+            .or_insert_with(|| AuthorChanges {
+                name: meta.author.clone(),
+                changes: 0,
+                first: None,
+                last: None,
+            });
+        a.changes += 1;
+        if let Some(at) = meta.at {
+            a.first = Some(a.first.map_or(at, |f| f.min(at)));
+            a.last = Some(a.last.map_or(at, |l| l.max(at)));
+        }
+    }
+    authors
+}
+
 fn scalar(v: &Value<'_>) -> Option<ScalarValue> {
     match v {
         Value::Scalar(s) => Some(s.as_ref().clone()),
@@ -367,23 +389,7 @@ impl Workbook {
             changes: changes.len(),
             ..MergePreview::default()
         };
-        let mut authors = BTreeMap::<String, AuthorChanges>::new();
-        for c in changes {
-            let meta = ChangeMeta::decode(c.message(), c.timestamp());
-            let a = authors
-                .entry(meta.author.clone())
-                .or_insert_with(|| AuthorChanges {
-                    name: meta.author.clone(),
-                    changes: 0,
-                    first: None,
-                    last: None,
-                });
-            a.changes += 1;
-            if let Some(at) = meta.at {
-                a.first = Some(a.first.map_or(at, |f| f.min(at)));
-                a.last = Some(a.last.map_or(at, |l| l.max(at)));
-            }
-        }
+        let authors = authors_of(changes);
         let mut reading = Reading {
             doc: &self.doc,
             records: exop(&self.records),

@@ -15,7 +15,7 @@ use crate::catalogue::{self, Clause};
 use crate::change::{ChangeContext, ChangeMeta, Touches};
 use crate::checklist::{self, ItemState, ItemStatus};
 use crate::error::{LoadError, WorkbookError};
-use crate::exchange::{self, AuthorChanges, MergePreview};
+use crate::exchange::{self, MergePreview};
 use crate::ids::{ActorBytes, RecordId, WorkbookId};
 use crate::registers::{self, FieldDef, FieldError, Kind, Record, RegisterDef, Value as RValue};
 use crate::schema::*;
@@ -351,23 +351,7 @@ impl Workbook {
         let mut preview = MergePreview::default();
         let incoming_changes = &incoming.changes;
         preview.changes = incoming_changes.len();
-        let mut authors = std::collections::BTreeMap::<String, AuthorChanges>::new();
-        for c in incoming_changes {
-            let meta = ChangeMeta::decode(c.message(), c.timestamp());
-            let a = authors
-                .entry(meta.author.clone())
-                .or_insert_with(|| AuthorChanges {
-                    name: meta.author.clone(),
-                    changes: 0,
-                    first: None,
-                    last: None,
-                });
-            a.changes += 1;
-            if let Some(at) = meta.at {
-                a.first = Some(a.first.map_or(at, |f| f.min(at)));
-                a.last = Some(a.last.map_or(at, |l| l.max(at)));
-            }
-        }
+        let authors = crate::preview::authors_of(incoming_changes);
         if incoming_changes.is_empty() {
             return preview;
         }

@@ -55,3 +55,17 @@ pub fn risks(wb: &Workbook) -> Vec<(RecordId, Record)> {
 pub fn demo_data() -> sms_core::demo::DemoData {
     sms_core::demo::DemoData::parse(include_str!("../../data/demo.json")).unwrap()
 }
+
+/// Everything a merge preview says, comparable.
+pub fn preview_facts(p: &sms_core::exchange::MergePreview) -> String {
+    let registers: Vec<_> = p
+        .registers
+        .iter()
+        .map(|r| (r.def.id, r.added, r.changed, r.deleted, r.restored))
+        .collect();
+    let authors: Vec<_> = p.authors.iter().map(|a| (&a.name, a.changes)).collect();
+    format!(
+        "changes {} registers {registers:?} records {:?} checklist {} renamed {:?} removed {} moved {} other {:?} authors {authors:?}",
+        p.changes, p.records, p.checklist_items, p.renamed_to, p.removed, p.moved, p.other_fields
+    )
+}

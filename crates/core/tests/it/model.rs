@@ -149,20 +149,6 @@ struct Model {
     next_char: u32,
 }
 
-/// Everything a merge preview says, comparable.
-fn preview_facts(p: &sms_core::exchange::MergePreview) -> String {
-    let registers: Vec<_> = p
-        .registers
-        .iter()
-        .map(|r| (r.def.id, r.added, r.changed, r.deleted, r.restored))
-        .collect();
-    let authors: Vec<_> = p.authors.iter().map(|a| (&a.name, a.changes)).collect();
-    format!(
-        "changes {} registers {registers:?} records {:?} checklist {} renamed {:?} removed {} moved {} other {:?} authors {authors:?}",
-        p.changes, p.records, p.checklist_items, p.renamed_to, p.removed, p.moved, p.other_fields
-    )
-}
-
 fn status_key(s: ItemStatus) -> Value {
     Value::Text(s.key().into())
 }

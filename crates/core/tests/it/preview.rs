@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use sms_core::checklist::ItemState;
-use sms_core::{exchange::MergePreview, RecordId, Value, Workbook};
+use sms_core::{RecordId, Value, Workbook};
 
 use crate::common::*;
 
@@ -49,20 +49,6 @@ fn edit() -> impl Strategy<Value = Edit> {
         1 => (0..ITEMS.len(), any::<u8>()).prop_map(|(i, v)| Edit::Evidence(i, v)),
         2 => (0..RISKS).prop_map(Edit::Settle),
     ]
-}
-
-/// Everything a preview says, comparable.
-fn facts(p: &MergePreview) -> String {
-    let registers: Vec<_> = p
-        .registers
-        .iter()
-        .map(|r| (r.def.id, r.added, r.changed, r.deleted, r.restored))
-        .collect();
-    let authors: Vec<_> = p.authors.iter().map(|a| (&a.name, a.changes)).collect();
-    format!(
-        "changes {} registers {registers:?} records {:?} checklist {} renamed {:?} removed {} moved {} other {:?} authors {authors:?}",
-        p.changes, p.records, p.checklist_items, p.renamed_to, p.removed, p.moved, p.other_fields
-    )
 }
 
 fn base() -> Workbook {
@@ -179,7 +165,7 @@ fn exchange(to: &mut Workbook, from: &mut Workbook) -> Result<(), TestCaseError>
     let incoming = to.incoming(&mut other).unwrap();
     let fast = to.preview_incoming(&incoming);
     let slow = to.preview_incoming_by_copy(&incoming);
-    prop_assert_eq!(facts(&fast), facts(&slow));
+    prop_assert_eq!(preview_facts(&fast), preview_facts(&slow));
     to.merge_incoming(incoming).unwrap();
     Ok(())
 }

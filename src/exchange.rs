@@ -423,7 +423,6 @@ async fn open_file(
     // the open one, never merged straight away.
     if let Some(target) = load_stored(state, &mut other).await? {
         drop(other);
-        let mut target = target;
         let preview = target.workbook.preview_incoming(&target.changes);
         return Ok(Opened::PreviewStored(Box::new(target), preview));
     }

@@ -12,6 +12,10 @@
 //!   replaced by another object, and its `register`, `created_at` and
 //!   `created_by` are written once, by the change that creates it.
 //!
+//! A change may also not take the number of another change by its author
+//! (Automerge refuses it; since changes are applied a few at a time, it is
+//! refused here, before any of them is applied).
+//!
 //! The check reads each new change's operations, so it costs in proportion
 //! to what arrives, not to the workbook.
 
@@ -56,6 +60,10 @@ pub enum Breach {
     /// Refers to changes of an author no change here or in the workbook
     /// comes from: damaged or forged data, which Automerge cannot apply.
     UnknownAuthor,
+    /// Gives itself the number of another change by the same author:
+    /// damaged or forged data, which Automerge refuses (and would refuse
+    /// half-way through the changes it is given a few at a time).
+    NumberReused,
 }
 
 impl std::fmt::Display for Breach {
@@ -77,6 +85,10 @@ impl std::fmt::Display for Breach {
                 write!(f, "replace record {id} with another, losing its history")
             }
             Breach::RecordIdentity(id, what) => write!(f, "change the {what} of record {id}"),
+            Breach::NumberReused => write!(
+                f,
+                "take the number of another change by the same author (the data is damaged or forged)"
+            ),
             Breach::UnknownAuthor => write!(
                 f,
                 "build on changes no one has made (the data is damaged or forged)"
@@ -183,7 +195,80 @@ fn uleb(b: &[u8]) -> Option<(u64, usize)> {
 
 /// Checks `changes` (those not in `doc` yet) against the rules of the
 /// module. `records` is the workbook's records map.
-pub(crate) fn check(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Result<(), Refusal> {
+pub(crate) fn check(
+    doc: &mut AutoCommit,
+    records: &ObjId,
+    changes: &[Change],
+) -> Result<(), Refusal> {
+    check_numbers(doc, changes)?;
+    check_operations(doc, records, changes)
+}
+
+/// Every author numbers their changes 1, 2, 3…, each change building on
+/// the one before. Automerge refuses a change whose number its author has
+/// used already; it is refused here first, so that changes applied a few
+/// at a time are refused all together, before any is applied.
+fn check_numbers(doc: &mut AutoCommit, changes: &[Change]) -> Result<(), Refusal> {
+    let new: Vec<&Change> = changes
+        .iter()
+        .filter(|c| doc.get_change_by_hash(&c.hash()).is_none())
+        .collect();
+    // Twice among the new changes.
+    let mut numbers = std::collections::HashSet::new();
+    let mut first: HashMap<&ActorId, &Change> = HashMap::new();
+    for c in &new {
+        if !numbers.insert((c.actor_id(), c.seq())) {
+            return Err(refusal(c, Breach::NumberReused));
+        }
+        let e = first.entry(c.actor_id()).or_insert(c);
+        if c.seq() < e.seq() {
+            *e = c;
+        }
+    }
+    // A number the workbook holds already: an author's earlier changes all
+    // come before their next one, so a change of theirs that the first new
+    // one does not build on has its number or a later one. What it builds
+    // on is read through the new changes down to the workbook's own.
+    let by_hash: HashMap<automerge::ChangeHash, &Change> =
+        new.iter().map(|c| (c.hash(), *c)).collect();
+    for (actor, c) in first {
+        if doc.import_obj(&format!("1@{actor}")).is_err() {
+            continue; // An author new to the workbook.
+        }
+        let mut below = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut todo: Vec<automerge::ChangeHash> = c.deps().to_vec();
+        let mut waits = false;
+        while let Some(d) = todo.pop() {
+            if !seen.insert(d) {
+                continue;
+            }
+            if ReadDoc::get_change_by_hash(&*doc, &d).is_some() {
+                below.push(d);
+            } else if let Some(dep) = by_hash.get(&d) {
+                todo.extend(dep.deps().iter().copied());
+            } else {
+                waits = true;
+                break;
+            }
+        }
+        // A change that waits for others is checked by Automerge when they
+        // come.
+        if !waits
+            && doc
+                .get_changes_meta(&below)
+                .iter()
+                .any(|m| m.actor.as_ref() == actor)
+        {
+            return Err(refusal(c, Breach::NumberReused));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the operations of `changes` (those not in `doc` yet) against the
+/// rules of the module. `records` is the workbook's records map.
+fn check_operations(doc: &AutoCommit, records: &ObjId, changes: &[Change]) -> Result<(), Refusal> {
     let records_op = match records {
         ObjId::Id(ctr, actor, _) => Some(OpId(*ctr, actor.clone())),
         ObjId::Root => None,

@@ -749,8 +749,8 @@ impl Workbook {
     }
 
     /// Checks changes from elsewhere against [`crate::guard`]'s rules.
-    fn check(&self, changes: &[automerge::Change]) -> Result<(), WorkbookError> {
-        crate::guard::check(&self.doc, &self.records, changes).map_err(WorkbookError::Refused)
+    fn check(&mut self, changes: &[automerge::Change]) -> Result<(), WorkbookError> {
+        crate::guard::check(&mut self.doc, &self.records, changes).map_err(WorkbookError::Refused)
     }
 
     /// Applies changes from elsewhere that [`Self::check`] passed, noting

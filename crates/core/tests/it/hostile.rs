@@ -1149,3 +1149,37 @@ fn a_file_holding_a_change_that_names_an_unknown_actor_is_refused_without_panic(
     let after = state(&mut wb);
     assert_eq!(after.0, before.0);
 }
+
+/// Mallory numbers a change as Ana's last one (from a copy made before
+/// it) and sends it after sixty fair edits of her own. Automerge refuses
+/// such a change; as changes are applied a few at a time, it must be
+/// refused before any of the fair ones are in.
+#[test]
+fn a_change_that_takes_another_changes_number_is_refused_whole() {
+    let mut wb = victim();
+    let (mut doc, records) = mallory_doc(&mut wb);
+    let last = doc.get_heads();
+    let before_last = doc.get_change_by_hash(&last[0]).unwrap().deps().to_vec();
+    let mut doc = doc
+        .fork_at(&before_last)
+        .unwrap()
+        .with_actor(ActorId::from([0x4d; 16]));
+    let heads = doc.get_heads();
+    let r = record_obj(&doc, &records, 1);
+    for i in 0..60 {
+        doc.put(&r, "title", format!("A fair edit, number {i}"))
+            .unwrap();
+        commit(&mut doc);
+    }
+    // Ana's author id: her last change's number again.
+    doc.set_actor(ActorId::from(actor(1).0));
+    doc.put(&r, "owner", "Mallory").unwrap();
+    commit(&mut doc);
+    let sent = Sent {
+        file: doc.save(),
+        changes: doc.save_after(&heads),
+    };
+    assert!(sent.changes.len() > 8 * 1024, "more than one batch");
+    refused_everywhere(&mut wb, &sent, &Breach::NumberReused, File::Refused);
+    assert_eq!(wb.record(&rid(1)).unwrap().1.text("title"), "Outage");
+}

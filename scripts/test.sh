@@ -87,6 +87,7 @@ step "Clippy, wasm32"
 # "wasm" feature that getrandom needs on wasm32).
 run cargo clippy --target wasm32-unknown-unknown -p sms-workbook --all-targets --locked -- -D warnings
 run cargo clippy --target wasm32-unknown-unknown -p sms-xlsx --bins --locked -- -D warnings
+run cargo clippy --target wasm32-unknown-unknown -p sms-file-worker --bins --locked -- -D warnings
 
 step "Tests, native (cargo test --workspace)"
 run cargo test --workspace --locked

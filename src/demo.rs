@@ -1,8 +1,9 @@
 //! The demo workbook: its data (`demo.json`, served beside the app and
 //! kept by the service worker for offline use) is fetched when a demo is
-//! built, so the start-up module does not carry it.
+//! built, and the file worker builds it, so the start-up module carries
+//! neither the data nor the code that reads it.
 
-use sms_core::{demo, ActorBytes, ChangeContext, Workbook, WorkbookId};
+use sms_core::{ActorBytes, ChangeContext, Workbook, WorkbookId};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -21,8 +22,29 @@ pub async fn build(
     let text = fetch_text(DATA)
         .await
         .map_err(|e| format!("the demo workbook could not be loaded ({e})"))?;
-    let data = demo::DemoData::parse(&text).map_err(|e| e.to_string())?;
-    demo::build(&data, id, actor, ctx, platform::new_record_id).map_err(|e| e.to_string())
+    let msg = js_sys::Object::new();
+    let set = |k: &str, v: wasm_bindgen::JsValue| {
+        let _ = js_sys::Reflect::set(&msg, &k.into(), &v);
+    };
+    set("op", "demo".into());
+    set("text", text.into());
+    set("id", id.as_str().into());
+    set("actor", js_sys::Uint8Array::from(&actor.0[..]).into());
+    set("author", ctx.author.as_str().into());
+    set("at", (ctx.at.timestamp_millis() as f64).into());
+    set(
+        "seed",
+        js_sys::Uint8Array::from(&platform::random16()[..]).into(),
+    );
+    let data = crate::worker::ask(crate::file_worker::WORKER, "file", msg)
+        .await
+        .map_err(|e| format!("the demo workbook could not be built ({e})"))?;
+    let bytes = js_sys::Reflect::get(&data, &"bytes".into())
+        .ok()
+        .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|b| b.to_vec())
+        .ok_or("the demo workbook could not be built (no bytes)")?;
+    Workbook::load(std::iter::once(bytes.as_slice()), actor).map_err(|e| e.to_string())
 }
 
 async fn fetch_text(url: &str) -> Result<String, String> {

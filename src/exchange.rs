@@ -397,6 +397,41 @@ async fn open_file(
         )
     })?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+
+    // A file of the open workbook is read by the file worker, which sends
+    // back only the changes it lacks: the file's whole document is never
+    // loaded on the page. (Another workbook's file is kept or merged into
+    // this browser's copy of it, which needs its document here.)
+    if let Some(open_id) = state.workbook_id() {
+        let have = state
+            .with_workbook(|wb| wb.change_hashes())
+            .ok_or("The workbook is still opening; try again in a moment.")?;
+        match crate::file_worker::read(&bytes, &open_id, &have).await {
+            Ok(crate::file_worker::Read::Same(changes)) => {
+                let changes = state
+                    .with_workbook(|wb| wb.incoming_bytes(&changes))
+                    .ok_or("The workbook is still opening; try again in a moment.")?
+                    .map_err(|e| {
+                        format!("“{name}” could not be compared: {e}. Nothing was changed.")
+                    })?;
+                let preview = state
+                    .with_workbook(|wb| wb.preview_incoming(&changes))
+                    .ok_or("The workbook is still opening; try again in a moment.")?;
+                incoming.set_value(Some(changes));
+                return Ok(Opened::Preview(preview));
+            }
+            Ok(crate::file_worker::Read::Other) => {}
+            Err(crate::worker::Failed::Said(e)) => {
+                return Err(format!(
+                    "“{name}” could not be opened: {e}. Nothing was changed."
+                ))
+            }
+            // Without the worker (it could not start), the page reads the
+            // file itself, as below.
+            Err(crate::worker::Failed::Module(_)) => {}
+        }
+    }
+
     if let Some(needed) = memory_short_for(bytes.len()) {
         return Err(format!(
             "“{name}” is too large to open beside this workbook in this tab: it would need about {needed:.1} GB of memory, more than a browser tab can use. Merging files of workbooks this large is not possible in the browser yet. Nothing was changed."

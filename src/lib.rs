@@ -15,6 +15,7 @@ mod dashboard;
 mod demo;
 mod display;
 mod exchange;
+mod file_worker;
 mod history;
 pub mod idb;
 mod live;
@@ -29,6 +30,7 @@ mod share_link;
 mod shell;
 pub mod state;
 mod workbooks;
+mod worker;
 mod xlsx;
 
 use leptos::prelude::*;

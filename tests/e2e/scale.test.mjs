@@ -72,6 +72,9 @@ test(`a file of 1,000 changes to a workbook of ${N} records is previewed, then m
   const page = await openApp(app.context, app.url);
   await seedWorkbook(page, wb);
   const fileName = path.basename(wb.merge.file);
+  // The file is read by the file worker, not on the page.
+  const workers = [];
+  page.on('worker', (w) => workers.push(w.url()));
   const openFile = async () => {
     await page.goto(new URL('#/workbooks', app.url).href);
     await page.locator('input[type=file]').setInputFiles(wb.merge.file);
@@ -86,6 +89,8 @@ test(`a file of 1,000 changes to a workbook of ${N} records is previewed, then m
   assert.equal(added, 0, 'the changes edit records; they add none');
   assert.ok(changed > 100 && changed <= 1000, `records changed: ${changed}`);
   assert.equal(deleted + restored, 0);
+
+  assert.ok(workers.some((u) => u.includes('sms-file-worker')), `the file worker read the file: ${workers}`);
 
   await page.getByRole('button', { name: 'Merge into this workbook' }).click();
   await waitForText(page.locator('.notice'), `Merged 1000 changes from “${fileName}”.`);

@@ -738,6 +738,39 @@ impl Workbook {
         self.apply_checked(changes)
     }
 
+    /// The changes in `bytes` (change chunks from another copy of this
+    /// workbook, such as [`Self::changes_not_in`] gives) that this copy
+    /// lacks, checked, to preview and merge like a file's.
+    pub fn incoming_bytes(&mut self, bytes: &[u8]) -> Result<Incoming, WorkbookError> {
+        let changes = self.checked_changes(bytes)?;
+        Ok(Incoming {
+            workbook: self.id.clone(),
+            changes,
+        })
+    }
+
+    /// The hashes of every change this copy holds: what another copy needs
+    /// to send it exactly the changes it lacks ([`Self::changes_not_in`]).
+    pub fn change_hashes(&mut self) -> Vec<ChangeHash> {
+        self.doc
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|m| m.hash)
+            .collect()
+    }
+
+    /// The changes of this copy whose hashes are not in `have`, as change
+    /// chunks, each after those it builds on.
+    pub fn changes_not_in(&mut self, have: &std::collections::HashSet<ChangeHash>) -> Vec<u8> {
+        let mut out = Vec::new();
+        for c in self.doc.get_changes(&[]) {
+            if !have.contains(&c.hash()) {
+                out.extend_from_slice(c.raw_bytes());
+            }
+        }
+        out
+    }
+
     /// The changes in `bytes` this copy lacks, once they have passed the
     /// checks of [`crate::guard`]; nothing is applied here.
     fn checked_changes(&mut self, bytes: &[u8]) -> Result<Vec<automerge::Change>, WorkbookError> {

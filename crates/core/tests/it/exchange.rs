@@ -137,6 +137,25 @@ fn a_merge_is_described_before_anything_changes() {
     );
     c.merge_incoming(incoming).unwrap();
 
+    // Read elsewhere (the app's file worker): the file sends exactly the
+    // changes a copy lacks, by the hashes the copy holds; they preview and
+    // merge the same.
+    let mut d = Workbook::read_file(&a.save(), actor(6)).unwrap();
+    let bytes = {
+        let mut file = Workbook::read_file(&b.save(), actor(5)).unwrap();
+        let have: std::collections::HashSet<_> = d.change_hashes().into_iter().collect();
+        file.changes_not_in(&have)
+    };
+    let incoming = d.incoming_bytes(&bytes).unwrap();
+    assert_eq!(incoming.len(), 7, "only what the copy lacks");
+    let r = d.preview_incoming(&incoming);
+    assert_eq!(
+        (r.changes, r.records.clone(), r.checklist_items),
+        (p.changes, p.records.clone(), p.checklist_items)
+    );
+    d.merge_incoming(incoming).unwrap();
+    assert_eq!(d.heads(), c.heads());
+
     a.merge(&mut file).unwrap();
     assert_eq!(a.records("risk").len(), 4);
     assert_eq!(c.heads(), a.heads());

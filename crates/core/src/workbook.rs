@@ -760,11 +760,40 @@ impl Workbook {
     }
 
     /// The changes of this copy whose hashes are not in `have`, as change
-    /// chunks, each after those it builds on.
+    /// chunks, each after those it builds on. Only those changes and the
+    /// ones they build on directly are read: the walk goes back from this
+    /// copy's heads and stops at changes `have` holds.
     pub fn changes_not_in(&mut self, have: &std::collections::HashSet<ChangeHash>) -> Vec<u8> {
+        let mut order = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        // (change, whether what it builds on is done): depth first, each
+        // change written after the changes it builds on.
+        let mut stack: Vec<(ChangeHash, bool)> = self
+            .doc
+            .get_heads()
+            .into_iter()
+            .map(|h| (h, false))
+            .collect();
+        while let Some((h, done)) = stack.pop() {
+            if done {
+                order.push(h);
+                continue;
+            }
+            if have.contains(&h) || !seen.insert(h) {
+                continue;
+            }
+            stack.push((h, true));
+            if let Some(meta) = self.doc.get_change_meta_by_hash(&h) {
+                for d in &meta.deps {
+                    if !have.contains(d) && !seen.contains(d) {
+                        stack.push((*d, false));
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
-        for c in self.doc.get_changes(&[]) {
-            if !have.contains(&c.hash()) {
+        for h in order {
+            if let Some(c) = self.doc.get_change_by_hash(&h) {
                 out.extend_from_slice(c.raw_bytes());
             }
         }

@@ -2,8 +2,10 @@
 //! the way the app does it (read the file, take the changes it brings, drop
 //! it, preview, merge), measured natively in one process (Linux only).
 //!
-//!     merge_memory <open.smsw> <file.smsw> [--by-copy]
+//!     merge_memory <open.smsw> <file.smsw> [--by-copy] [--as-worker] [--batches <bytes>]
 //!
+//! `--as-worker` takes the changes the way the app's file worker does (by
+//! the hashes of the open copy's changes; times on standard error).
 //! `--by-copy` previews by merging into a throwaway copy of the workbook
 //! and comparing (`Workbook::preview_incoming_by_copy`), as the app did
 //! before; the default reads the preview from the changes' operations.
@@ -38,6 +40,10 @@ fn main() {
         std::process::exit(2);
     };
     let by_copy = args.iter().any(|a| a == "--by-copy");
+    // `--as-worker`: the way the app's file worker does it — the open copy
+    // sends the hashes of its changes, the file's copy (elsewhere) sends
+    // back only the changes it lacks, which the open copy checks.
+    let as_worker = args.iter().any(|a| a == "--as-worker");
     // `--batches <bytes>`: merge in batches of changes of about this size
     // (as live sync applies them) instead of all at once.
     let batches: Option<usize> = args
@@ -56,9 +62,25 @@ fn main() {
     let mut other = Workbook::read_file(&file_bytes, ActorBytes([2; 16])).expect("file");
     let load_peak = status_kib("VmHWM:").saturating_sub(base);
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
-    let incoming = wb
-        .incoming(&mut other)
-        .expect("changes of the same workbook");
+    let incoming = if as_worker {
+        let t = Instant::now();
+        let have: std::collections::HashSet<_> = wb.change_hashes().into_iter().collect();
+        let hashes_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let bytes = other.changes_not_in(&have);
+        let lacks_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let incoming = wb.incoming_bytes(&bytes).expect("checked changes");
+        eprintln!(
+            "as the worker: hashes of the open copy {hashes_ms:.0} ms, the changes it lacks {lacks_ms:.0} ms ({} bytes), checked {:.0} ms",
+            bytes.len(),
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        incoming
+    } else {
+        wb.incoming(&mut other)
+            .expect("changes of the same workbook")
+    };
     let parts = batches.map(|size| other.change_batches(&wb.heads(), size));
     drop(other);
     drop(file_bytes);

@@ -66,8 +66,6 @@ struct TextOp {
     insert: Option<Option<Op>>,
     /// …of this text.
     text: String,
-    /// The characters a delete removes.
-    removes: Vec<Op>,
 }
 
 /// The value a slot would show: one written by the changes, or one this
@@ -207,7 +205,7 @@ impl<'d> Reading<'d> {
             match &op.key {
                 Key::Map(key) => {
                     let key = key.to_string();
-                    if let OpType::Make(t) = &op.action {
+                    if matches!(op.action, OpType::Make(_)) {
                         let child = match &place {
                             Place::Records => Place::Record(key.clone()),
                             Place::Record(r) => Place::Field(r.clone(), key.clone()),
@@ -218,7 +216,6 @@ impl<'d> Reading<'d> {
                             self.touched.entry(r.clone()).or_default();
                         }
                         self.made.insert(id.clone(), child);
-                        let _ = t;
                     }
                     let write = match &op.action {
                         OpType::Put(v) => Write::Put(v.clone()),
@@ -249,16 +246,10 @@ impl<'d> Reading<'d> {
                         OpType::Put(ScalarValue::Str(t)) => t.to_string(),
                         _ => String::new(),
                     };
-                    let removes = match op.action {
-                        OpType::Delete => op.pred.iter().map(op_of).collect(),
-                        _ => Vec::new(),
-                    };
-                    self.texts.entry(o).or_default().push(TextOp {
-                        id,
-                        insert,
-                        text,
-                        removes,
-                    });
+                    self.texts
+                        .entry(o)
+                        .or_default()
+                        .push(TextOp { id, insert, text });
                 }
             }
         }
@@ -311,18 +302,13 @@ impl<'d> Reading<'d> {
         {
             return true;
         }
-        let removed: HashSet<&Op> = ops
-            .iter()
-            .filter(|t| t.insert.is_none())
-            .flat_map(|t| t.removes.iter())
-            .collect();
         // The characters the text shows now, by the operation that
         // inserted each (read once; only for texts the changes delete in).
-        !removed.is_empty()
+        ops.iter().any(|t| t.insert.is_none())
             && self
                 .doc
                 .list_range(text, ..)
-                .any(|item| exop(&item.id()).is_some_and(|id| removed.contains(&id)))
+                .any(|item| exop(&item.id()).is_some_and(|id| self.deleted.contains(&id)))
     }
 
     /// The value of field `f` held by an object the changes make.
@@ -512,15 +498,19 @@ impl Workbook {
                 let Some(o) = o else { return false };
                 match f.kind {
                     Kind::LongText { .. } => reading.edits_text(&o, &id),
-                    Kind::Link { many: true, .. } => reading.slots.keys().any(|(s, k)| {
-                        let shown_after = !matches!(
-                            reading.shown(Some(&o), Some(&id), k),
-                            Shown::Nothing | Shown::New(Write::Delete)
-                        );
-                        s.as_ref() == Some(&o)
-                            && RecordId::parse(k).is_some()
-                            && at.get(&id, k).is_some() != shown_after
-                    }),
+                    // A link added or taken away: the entries the changes
+                    // write in this set, read before and after.
+                    Kind::Link { many: true, .. } => reading
+                        .slots
+                        .keys()
+                        .filter(|(s, k)| s.as_ref() == Some(&o) && RecordId::parse(k).is_some())
+                        .any(|(_, k)| {
+                            let after = !matches!(
+                                reading.shown(Some(&o), Some(&id), k),
+                                Shown::Nothing | Shown::New(Write::Delete)
+                            );
+                            at.get(&id, k).is_some() != after
+                        }),
                     _ => false,
                 }
             }

@@ -2,7 +2,7 @@
 //! the way the app does it (read the file, take the changes it brings, drop
 //! it, preview, merge), measured natively in one process (Linux only).
 //!
-//!     merge_memory <open.smsw> <file.smsw> [--by-copy] [--as-worker] [--batches <bytes>]
+//!     merge_memory <open.smsw> <file.smsw> [--by-copy] [--as-worker]
 //!
 //! `--as-worker` takes the changes the way the app's file worker does (by
 //! the hashes of the open copy's changes; times on standard error).
@@ -44,12 +44,6 @@ fn main() {
     // sends the hashes of its changes, the file's copy (elsewhere) sends
     // back only the changes it lacks, which the open copy checks.
     let as_worker = args.iter().any(|a| a == "--as-worker");
-    // `--batches <bytes>`: merge in batches of changes of about this size
-    // (as live sync applies them) instead of all at once.
-    let batches: Option<usize> = args
-        .iter()
-        .position(|a| a == "--batches")
-        .and_then(|i| args.get(i + 1)?.parse().ok());
 
     let bytes = std::fs::read(open).expect("read the open workbook");
     let mut wb = Workbook::read_file(&bytes, ActorBytes([1; 16])).expect("open workbook");
@@ -81,7 +75,6 @@ fn main() {
         wb.incoming(&mut other)
             .expect("changes of the same workbook")
     };
-    let parts = batches.map(|size| other.change_batches(&wb.heads(), size));
     drop(other);
     drop(file_bytes);
     let read_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -101,15 +94,7 @@ fn main() {
     reset_peak();
     let before_merge = status_kib("VmRSS:");
     let t = Instant::now();
-    match parts {
-        Some(parts) => {
-            drop(incoming);
-            for (bytes, _) in parts {
-                wb.apply_remote(&bytes).expect("merge a batch");
-            }
-        }
-        None => wb.merge_incoming(incoming).expect("merge"),
-    }
+    wb.merge_incoming(incoming).expect("merge");
     let merge_ms = t.elapsed().as_secs_f64() * 1e3;
     let merge_peak = status_kib("VmHWM:").saturating_sub(before_merge);
 

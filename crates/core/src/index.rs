@@ -78,6 +78,16 @@ impl RecordIndex {
     }
 
     fn read_all(&mut self, wb: &Workbook) {
+        self.replace_stored(
+            wb.record_ids()
+                .into_iter()
+                .filter_map(|id| wb.stored_record(&id).map(|r| (id, r))),
+        );
+    }
+
+    /// Starts again from `records` (every record of the workbook, read
+    /// elsewhere), as a new version of everything.
+    pub fn replace_stored(&mut self, records: impl IntoIterator<Item = (RecordId, StoredRecord)>) {
         self.entries.clear();
         self.by_register.clear();
         self.deleted.clear();
@@ -87,8 +97,8 @@ impl RecordIndex {
         self.log.clear();
         self.serial += 1;
         self.log_floor = self.serial;
-        for id in wb.record_ids() {
-            self.read_one(wb, &id);
+        for (id, stored) in records {
+            self.insert(&id, stored);
         }
     }
 
@@ -98,13 +108,28 @@ impl RecordIndex {
             self.read_all(wb);
             return;
         }
-        if delta.records.is_empty() {
+        self.apply_stored(
+            delta
+                .records
+                .iter()
+                .map(|id| (id.clone(), wb.stored_record(id))),
+        );
+    }
+
+    /// Takes in records changed elsewhere, each with its new state (`None`:
+    /// the document no longer holds it), as one new version.
+    pub fn apply_stored(
+        &mut self,
+        records: impl IntoIterator<Item = (RecordId, Option<StoredRecord>)>,
+    ) {
+        let mut records = records.into_iter().peekable();
+        if records.peek().is_none() {
             return;
         }
         self.serial += 1;
-        for id in &delta.records {
-            let old = self.remove(id);
-            let new = self.read_one(wb, id);
+        for (id, stored) in records {
+            let old = self.remove(&id);
+            let new = stored.map(|s| self.insert(&id, s));
             for def in [old, new].into_iter().flatten() {
                 self.log.push_back((self.serial, def.id, id.clone()));
             }
@@ -181,11 +206,6 @@ impl RecordIndex {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    fn read_one(&mut self, wb: &Workbook, id: &RecordId) -> Option<&'static RegisterDef> {
-        let stored = wb.stored_record(id)?;
-        Some(self.insert(id, stored))
     }
 
     fn insert(&mut self, id: &RecordId, stored: StoredRecord) -> &'static RegisterDef {

@@ -22,6 +22,7 @@ pub mod crypto;
 pub mod csv;
 pub mod dashboard;
 pub mod demo;
+pub mod engine;
 mod error;
 pub mod exchange;
 pub mod guard;

@@ -91,7 +91,7 @@ fn a_merge_delta_names_the_records_the_other_copy_touched() {
 }
 
 /// Everything the screen reads from an index, for comparison.
-fn snapshot(index: &RecordIndex) -> Vec<String> {
+pub(crate) fn snapshot(index: &RecordIndex) -> Vec<String> {
     let mut out = Vec::new();
     for reg in ["risk", "security_control"] {
         for e in index.live(reg) {

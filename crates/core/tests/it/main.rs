@@ -5,6 +5,7 @@ mod common;
 mod conflicts;
 mod dashboard;
 mod demo;
+mod doc_engine;
 mod engine;
 mod exchange;
 mod fixtures;

@@ -1,0 +1,444 @@
+//! The document engine: the open workbook and every operation on it, as
+//! commands in and replies out, with no IO of its own.
+//!
+//! The app's screen never holds the document. It keeps the read model
+//! ([`RecordIndex`]) and the [`Summary`], sends an [`Edit`] or a [`Query`]
+//! to the engine and applies the [`Update`] that comes back: the records,
+//! checklist items and name the command changed, read once from the
+//! document. Bytes to store come out of [`Engine::take_save`]; bytes other
+//! copies stored go in through [`Edit::Absorb`]. The same engine runs
+//! wherever the document lives, and everything here is tested natively.
+//!
+//! A merge is two steps, as a person sees it: [`Query::Preview`] checks the
+//! changes a file brings and keeps them in the engine; only
+//! [`Edit::MergePreviewed`] applies them, so nothing a person has not seen
+//! is merged, and no change object ever leaves the engine.
+
+use std::collections::HashSet;
+
+use crate::catalogue::Clause;
+use crate::checklist::ItemState;
+use crate::exchange::MergePreview;
+use crate::history::{HistoryEntry, RecordChange, UndoOutcome};
+use crate::view::Summary;
+use crate::workbook::{Delta, FieldVersion, Incoming, StoredRecord, Workbook};
+use crate::{
+    ActorBytes, ChangeContext, ChangeHash, LoadError, Record, RecordId, RecordIndex, Value,
+    WorkbookError, WorkbookId,
+};
+
+/// What a change did to the read model: everything it touched, read again
+/// from the document after it.
+#[derive(Clone, Debug, Default)]
+pub struct Update {
+    /// Every record is listed: the read model starts again from these.
+    pub everything: bool,
+    /// The records map was not the one the engine read before (see
+    /// [`Delta::out_of_step`]); the person is told.
+    pub out_of_step: bool,
+    /// The workbook's new name, if it changed.
+    pub name: Option<String>,
+    /// Checklist items that changed, with their new state.
+    pub checklist: Vec<(&'static Clause, ItemState)>,
+    /// Records that changed: their new state, or `None` when the document
+    /// no longer holds them.
+    pub records: Vec<(RecordId, Option<StoredRecord>)>,
+    /// The document's heads after the change.
+    pub heads: Vec<ChangeHash>,
+}
+
+impl Update {
+    /// Reads what `delta` names from `wb`.
+    pub fn read(wb: &mut Workbook, delta: &Delta) -> Self {
+        let heads = wb.heads();
+        if delta.everything {
+            return Update {
+                everything: true,
+                out_of_step: delta.out_of_step,
+                name: Some(wb.name()),
+                checklist: wb.checklist(),
+                records: wb
+                    .record_ids()
+                    .into_iter()
+                    .map(|id| {
+                        let r = wb.stored_record(&id);
+                        (id, r)
+                    })
+                    .collect(),
+                heads,
+            };
+        }
+        Update {
+            everything: false,
+            out_of_step: delta.out_of_step,
+            name: delta.workbook.then(|| wb.name()),
+            checklist: delta
+                .checklist
+                .iter()
+                .filter_map(|n| {
+                    crate::catalogue::clause(n).map(|c| (c, wb.checklist_item(c.number)))
+                })
+                .collect(),
+            records: delta
+                .records
+                .iter()
+                .map(|id| (id.clone(), wb.stored_record(id)))
+                .collect(),
+            heads,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.everything
+            && self.name.is_none()
+            && self.checklist.is_empty()
+            && self.records.is_empty()
+    }
+
+    /// What it touched, as a [`Delta`] (for the stored view's next patch).
+    pub fn delta(&self) -> Delta {
+        Delta {
+            everything: self.everything,
+            records: self.records.iter().map(|(id, _)| id.clone()).collect(),
+            checklist: self
+                .checklist
+                .iter()
+                .map(|(c, _)| c.number.to_owned())
+                .collect(),
+            workbook: self.name.is_some(),
+            out_of_step: self.out_of_step,
+        }
+    }
+
+    /// Brings a read model and summary up to date with it.
+    pub fn apply_to(&self, index: &mut RecordIndex, summary: &mut Summary) {
+        if let Some(n) = &self.name {
+            summary.name.clone_from(n);
+        }
+        for (clause, state) in &self.checklist {
+            if let Some((_, s)) = summary
+                .checklist
+                .iter_mut()
+                .find(|(c, _)| c.number == clause.number)
+            {
+                *s = state.clone();
+            }
+        }
+        let records = self.records.iter().map(|(id, r)| (id.clone(), r.clone()));
+        if self.everything {
+            index.replace_stored(records.filter_map(|(id, r)| Some((id, r?))));
+        } else {
+            index.apply_stored(records);
+        }
+    }
+}
+
+/// A change of the open workbook, made with a [`ChangeContext`].
+#[derive(Clone, Debug)]
+pub enum Edit {
+    AddRecord {
+        register: String,
+        id: RecordId,
+        record: Record,
+    },
+    /// A form's save, written against the heads the form was opened at.
+    UpdateRecord {
+        id: RecordId,
+        record: Record,
+        seen: Vec<ChangeHash>,
+    },
+    DeleteRecord {
+        id: RecordId,
+    },
+    RestoreRecord {
+        id: RecordId,
+    },
+    /// A checklist item page's save, against the heads it was opened at.
+    SetChecklistItem {
+        number: String,
+        state: ItemState,
+        seen: Vec<ChangeHash>,
+    },
+    /// "Keep this" on a conflicted field.
+    ResolveField {
+        id: RecordId,
+        key: String,
+        value: Option<Value>,
+        seen: Vec<ChangeHash>,
+    },
+    ResolveChecklistField {
+        number: String,
+        field: String,
+        value: String,
+        seen: Vec<ChangeHash>,
+    },
+    Rename {
+        name: String,
+        seen: Vec<ChangeHash>,
+    },
+    Undo {
+        hash: ChangeHash,
+    },
+    /// Merges what the last [`Query::Preview`] showed.
+    MergePreviewed,
+    /// Changes another tab of this browser stored already.
+    Absorb {
+        bytes: Vec<u8>,
+    },
+}
+
+/// What an edit returned besides its [`Update`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Done {
+    Nothing,
+    /// Whether anything was written (a form saved with no change writes
+    /// nothing).
+    Changed(bool),
+    Undo(UndoOutcome),
+    /// How many changes a merge brought in.
+    Merged(usize),
+}
+
+/// A question about the open workbook; answers never change it (except
+/// that a preview keeps the changes it checked, for the merge).
+#[derive(Clone, Debug)]
+pub enum Query {
+    Heads,
+    History,
+    Entry {
+        hash: ChangeHash,
+    },
+    RecordHistory {
+        id: RecordId,
+    },
+    RecordAt {
+        id: RecordId,
+        hash: ChangeHash,
+    },
+    FieldVersions {
+        id: RecordId,
+        key: String,
+    },
+    ChecklistVersions {
+        number: String,
+        field: String,
+    },
+    /// The whole workbook as a file, and its name.
+    File,
+    ChangeHashes,
+    /// Checks changes another copy of this workbook brings (change chunks,
+    /// such as a file worker sends) and says what merging them would do.
+    Preview {
+        changes: Vec<u8>,
+    },
+    /// Forgets a preview the person did not merge.
+    DropPreview,
+}
+
+#[derive(Debug)]
+pub enum Answer {
+    Heads(Vec<ChangeHash>),
+    History(Vec<HistoryEntry>),
+    Entry(Option<HistoryEntry>),
+    RecordHistory(Vec<RecordChange>),
+    RecordAt(Option<StoredRecord>),
+    Versions(Vec<FieldVersion>),
+    File { name: String, bytes: Vec<u8> },
+    ChangeHashes(Vec<ChangeHash>),
+    Preview(Result<MergePreview, WorkbookError>),
+    Nothing,
+}
+
+/// Bytes for storage: new changes as one chunk, or the whole document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ToStore {
+    Chunk(Vec<u8>),
+    Snapshot(Vec<u8>),
+}
+
+/// The result of opening stored bytes.
+#[derive(Debug)]
+pub struct Opened {
+    pub engine: Engine,
+    /// The whole read model when the heads the screen shows are not the
+    /// document's (or the screen shows nothing yet, or the document was
+    /// upgraded); `None` when what is shown is exactly the document.
+    pub update: Option<Update>,
+    /// The document was upgraded to the current schema (one change, to be
+    /// saved like any other).
+    pub upgraded: bool,
+}
+
+/// The open workbook and the state of one merge preview.
+#[derive(Debug)]
+pub struct Engine {
+    wb: Workbook,
+    previewed: Option<Incoming>,
+}
+
+impl Engine {
+    /// Loads stored chunks (in load order) and upgrades an older document.
+    /// `shown`: the heads the screen shows (from a stored view), if any.
+    pub fn open<'a>(
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+        actor: ActorBytes,
+        ctx: &ChangeContext,
+        shown: Option<&[ChangeHash]>,
+    ) -> Result<Opened, LoadError> {
+        let wb = Workbook::load(chunks, actor)?;
+        Ok(Self::opened(wb, ctx, shown))
+    }
+
+    /// Opens a workbook made or read elsewhere (a new one, the demo).
+    pub fn from_workbook(wb: Workbook, ctx: &ChangeContext) -> Opened {
+        Self::opened(wb, ctx, None)
+    }
+
+    fn opened(mut wb: Workbook, ctx: &ChangeContext, shown: Option<&[ChangeHash]>) -> Opened {
+        let upgraded = wb.migrate(ctx).unwrap_or(false);
+        wb.track_changes();
+        let update = (upgraded || shown != Some(wb.heads().as_slice()))
+            .then(|| Update::read(&mut wb, &Delta::everything()));
+        Opened {
+            engine: Engine {
+                wb,
+                previewed: None,
+            },
+            update,
+            upgraded,
+        }
+    }
+
+    pub fn id(&self) -> &WorkbookId {
+        self.wb.id()
+    }
+
+    /// Makes one change. The update says what it touched, even when the
+    /// edit failed part-way (nothing is hidden from the screen).
+    pub fn edit(
+        &mut self,
+        edit: Edit,
+        ctx: &ChangeContext,
+    ) -> (Result<Done, WorkbookError>, Update) {
+        let wb = &mut self.wb;
+        let out = match edit {
+            Edit::AddRecord {
+                register,
+                id,
+                record,
+            } => wb
+                .add_record(&register, &id, &record, ctx)
+                .map(|()| Done::Changed(true)),
+            Edit::UpdateRecord { id, record, seen } => wb
+                .update_record_seen(&id, &record, &seen, ctx)
+                .map(Done::Changed),
+            Edit::DeleteRecord { id } => wb.delete_record(&id, ctx).map(|()| Done::Changed(true)),
+            Edit::RestoreRecord { id } => wb.restore_record(&id, ctx).map(|()| Done::Changed(true)),
+            Edit::SetChecklistItem {
+                number,
+                state,
+                seen,
+            } => wb
+                .set_checklist_item_seen(&number, &state, &seen, ctx)
+                .map(Done::Changed),
+            Edit::ResolveField {
+                id,
+                key,
+                value,
+                seen,
+            } => wb
+                .resolve_field_seen(&id, &key, value.as_ref(), &seen, ctx)
+                .map(|()| Done::Changed(true)),
+            Edit::ResolveChecklistField {
+                number,
+                field,
+                value,
+                seen,
+            } => wb
+                .resolve_checklist_field(&number, &field, &value, &seen, ctx)
+                .map(|()| Done::Changed(true)),
+            Edit::Rename { name, seen } => wb.rename_seen(&name, &seen, ctx).map(Done::Changed),
+            Edit::Undo { hash } => wb.undo(&hash, ctx).map(Done::Undo),
+            Edit::MergePreviewed => match self.previewed.take() {
+                Some(incoming) => {
+                    let n = incoming.len();
+                    wb.merge_incoming(incoming).map(|()| Done::Merged(n))
+                }
+                None => Err(WorkbookError::Document(
+                    "there is nothing to merge; open the file again".into(),
+                )),
+            },
+            Edit::Absorb { bytes } => wb.absorb_stored(&bytes).map(|()| Done::Nothing),
+        };
+        let delta = wb.take_delta();
+        let update = Update::read(wb, &delta);
+        (out, update)
+    }
+
+    pub fn query(&mut self, query: Query) -> Answer {
+        let wb = &mut self.wb;
+        match query {
+            Query::Heads => Answer::Heads(wb.heads()),
+            Query::History => Answer::History(wb.history()),
+            Query::Entry { hash } => Answer::Entry(wb.entry(&hash)),
+            Query::RecordHistory { id } => Answer::RecordHistory(wb.record_history(&id)),
+            Query::RecordAt { id, hash } => Answer::RecordAt(wb.record_at(&id, &hash)),
+            Query::FieldVersions { id, key } => Answer::Versions(wb.field_versions(&id, &key)),
+            Query::ChecklistVersions { number, field } => {
+                Answer::Versions(wb.checklist_versions(&number, &field))
+            }
+            Query::File => Answer::File {
+                name: wb.name(),
+                bytes: wb.to_file(),
+            },
+            Query::ChangeHashes => Answer::ChangeHashes(wb.change_hashes()),
+            Query::Preview { changes } => {
+                self.previewed = None;
+                Answer::Preview(wb.incoming_bytes(&changes).map(|incoming| {
+                    let preview = wb.preview_incoming(&incoming);
+                    self.previewed = Some(incoming);
+                    preview
+                }))
+            }
+            Query::DropPreview => {
+                self.previewed = None;
+                Answer::Nothing
+            }
+        }
+    }
+
+    /// The bytes to store next, or `None` when everything is stored: a
+    /// snapshot when `snapshot` is asked for, otherwise the changes since
+    /// the last call as one chunk. After a failed write ask for a snapshot,
+    /// since a chunk's bytes are not produced twice.
+    pub fn take_save(&mut self, snapshot: bool) -> Option<(ToStore, Vec<ChangeHash>)> {
+        let out = if snapshot {
+            ToStore::Snapshot(self.wb.save())
+        } else {
+            ToStore::Chunk(self.wb.take_unsaved()?)
+        };
+        Some((out, self.wb.heads()))
+    }
+
+    /// The hashes of every change held, for a worker reading a file of
+    /// this workbook ([`Workbook::changes_not_in`]).
+    pub fn change_set(&mut self) -> HashSet<ChangeHash> {
+        self.wb.change_hashes().into_iter().collect()
+    }
+
+    /// The workbook itself, for what has no command yet (live sync, imports
+    /// and reports read it directly).
+    pub fn workbook(&mut self) -> &mut Workbook {
+        &mut self.wb
+    }
+
+    /// Runs `f` on the workbook as one edit and reads what it touched.
+    pub fn edit_with<T>(
+        &mut self,
+        f: impl FnOnce(&mut Workbook) -> Result<T, WorkbookError>,
+    ) -> (Result<T, WorkbookError>, Update) {
+        let out = f(&mut self.wb);
+        let delta = self.wb.take_delta();
+        (out, Update::read(&mut self.wb, &delta))
+    }
+}

@@ -1,0 +1,312 @@
+//! The document engine: a screen that knows the workbook only through the
+//! engine's updates shows exactly what a read of the whole document shows,
+//! whatever mix of edits, merges and other tabs' chunks arrives.
+
+use crate::common::*;
+use crate::index::snapshot;
+use crate::merge::{apply, op, Op};
+use proptest::prelude::*;
+use sms_core::checklist::{ItemState, ItemStatus};
+use sms_core::engine::{Answer, Done, Edit, Engine, Query, ToStore, Update};
+use sms_core::view::Summary;
+use sms_core::{ChangeHash, RecordIndex, Value, Workbook, WorkbookError};
+
+/// What the screen holds: the read model, the summary and the heads it shows.
+struct Screen {
+    index: RecordIndex,
+    summary: Summary,
+    heads: Vec<ChangeHash>,
+}
+
+impl Screen {
+    fn from(update: &Update, id: sms_core::WorkbookId) -> Self {
+        let mut s = Screen {
+            index: RecordIndex::default(),
+            summary: Summary {
+                id,
+                name: String::new(),
+                checklist: sms_core::catalogue::CLAUSES
+                    .iter()
+                    .filter(|c| sms_core::catalogue::is_checklist_item(c))
+                    .map(|c| (c, ItemState::default()))
+                    .collect(),
+            },
+            heads: Vec::new(),
+        };
+        s.take(update);
+        s
+    }
+
+    fn take(&mut self, update: &Update) {
+        update.apply_to(&mut self.index, &mut self.summary);
+        self.heads.clone_from(&update.heads);
+    }
+}
+
+fn opened(wb: Workbook) -> (Engine, Screen) {
+    let id = wb.id().clone();
+    let o = Engine::from_workbook(wb, &ctx("Ana", 0));
+    let screen = Screen::from(o.update.as_ref().expect("nothing is shown yet"), id);
+    (o.engine, screen)
+}
+
+/// The edit a person would make for `op`, from what the screen shows.
+fn edit_for(screen: &Screen, op: &Op) -> Option<Edit> {
+    let shown = |i: u8| screen.index.live_record(&rid(i)).map(|e| e.record.clone());
+    let update = |i: u8, f: &dyn Fn(&mut sms_core::Record)| {
+        shown(i).map(|mut record| {
+            f(&mut record);
+            Edit::UpdateRecord {
+                id: rid(i),
+                record,
+                seen: screen.heads.clone(),
+            }
+        })
+    };
+    match op {
+        Op::Add(i, t) => Some(Edit::AddRecord {
+            register: "risk".into(),
+            id: rid(*i),
+            record: risk(t),
+        }),
+        Op::SetLikelihood(i, v) => update(*i, &|r| r.set("likelihood", Value::Int(*v))),
+        Op::SetOwner(i, o) => update(*i, &|r| r.set("owner", Value::Text(o.clone()))),
+        Op::EditDescription(i, at, s) => update(*i, &|r| {
+            let mut d = r.text("description").to_owned();
+            let at = (*at).min(d.len());
+            d.insert_str(at, s);
+            r.set("description", Value::Text(d));
+        }),
+        Op::Delete(i) => Some(Edit::DeleteRecord { id: rid(*i) }),
+        Op::Restore(i) => Some(Edit::RestoreRecord { id: rid(*i) }),
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// An edit on the screen's copy, through the engine.
+    Here(Op),
+    /// An edit on another copy.
+    There(Op),
+    Checklist(usize, bool),
+    Rename(String),
+    /// The other copy's changes as a file: previewed, then merged.
+    MergeFile,
+    /// The other copy's changes as a chunk another tab stored.
+    Absorb,
+    UndoLast,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => op().prop_map(Step::Here),
+        3 => op().prop_map(Step::There),
+        1 => (0..5usize, any::<bool>()).prop_map(|(i, d)| Step::Checklist(i, d)),
+        1 => "[A-Z][a-z]{2,8}".prop_map(Step::Rename),
+        1 => Just(Step::MergeFile),
+        1 => Just(Step::Absorb),
+        1 => Just(Step::UndoLast),
+    ]
+}
+
+fn seeded() -> Workbook {
+    let mut wb = new_workbook();
+    for i in 0..3 {
+        wb.add_record(
+            "risk",
+            &rid(i),
+            &risk(&format!("base {i}")),
+            &ctx("Ana", i.into()),
+        )
+        .unwrap();
+    }
+    wb
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The screen kept in step by updates equals the whole document read
+    /// again, after every step.
+    #[test]
+    fn updates_keep_the_screen_equal_to_the_document(steps in prop::collection::vec(step(), 1..30)) {
+        let mut wb = seeded();
+        let mut other = wb.fork(actor(2));
+        let (mut engine, mut screen) = opened(wb);
+        let items: Vec<&str> = sms_core::catalogue::CLAUSES
+            .iter()
+            .filter(|c| sms_core::catalogue::is_checklist_item(c))
+            .map(|c| c.number)
+            .take(5)
+            .collect();
+        for (n, s) in steps.iter().enumerate() {
+            let c = ctx("Ana", 100 + n as i64);
+            let edit = match s {
+                Step::Here(o) => edit_for(&screen, o),
+                Step::There(o) => {
+                    apply(&mut other, std::slice::from_ref(o), "Ben");
+                    None
+                }
+                Step::Checklist(i, done) => Some(Edit::SetChecklistItem {
+                    number: items[*i].into(),
+                    state: ItemState {
+                        status: if *done { ItemStatus::Implemented } else { ItemStatus::InProgress },
+                        owner: "Ana".into(),
+                        evidence: screen.index.live("risk").map(|e| e.id.clone()).take(1).collect(),
+                        ..ItemState::default()
+                    },
+                    seen: screen.heads.clone(),
+                }),
+                Step::Rename(name) => Some(Edit::Rename { name: name.clone(), seen: screen.heads.clone() }),
+                Step::MergeFile => {
+                    let have = engine.change_set();
+                    let changes = other.changes_not_in(&have);
+                    match engine.query(Query::Preview { changes }) {
+                        Answer::Preview(Ok(_)) => Some(Edit::MergePreviewed),
+                        other => panic!("{other:?}"),
+                    }
+                }
+                Step::Absorb => Some(Edit::Absorb { bytes: other.save() }),
+                Step::UndoLast => engine
+                    .workbook()
+                    .undoable()
+                    .map(|e| Edit::Undo { hash: e.hash }),
+            };
+            if let Some(edit) = edit {
+                let (_, update) = engine.edit(edit, &c);
+                prop_assert!(!update.everything);
+                screen.take(&update);
+            }
+            let Answer::Heads(heads) = engine.query(Query::Heads) else { unreachable!() };
+            prop_assert_eq!(&screen.heads, &heads);
+            let fresh = RecordIndex::build(engine.workbook());
+            prop_assert_eq!(snapshot(&screen.index), snapshot(&fresh));
+            prop_assert_eq!(&screen.summary, &Summary::of(engine.workbook()));
+        }
+    }
+}
+
+#[test]
+fn opening_says_whether_the_shown_state_is_the_documents() {
+    let mut wb = seeded();
+    let heads = wb.heads();
+    let bytes = wb.save();
+    let c = ctx("Ana", 9);
+    let same = Engine::open([bytes.as_slice()], actor(3), &c, Some(&heads)).unwrap();
+    assert!(same.update.is_none(), "the view shows the document");
+    assert!(!same.upgraded);
+    let stale = Engine::open([bytes.as_slice()], actor(3), &c, Some(&[])).unwrap();
+    let u = stale.update.expect("read again");
+    assert!(u.everything);
+    assert_eq!(u.records.len(), 3);
+    assert_eq!(u.heads, heads);
+    let Err(_) = Engine::open([&b"not a workbook"[..]], actor(3), &c, None) else {
+        panic!("garbage opened");
+    };
+}
+
+#[test]
+fn saving_hands_out_each_change_once_and_a_snapshot_on_request() {
+    let (mut engine, _) = opened(seeded());
+    // Everything made before opening is unsaved until the first write.
+    let Some((ToStore::Chunk(first), _)) = engine.take_save(false) else {
+        panic!("no chunk");
+    };
+    assert!(!first.is_empty());
+    assert!(engine.take_save(false).is_none(), "nothing new");
+    let (r, u) = engine.edit(
+        Edit::AddRecord {
+            register: "risk".into(),
+            id: rid(7),
+            record: risk("Flood"),
+        },
+        &ctx("Ana", 20),
+    );
+    assert_eq!(r.unwrap(), Done::Changed(true));
+    assert_eq!(u.records.len(), 1);
+    let Some((ToStore::Chunk(next), heads)) = engine.take_save(false) else {
+        panic!("no chunk");
+    };
+    let Some((ToStore::Snapshot(all), _)) = engine.take_save(true) else {
+        panic!("no snapshot");
+    };
+    // The chunks together and the snapshot hold the same workbook.
+    let c = ctx("Ana", 30);
+    let mut from_chunks = Engine::open(
+        [first.as_slice(), next.as_slice()],
+        actor(4),
+        &c,
+        Some(&heads),
+    )
+    .unwrap();
+    assert!(from_chunks.update.is_none());
+    let mut from_snapshot = Engine::open([all.as_slice()], actor(5), &c, Some(&heads)).unwrap();
+    assert!(from_snapshot.update.is_none());
+    assert_eq!(
+        risks(from_chunks.engine.workbook()),
+        risks(from_snapshot.engine.workbook())
+    );
+}
+
+#[test]
+fn only_what_was_previewed_is_merged_and_a_bad_file_changes_nothing() {
+    let wb = seeded();
+    let (mut engine, mut screen) = opened(wb);
+    let (r, _) = engine.edit(Edit::MergePreviewed, &ctx("Ana", 1));
+    assert!(matches!(r, Err(WorkbookError::Document(_))), "{r:?}");
+
+    let Answer::Preview(Err(_)) = engine.query(Query::Preview {
+        changes: b"\x85\x6f\x4a\x83 not changes".to_vec(),
+    }) else {
+        panic!("garbage previewed");
+    };
+    let (r, u) = engine.edit(Edit::MergePreviewed, &ctx("Ana", 2));
+    assert!(r.is_err(), "a refused preview leaves nothing to merge");
+    assert!(u.is_empty());
+
+    // Another workbook's changes: its creation writes the identity keys,
+    // which no change from elsewhere may touch; the preview refuses it.
+    let mut other = Workbook::create(
+        sms_core::WorkbookId::from_random([0xcd; 16]),
+        "Another workbook",
+        actor(7),
+        &ctx("Ben", 0),
+    )
+    .unwrap();
+    other
+        .add_record("risk", &rid(9), &risk("Elsewhere"), &ctx("Ben", 3))
+        .unwrap();
+    let have = engine.change_set();
+    let Answer::Preview(r) = engine.query(Query::Preview {
+        changes: other.changes_not_in(&have),
+    }) else {
+        unreachable!()
+    };
+    assert!(r.is_err(), "another workbook's changes are refused");
+
+    // A real file: previewed, dropped, not merged; previewed again, merged.
+    let mut same = engine.workbook().fork(actor(6));
+    same.add_record("risk", &rid(8), &risk("From Ben"), &ctx("Ben", 4))
+        .unwrap();
+    let have = engine.change_set();
+    let changes = same.changes_not_in(&have);
+    let Answer::Preview(Ok(p)) = engine.query(Query::Preview {
+        changes: changes.clone(),
+    }) else {
+        panic!("not previewed");
+    };
+    assert_eq!(p.records.len(), 1);
+    engine.query(Query::DropPreview);
+    assert!(engine.edit(Edit::MergePreviewed, &ctx("Ana", 5)).0.is_err());
+    engine.query(Query::Preview { changes });
+    let (r, u) = engine.edit(Edit::MergePreviewed, &ctx("Ana", 6));
+    assert_eq!(r.unwrap(), Done::Merged(1));
+    screen.take(&u);
+    assert_eq!(
+        screen
+            .index
+            .live_record(&rid(8))
+            .map(|e| e.title().to_owned()),
+        Some("From Ben".to_owned())
+    );
+}

@@ -2,6 +2,7 @@
 //! when — from this browser, other tabs and merged files alike.
 
 use leptos::prelude::*;
+use sms_core::engine::{Answer, Query};
 
 use crate::{route::Route, state::AppState};
 
@@ -14,7 +15,10 @@ pub fn ActivityPage() -> impl IntoView {
     let shown = RwSignal::new(PAGE);
     let changes = Memo::new(move |_| {
         state.revision.track();
-        let mut all = state.with_workbook(|wb| wb.history()).unwrap_or_default();
+        let mut all = match state.ask(Query::History) {
+            Some(Answer::History(h)) => h,
+            _ => Vec::new(),
+        };
         all.reverse();
         all
     });

@@ -3,6 +3,7 @@
 //! readiness.
 
 use leptos::prelude::*;
+use sms_core::engine::{Answer, Edit, Query};
 use sms_core::{
     catalogue::{self, Clause},
     checklist::{rollups, ItemStatus, Rollup},
@@ -223,9 +224,11 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = draft.get_untracked();
-        match state
-            .edit(|wb, ctx| wb.set_checklist_item_seen(clause.number, &s, &seen.get_value(), ctx))
-        {
+        match state.change(Edit::SetChecklistItem {
+            number: clause.number.to_owned(),
+            state: s.clone(),
+            seen: seen.get_value(),
+        }) {
             Ok(_) => {
                 errors.set(Vec::new());
                 let now = state
@@ -404,7 +407,14 @@ fn take_in_item_changes(
     ];
     let who = |field: &str| {
         state
-            .with_workbook(|wb| wb.checklist_versions(clause.number, field))
+            .ask(Query::ChecklistVersions {
+                number: clause.number.to_owned(),
+                field: field.to_owned(),
+            })
+            .and_then(|a| match a {
+                Answer::Versions(v) => Some(v),
+                _ => None,
+            })
             .and_then(|v| v.into_iter().max_by_key(|v| v.at))
             .map(|v| v.author)
             .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
@@ -492,7 +502,14 @@ fn item_conflict_box(
     let state = expect_context::<AppState>();
     let versions = RwSignal::new(
         state
-            .with_workbook(|wb| wb.checklist_versions(clause.number, field))
+            .ask(Query::ChecklistVersions {
+                number: clause.number.to_owned(),
+                field: field.to_owned(),
+            })
+            .and_then(|a| match a {
+                Answer::Versions(v) => Some(v),
+                _ => None,
+            })
             .unwrap_or_default(),
     );
     // The heads these values were read at: keeping one supersedes exactly
@@ -513,7 +530,12 @@ fn item_conflict_box(
         let value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
         let heads = read_at.get_value();
         state
-            .edit(|wb, ctx| wb.resolve_checklist_field(clause.number, field, &value, &heads, ctx))
+            .change(Edit::ResolveChecklistField {
+                number: clause.number.to_owned(),
+                field: field.to_owned(),
+                value: value.clone(),
+                seen: heads.clone(),
+            })
             .map_err(|e| e.to_string())?;
         draft.update(|d| match field {
             "status" => d.status = ItemStatus::from_key(&value).unwrap_or_default(),

@@ -3,6 +3,7 @@
 //! each conflicted field) and lets a person keep one of them.
 
 use leptos::prelude::*;
+use sms_core::engine::{Answer, Edit, Query};
 use sms_core::{registers::RegisterDef, FieldVersion, RecordDraft, RecordId};
 
 use crate::{display::display_value, route::Route, state::AppState};
@@ -119,7 +120,14 @@ pub fn conflict_box(
     let f = def.field(key).expect("conflicts name declared fields");
     let versions = RwSignal::new(
         state
-            .with_workbook(|wb| wb.field_versions(&id, key))
+            .ask(Query::FieldVersions {
+                id: id.clone(),
+                key: key.to_owned(),
+            })
+            .and_then(|a| match a {
+                Answer::Versions(v) => Some(v),
+                _ => None,
+            })
             .unwrap_or_default(),
     );
     // The heads these values were read at: keeping one supersedes exactly
@@ -131,7 +139,12 @@ pub fn conflict_box(
         let id = id.get_value();
         let heads = read_at.get_value();
         state
-            .edit(|wb, ctx| wb.resolve_field_seen(&id, key, v.value.as_ref(), &heads, ctx))
+            .change(Edit::ResolveField {
+                id: id.clone(),
+                key: key.to_owned(),
+                value: v.value.clone(),
+                seen: heads.clone(),
+            })
             .map_err(|e| e.to_string())?;
         let draft_value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
         draft.update(|d| d.set(key, draft_value));

@@ -3,6 +3,7 @@
 //! after a summary the person confirms, or kept as another workbook.
 
 use leptos::{prelude::*, task::spawn_local};
+use sms_core::engine::{Answer, Edit, Query};
 use sms_core::{
     exchange::{file_name, MergePreview},
     storage::{chunk_key, load_order, ChunkKind},
@@ -49,7 +50,8 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let message = RwSignal::new(None::<(bool, String)>);
     let pending = RwSignal::new(None::<Pending>);
-    let incoming = StoredValue::new_local(None::<sms_core::Incoming>);
+    // The open workbook's engine holds the changes a preview showed.
+    let incoming = StoredValue::new_local(false);
     let into_stored = StoredValue::new_local(None::<StoredTarget>);
     let busy = RwSignal::new(false);
 
@@ -64,7 +66,10 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             // Let "Preparing the file…" show before the document is written
             // out (a large workbook takes a moment).
             crate::platform::next_paint().await;
-            let out = state.with_workbook(|wb| (wb.name(), wb.to_file()));
+            let out = match state.ask(Query::File) {
+                Some(Answer::File { name, bytes }) => Some((name, bytes)),
+                _ => None,
+            };
             preparing.set(false);
             let Some((name, bytes)) = out else {
                 message.set(Some((false, not_now(state))));
@@ -83,10 +88,11 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
 
     // Every record and the checklist in plain JSON, for other programs.
     let download_json = move |_| {
-        let out = state.with_workbook(|wb| {
-            let json = state
-                .index_untracked(|ix| sms_core::transfer::workbook_json(wb, ix, platform::now()));
-            (wb.name(), serde_json::to_vec_pretty(&json))
+        let out = state.summary_untracked(|summary| {
+            let json = state.index_untracked(|ix| {
+                sms_core::transfer::workbook_json(summary, ix, platform::now())
+            });
+            (summary.name.clone(), serde_json::to_vec_pretty(&json))
         });
         let Some((name, bytes)) = out else {
             message.set(Some((false, not_now(state))));
@@ -112,7 +118,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         if preparing.get_untracked() {
             return;
         }
-        let out = state.with_workbook(|wb| {
+        let out = state.summary_untracked(|summary| {
             let sheets: Vec<crate::xlsx::Sheet> = state.index_untracked(|ix| {
                 let mut sheets: Vec<crate::xlsx::Sheet> = sms_core::registers::REGISTERS
                     .iter()
@@ -128,12 +134,12 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                     0,
                     crate::xlsx::Sheet {
                         name: "Checklist".into(),
-                        rows: sms_core::transfer::checklist_table(wb, ix),
+                        rows: sms_core::transfer::checklist_table(summary, ix),
                     },
                 );
                 sheets
             });
-            (wb.name(), sheets)
+            (summary.name.clone(), sheets)
         });
         let Some((name, sheets)) = out else {
             message.set(Some((false, not_now(state))));
@@ -169,7 +175,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         };
         // Choosing the same file again must fire `change` again.
         input.set_value("");
-        incoming.set_value(None);
+        forget_preview(state, incoming);
         into_stored.set_value(None);
         pending.set(None);
         message.set(None);
@@ -251,11 +257,12 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             });
             return;
         }
-        let Some(changes) = incoming.try_update_value(Option::take).flatten() else {
+        if !incoming.get_value() {
             return;
-        };
-        match state.edit(|wb, _| wb.merge_incoming(changes)) {
-            Ok(()) => {
+        }
+        incoming.set_value(false);
+        match state.change(Edit::MergePreviewed) {
+            Ok(_) => {
                 let ids = p.preview.records.clone();
                 state.mark_merged(ids);
                 message.set(Some((
@@ -275,7 +282,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         pending.set(None);
     };
     let cancel = move |_| {
-        incoming.set_value(None);
+        forget_preview(state, incoming);
         into_stored.set_value(None);
         pending.set(None);
         message.set(Some((true, "Nothing was merged.".into())));
@@ -374,15 +381,45 @@ enum Opened {
     Kept(String),
 }
 
+/// The open workbook's engine forgets the changes it holds for a merge.
+fn forget_preview(state: AppState, incoming: StoredValue<bool, LocalStorage>) {
+    if incoming.get_value() {
+        incoming.set_value(false);
+        state.ask(Query::DropPreview);
+    }
+}
+
+/// Asks the open workbook's engine what merging `changes` would do; it
+/// keeps them for the merge (`incoming` says so).
+fn preview(
+    state: AppState,
+    name: &str,
+    changes: Vec<u8>,
+    incoming: StoredValue<bool, LocalStorage>,
+) -> Result<Opened, String> {
+    match state.ask(Query::Preview { changes }) {
+        Some(Answer::Preview(Ok(p))) => {
+            incoming.set_value(true);
+            Ok(Opened::Preview(p))
+        }
+        Some(Answer::Preview(Err(e))) => Err(format!(
+            "“{name}” could not be compared: {e}. Nothing was changed."
+        )),
+        _ => Err(STILL_OPENING.into()),
+    }
+}
+
+const STILL_OPENING: &str = "The workbook is still opening; try again in a moment.";
+
 /// Reads a chosen file. Of a copy of the open workbook, the changes it
-/// brings are kept in `incoming` for the merge (the copy itself is dropped
+/// brings are kept by the engine for the merge (the copy itself is dropped
 /// before the preview, so a large workbook is never held three times); any other workbook is stored (merged into the stored copy
 /// if this browser has one). Errors are sentences for the person; nothing
 /// is changed when one is returned.
 async fn open_file(
     state: AppState,
     file: &web_sys::File,
-    incoming: StoredValue<Option<sms_core::Incoming>, LocalStorage>,
+    incoming: StoredValue<bool, LocalStorage>,
 ) -> Result<Opened, String> {
     let name = file.name();
     if file.size() > MAX_FILE_BYTES {
@@ -403,22 +440,13 @@ async fn open_file(
     // loaded on the page. (Another workbook's file is kept or merged into
     // this browser's copy of it, which needs its document here.)
     if let Some(open_id) = state.workbook_id() {
-        let have = state
-            .with_workbook(|wb| wb.change_hashes())
-            .ok_or("The workbook is still opening; try again in a moment.")?;
+        let have = match state.ask(Query::ChangeHashes) {
+            Some(Answer::ChangeHashes(h)) => h,
+            _ => return Err(STILL_OPENING.into()),
+        };
         match crate::file_worker::read(&bytes, &open_id, &have).await {
             Ok(crate::file_worker::Read::Same(changes)) => {
-                let changes = state
-                    .with_workbook(|wb| wb.incoming_bytes(&changes))
-                    .ok_or("The workbook is still opening; try again in a moment.")?
-                    .map_err(|e| {
-                        format!("“{name}” could not be compared: {e}. Nothing was changed.")
-                    })?;
-                let preview = state
-                    .with_workbook(|wb| wb.preview_incoming(&changes))
-                    .ok_or("The workbook is still opening; try again in a moment.")?;
-                incoming.set_value(Some(changes));
-                return Ok(Opened::Preview(preview));
+                return preview(state, &name, changes, incoming);
             }
             Ok(crate::file_worker::Read::Other) => {}
             Err(crate::worker::Failed::Said(e)) => {
@@ -442,16 +470,15 @@ async fn open_file(
 
     let open_id = state.summary(|s| s.id.clone());
     if open_id.as_ref() == Some(other.id()) {
-        let changes = state
-            .with_workbook(|wb| wb.incoming(&mut other))
-            .ok_or("The workbook is still opening; try again in a moment.")?
-            .map_err(|e| format!("“{name}” could not be compared: {e}. Nothing was changed."))?;
+        // What the file holds beyond the open workbook, checked and
+        // previewed by the engine like the file worker's answer.
+        let have: std::collections::HashSet<_> = match state.ask(Query::ChangeHashes) {
+            Some(Answer::ChangeHashes(h)) => h.into_iter().collect(),
+            _ => return Err(STILL_OPENING.into()),
+        };
+        let changes = other.changes_not_in(&have);
         drop(other);
-        let preview = state
-            .with_workbook(|wb| wb.preview_incoming(&changes))
-            .ok_or("The workbook is still opening; try again in a moment.")?;
-        incoming.set_value(Some(changes));
-        return Ok(Opened::Preview(preview));
+        return preview(state, &name, changes, incoming);
     }
 
     // Another workbook this browser holds: previewed and confirmed like

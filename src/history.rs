@@ -3,6 +3,7 @@
 //! record as it was after any change.
 
 use leptos::prelude::*;
+use sms_core::engine::{Answer, Query};
 use sms_core::{
     registers::{Kind, RegisterDef},
     ChangeHash, RecordChange, RecordDraft, RecordEvent, RecordId, StoredRecord,
@@ -22,8 +23,11 @@ pub fn UndoButton() -> impl IntoView {
     let candidate = Memo::new(move |_| {
         state.revision.track();
         state
-            .if_loaded(|wb| wb.undoable())
-            .flatten()
+            .if_loaded(Query::Undoable)
+            .and_then(|a| match a {
+                Answer::Entry(e) => e,
+                _ => None,
+            })
             .map(|e| (e.hash, e.meta.summary))
     });
     // A message stays until the next change.
@@ -120,15 +124,24 @@ pub fn RecordHistory(
             }
             state.revision.track();
             let mut t = state
-                .with_workbook(|wb| wb.record_history(&id))
+                .ask(Query::RecordHistory { id: id.clone() })
+                .and_then(|a| match a {
+                    Answer::RecordHistory(h) => Some(h),
+                    _ => None,
+                })
                 .unwrap_or_default();
             t.reverse();
             t
         }
     };
     let as_it_was = move |hash: ChangeHash, label: String| {
-        let old: Option<StoredRecord> =
-            state.with_workbook(|wb| wb.record_at(&id, &hash)).flatten();
+        let old: Option<StoredRecord> = match state.ask(Query::RecordAt {
+            id: id.clone(),
+            hash,
+        }) {
+            Some(Answer::RecordAt(r)) => r,
+            _ => None,
+        };
         let Some(old) = old else {
             return view! { <p class="empty">"The record did not exist then."</p> }.into_any();
         };

@@ -218,12 +218,12 @@ pub fn ReportPage(kind: &'static str) -> impl IntoView {
         state.revision.track();
         let (f, t, s) = (from.get(), to.get(), subject.get());
         state
-            .with_workbook(|wb| {
+            .summary_untracked(|summary| {
                 state.index_untracked(|ix| -> Option<AnyView> {
-                    let charts = reports::charts(wb, ix, today);
+                    let charts = reports::charts(summary, ix, today);
                     Some(match kind {
                         "compliance" => report_view(
-                            reports::compliance(wb, ix),
+                            reports::compliance(summary, ix),
                             view! { <div class="charts">{charts::checklist_progress(&charts)}</div> }.into_any(),
                         )
                         .into_any(),

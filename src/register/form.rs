@@ -1,6 +1,7 @@
 //! The form of one record, generated from its register's declaration.
 
 use leptos::prelude::*;
+use sms_core::engine::{Answer, Edit, Query};
 use sms_core::{
     registers::{FieldDef, Kind, RegisterDef},
     RecordDraft, RecordId, RecordIndex, WorkbookError,
@@ -93,13 +94,19 @@ pub fn RecordForm(
         let result = match &edit_id {
             None => {
                 let id = crate::platform::new_record_id();
-                state.edit(|wb, ctx| wb.add_record(def.id, &id, &record, ctx))
+                state.change(Edit::AddRecord {
+                    register: def.id.to_owned(),
+                    id,
+                    record: record.clone(),
+                })
             }
-            Some(id) => state.edit(|wb, ctx| {
-                wb.update_record_seen(id, &record, &seen.get_value(), ctx)
-                    .map(|_| ())
+            Some(id) => state.change(Edit::UpdateRecord {
+                id: id.clone(),
+                record: record.clone(),
+                seen: seen.get_value(),
             }),
-        };
+        }
+        .map(|_| ());
         let title = record.text(def.title).to_owned();
         match result {
             Ok(()) => {
@@ -585,12 +592,18 @@ fn take_in_changes(
         if now == saw {
             continue;
         }
-        let who = state
-            .with_workbook(|wb| wb.field_versions(id, f.key))
-            .and_then(|v| v.into_iter().max_by_key(|v| v.at))
-            .map(|v| v.author)
-            .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
-            .unwrap_or_else(|| "Someone".into());
+        let who = match state.ask(Query::FieldVersions {
+            id: id.clone(),
+            key: f.key.to_owned(),
+        }) {
+            Some(Answer::Versions(v)) => v,
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .max_by_key(|v| v.at)
+        .map(|v| v.author)
+        .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
+        .unwrap_or_else(|| "Someone".into());
         let mine = draft.with_untracked(|d| d.get(f.key).to_owned());
         let label = f.label;
         if mine == saw {

@@ -1,5 +1,6 @@
 //! The list of one register: search, filters, sorting, add, edit, delete.
 
+use sms_core::engine::Edit;
 use std::sync::Arc;
 
 use leptos::{ev, html, prelude::*};
@@ -461,8 +462,8 @@ pub fn DeletedList(def: &'static RegisterDef) -> impl IntoView {
                             <li>
                                 <span>{title.clone()}</span>
                                 <button type="button" aria-label=label on:click=move |_| {
-                                    match state.edit(|wb, ctx| wb.restore_record(&id, ctx)) {
-                                        Ok(()) => notice.0.set(Some(format!("Restored “{title}”."))),
+                                    match state.change(Edit::RestoreRecord { id: id.clone() }) {
+                                        Ok(_) => notice.0.set(Some(format!("Restored “{title}”."))),
                                         Err(e) => notice.0.set(Some(format!("Could not restore: {e}."))),
                                     }
                                 }>"Restore"</button>

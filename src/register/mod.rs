@@ -27,8 +27,8 @@ fn ConfirmDelete(
         let Some((id, title)) = to_delete.get_untracked() else {
             return;
         };
-        match state.edit(|wb, ctx| wb.delete_record(&id, ctx)) {
-            Ok(()) => {
+        match state.change(sms_core::engine::Edit::DeleteRecord { id }) {
+            Ok(_) => {
                 notice.0.set(Some(format!(
                     "Deleted “{title}”. You can restore it from the deleted records."
                 )));

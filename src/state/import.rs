@@ -27,11 +27,12 @@ impl AppState {
         let ctx = self.context();
         self.ensure_loaded();
         let mut job = self
-            .workbook
-            .with_value(|wb| {
-                wb.as_ref()
-                    .map(|wb| wb.begin_import(register, records, source))
+            .engine
+            .try_update_value(|e| {
+                e.as_mut()
+                    .map(|e| e.workbook().begin_import(register, records, source))
             })
+            .flatten()
             .ok_or_else(|| WorkbookError::Document("the workbook is still opening".into()))??;
         let total = job.total();
         self.importing.set(Some((0, total)));
@@ -41,8 +42,11 @@ impl AppState {
             let started = js_sys::Date::now();
             while !job.done() && js_sys::Date::now() - started < SLICE_MS {
                 let step = self
-                    .workbook
-                    .try_update_value(|wb| wb.as_mut().map(|wb| wb.import_step(&mut job, 25, &ctx)))
+                    .engine
+                    .try_update_value(|e| {
+                        e.as_mut()
+                            .map(|e| e.workbook().import_step(&mut job, 25, &ctx))
+                    })
                     .flatten()
                     .unwrap_or_else(|| Err(WorkbookError::Document("the workbook closed".into())));
                 if let Err(e) = step {
@@ -59,9 +63,10 @@ impl AppState {
         let result = match outcome {
             Err(e) => Err(e),
             Ok(()) => self
-                .workbook
-                .try_update_value(|wb| {
-                    wb.as_mut().map(|wb| {
+                .engine
+                .try_update_value(|e| {
+                    e.as_mut().map(|e| {
+                        let wb = e.workbook();
                         let r = wb.finish_import(job, &ctx);
                         (r, wb.take_delta())
                     })
@@ -80,11 +85,13 @@ impl AppState {
                         records: ids.into_iter().collect(),
                         ..sms_core::Delta::default()
                     };
-                    self.workbook.with_value(|wb| {
-                        if let Some(wb) = wb.as_ref() {
-                            self.apply_delta(wb, &part);
-                        }
-                    });
+                    let update = self
+                        .engine
+                        .try_update_value(|e| e.as_mut().map(|e| e.read(&part)))
+                        .flatten();
+                    if let Some(update) = update {
+                        self.take_update(&update);
+                    }
                     ids = rest;
                     platform::next_paint().await;
                 }

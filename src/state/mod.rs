@@ -3,18 +3,23 @@
 //! IndexedDB), `tabs` (other tabs' changes), `import`, `marks` (records a
 //! merge changed), `workbooks` (create, open, delete, rename).
 //!
-//! Every edit goes through [`AppState::edit`]: the core changes the document
-//! (in memory, at once), then [`AppState::request_save`] writes the new
-//! changes as one incremental chunk, or a compacted snapshot when the ledger
-//! asks for one. Writes run one at a time; "Saved" is shown only when nothing
+//! The page reaches the document only through `sms_core::engine`: every
+//! change is an [`Edit`] sent with [`AppState::change`] (or, for what has
+//! no command yet, [`AppState::edit`]), every question a [`Query`] asked
+//! with [`AppState::ask`]. Each edit comes back with an `Update` that
+//! brings the read model and summary up to date, then
+//! [`AppState::request_save`] writes the new changes as one incremental
+//! chunk, or a compacted snapshot when the ledger asks for one. Writes run one at a time; "Saved" is shown only when nothing
 //! is left unwritten and the last write has reached the disk.
 
 use std::{cell::RefCell, rc::Rc};
 
 use leptos::prelude::*;
 use sms_core::{
-    storage::ChunkLedger, view::Summary, ChangeContext, ChangeHash, Delta, RecordIndex, Workbook,
-    WorkbookError, WorkbookId,
+    engine::{self, Answer, Done, Edit, Engine, Query},
+    storage::ChunkLedger,
+    view::Summary,
+    ChangeContext, ChangeHash, Delta, RecordIndex, Workbook, WorkbookError, WorkbookId,
 };
 
 mod import;
@@ -53,7 +58,8 @@ pub enum Phase {
 /// Handles to the app's state; `Copy`, so components capture it freely.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    workbook: StoredValue<Option<Workbook>, LocalStorage>,
+    /// The open workbook's document, reached only through the engine.
+    engine: StoredValue<Option<Engine>, LocalStorage>,
     /// Set while the workbook is shown from its stored view and its
     /// document is not loaded yet; see [`AppState::ensure_loaded`].
     pending: StoredValue<Option<Pending>, LocalStorage>,
@@ -94,7 +100,7 @@ pub struct AppState {
 impl AppState {
     pub fn new() -> Self {
         AppState {
-            workbook: StoredValue::new_local(None),
+            engine: StoredValue::new_local(None),
             pending: StoredValue::new_local(None),
             summary: StoredValue::new_local(None),
             index: StoredValue::new_local(RecordIndex::default()),
@@ -148,54 +154,71 @@ impl AppState {
         {
             return h;
         }
-        self.workbook
-            .try_update_value(|wb| wb.as_mut().map(Workbook::heads))
-            .flatten()
-            .unwrap_or_default()
+        match self.ask_loaded(Query::Heads) {
+            Some(Answer::Heads(h)) => h,
+            _ => Vec::new(),
+        }
     }
 
     /// Whether the document is loaded (not only shown from its view).
     pub fn is_loaded(&self) -> bool {
-        self.workbook.with_value(Option::is_some)
+        self.engine.with_value(Option::is_some)
     }
 
-    /// Runs `f` on the open workbook only if its document is loaded
-    /// already; never loads it.
-    pub fn if_loaded<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
+    /// Asks the engine only if the document is loaded already (never
+    /// loads it), tracking `revision`.
+    pub fn if_loaded(&self, q: Query) -> Option<Answer> {
         self.revision.track();
         if self.is_importing() {
             return None;
         }
-        self.workbook
-            .try_update_value(|wb| wb.as_mut().map(f))
+        self.ask_loaded(q)
+    }
+
+    fn ask_loaded(&self, q: Query) -> Option<Answer> {
+        self.engine
+            .try_update_value(|e| e.as_mut().map(|e| e.query(q)))
             .flatten()
     }
 
-    /// After a change of the document: the read model and summary read
-    /// again what it touched, and the view notes it for its next patch.
-    pub(super) fn apply_delta(&self, wb: &Workbook, delta: &Delta) {
-        if delta.is_empty() {
+    /// Asks the open workbook a question (loading its document first);
+    /// `None` while an import runs or when no document can be opened.
+    pub fn ask(&self, q: Query) -> Option<Answer> {
+        if self.is_importing() || !self.ensure_loaded() {
+            return None;
+        }
+        self.ask_loaded(q)
+    }
+
+    /// After a change of the document: the read model and summary take
+    /// what it touched, and the view notes it for its next patch.
+    pub(super) fn take_update(&self, update: &engine::Update) {
+        if update.is_empty() {
             return;
         }
+        let delta = update.delta();
         self.index.update_value(|ix| {
-            ix.apply(wb, delta);
+            self.summary.update_value(|s| {
+                if let Some(s) = s {
+                    update.apply_to(ix, s);
+                }
+            });
         });
         // The workbook had to read everything again from a records map it
         // did not expect (the checks on incoming changes prevent this): the
         // stored view starts again from a new base, and the person is told.
-        if delta.out_of_step {
+        if update.out_of_step {
             self.saver.get_value().borrow_mut().view_base_due = true;
             self.report.set(Some(
                 "The screen was out of step with the workbook and has been read again from it. Nothing was lost."
                     .into(),
             ));
         }
-        self.summary.update_value(|s| {
-            if let Some(s) = s {
-                s.refresh(wb, delta);
-            }
-        });
-        self.saver.get_value().borrow_mut().view_dirty.extend(delta);
+        self.saver
+            .get_value()
+            .borrow_mut()
+            .view_dirty
+            .extend(&delta);
     }
 
     /// Reads from the records of the open workbook (tracking `revision`).
@@ -205,13 +228,13 @@ impl AppState {
     }
 
     /// Runs `f` on the open workbook for something that commits nothing
-    /// (a file export, a merge preview).
+    /// and has no [`Query`] yet (reports, exports, live sync's bookkeeping).
     pub fn with_workbook<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
         if self.is_importing() || !self.ensure_loaded() {
             return None;
         }
-        self.workbook
-            .try_update_value(|wb| wb.as_mut().map(f))
+        self.engine
+            .try_update_value(|e| e.as_mut().map(|e| f(e.workbook())))
             .flatten()
     }
 
@@ -224,10 +247,23 @@ impl AppState {
         ChangeContext::new(self.author.get_untracked(), platform::now())
     }
 
-    /// Applies one change to the workbook and schedules its save.
+    /// Makes one change of the workbook and schedules its save.
+    pub fn change(&self, edit: Edit) -> Result<Done, WorkbookError> {
+        self.edit_engine(|e, ctx| e.edit(edit, ctx))
+    }
+
+    /// Applies one change the engine has no [`Edit`] for yet (live sync's
+    /// entries, joins) and schedules its save.
     pub fn edit<T>(
         &self,
         f: impl FnOnce(&mut Workbook, &ChangeContext) -> Result<T, WorkbookError>,
+    ) -> Result<T, WorkbookError> {
+        self.edit_engine(|e, ctx| e.edit_with(|wb| f(wb, ctx)))
+    }
+
+    fn edit_engine<T>(
+        &self,
+        f: impl FnOnce(&mut Engine, &ChangeContext) -> (Result<T, WorkbookError>, engine::Update),
     ) -> Result<T, WorkbookError> {
         if self.is_importing() {
             return Err(WorkbookError::Document(
@@ -236,19 +272,21 @@ impl AppState {
         }
         let ctx = self.context();
         self.ensure_loaded();
-        let out = self.workbook.try_update_value(|wb| match wb.as_mut() {
-            Some(wb) => {
-                let out = f(wb, &ctx);
-                // Even a failed operation may have touched the document.
-                let delta = wb.take_delta();
-                self.apply_delta(wb, &delta);
-                out
+        // Even a failed operation may have touched the document: its
+        // update is taken either way.
+        let out = self
+            .engine
+            .try_update_value(|e| e.as_mut().map(|e| f(e, &ctx)));
+        let (out, update) = match out {
+            Some(Some(r)) => r,
+            Some(None) => {
+                return Err(WorkbookError::Document(
+                    "the workbook is still opening".into(),
+                ))
             }
-            None => Err(WorkbookError::Document(
-                "the workbook is still opening".into(),
-            )),
-        });
-        let out = out.unwrap_or_else(|| Err(WorkbookError::Document("the app is closing".into())));
+            None => return Err(WorkbookError::Document("the app is closing".into())),
+        };
+        self.take_update(&update);
         if out.is_ok() {
             self.revision.update(|r| *r += 1);
             self.request_save();
@@ -266,13 +304,16 @@ impl AppState {
         &self,
         hash: &sms_core::ChangeHash,
     ) -> Result<sms_core::UndoOutcome, WorkbookError> {
-        let touched = self
-            .with_workbook(|wb| wb.entry(hash))
-            .flatten()
-            .and_then(|e| e.meta.touches)
-            .map(|t| t.records)
-            .unwrap_or_default();
-        let outcome = self.edit(|wb, ctx| wb.undo(hash, ctx))?;
+        let touched = match self.ask(Query::Entry { hash: *hash }) {
+            Some(Answer::Entry(e)) => e,
+            _ => None,
+        }
+        .and_then(|e| e.meta.touches)
+        .map(|t| t.records)
+        .unwrap_or_default();
+        let Done::Undo(outcome) = self.change(Edit::Undo { hash: *hash })? else {
+            return Err(WorkbookError::Document("the undo said nothing".into()));
+        };
         let open = match expect_context::<RwSignal<crate::route::Route>>().get_untracked() {
             crate::route::Route::Record(id) => touched.iter().any(|t| t == id.as_str()),
             _ => false,

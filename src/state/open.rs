@@ -4,6 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
+    engine::{Engine, Opened},
     storage::load_order,
     view::{chunk_digest, Assembler, Summary, ViewError},
     ChangeHash, RecordIndex, Workbook, WorkbookId,
@@ -38,17 +39,22 @@ impl AppState {
             return self.is_loaded();
         };
         platform::mark("sms:document-load-start");
-        match Workbook::load(p.chunks.iter().map(|(_, b)| b.as_slice()), p.actor) {
-            Ok(mut wb) => {
-                let upgraded = wb.migrate(&self.context()).unwrap_or(false);
-                wb.track_changes();
-                if upgraded || wb.heads() != p.heads {
+        match Engine::open(
+            p.chunks.iter().map(|(_, b)| b.as_slice()),
+            p.actor,
+            &self.context(),
+            Some(&p.heads),
+        ) {
+            Ok(opened) => {
+                if let Some(update) = &opened.update {
                     // The view was not the document's state after all.
-                    self.index.set_value(RecordIndex::build(&wb));
-                    self.summary.set_value(Some(Summary::of(&wb)));
+                    let id = opened.engine.id().clone();
+                    let (index, summary) = update.screen(id);
+                    self.index.set_value(index);
+                    self.summary.set_value(Some(summary));
                     self.saver.get_value().borrow_mut().view_base_due = true;
                 }
-                self.workbook.set_value(Some(wb));
+                self.engine.set_value(Some(opened.engine));
                 platform::mark("sms:document-loaded");
                 self.revision.update(|r| *r += 1);
                 self.request_save();
@@ -76,12 +82,24 @@ impl AppState {
     }
 
     /// Makes `wb` the open workbook, with a read model built from it once.
-    pub(super) fn set_workbook(&self, mut wb: Workbook) {
-        wb.track_changes();
-        self.index.set_value(RecordIndex::build(&wb));
-        self.summary.set_value(Some(Summary::of(&wb)));
-        self.show_marks(wb.id());
-        self.workbook.set_value(Some(wb));
+    pub(super) fn set_workbook(&self, wb: Workbook) {
+        self.set_opened(Engine::from_workbook(wb, &self.context()));
+    }
+
+    /// Makes an opened document the open workbook, with the read model its
+    /// update lists.
+    pub(super) fn set_opened(&self, opened: Opened) {
+        let Opened {
+            mut engine, update, ..
+        } = opened;
+        let id = engine.id().clone();
+        let (index, summary) = update
+            .unwrap_or_else(|| engine.read_all())
+            .screen(id.clone());
+        self.index.set_value(index);
+        self.summary.set_value(Some(summary));
+        self.show_marks(&id);
+        self.engine.set_value(Some(engine));
         self.listen_to_other_tabs();
     }
 
@@ -169,13 +187,19 @@ impl AppState {
         chunks: Vec<(String, Vec<u8>)>,
         actor: sms_core::ActorBytes,
     ) {
-        match Workbook::load(chunks.iter().map(|(_, b)| b.as_slice()), actor) {
-            Ok(mut wb) => {
-                // Documents from an older version are upgraded in one
-                // change, saved like any other edit.
-                let _ = wb.migrate(&self.context());
-                let _ = store.set_name(id, &wb.name()).await;
-                self.set_workbook(wb);
+        // Documents from an older version are upgraded in one change,
+        // saved like any other edit.
+        match Engine::open(
+            chunks.iter().map(|(_, b)| b.as_slice()),
+            actor,
+            &self.context(),
+            None,
+        ) {
+            Ok(opened) => {
+                if let Some(name) = opened.update.as_ref().and_then(|u| u.name.as_ref()) {
+                    let _ = store.set_name(id, name).await;
+                }
+                self.set_opened(opened);
                 self.ready(SaveState::Saved);
                 platform::mark("sms:document-loaded");
                 // Writes the upgrade, if any, and the new view.

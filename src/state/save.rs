@@ -8,6 +8,7 @@ use std::{cell::RefCell, rc::Rc};
 
 use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
+    engine::{Answer, Query, ToStore},
     storage::{chunk_key, ChunkKind, ChunkLedger},
     view::{chunk_digest, ViewPart},
     ChangeHash, Delta,
@@ -83,18 +84,21 @@ impl AppState {
             }
             // The bytes to store and the view's part describing them are
             // taken together, so the part says exactly what the chunk holds.
-            let job = self.workbook.try_update_value(|wb| {
-                let wb = wb.as_mut()?;
-                let job = if snapshot_due {
-                    Job::Snapshot(wb.save())
-                } else if let Some(bytes) = wb.take_unsaved() {
-                    Job::Chunk(bytes)
-                } else if base_due {
-                    Job::View
-                } else {
-                    return None;
+            let job = self.engine.try_update_value(|e| {
+                let e = e.as_mut()?;
+                let job = match e.take_save(snapshot_due) {
+                    Some((ToStore::Snapshot(bytes), heads)) => (Job::Snapshot(bytes), heads),
+                    Some((ToStore::Chunk(bytes), heads)) => (Job::Chunk(bytes), heads),
+                    None if base_due => {
+                        let heads = match e.query(Query::Heads) {
+                            Answer::Heads(h) => h,
+                            _ => Vec::new(),
+                        };
+                        (Job::View, heads)
+                    }
+                    None => return None,
                 };
-                Some((job, wb.id().clone(), wb.heads()))
+                Some((job.0, e.id().clone(), job.1))
             });
             let Some(Some((job, id, heads))) = job else {
                 break;

@@ -62,9 +62,18 @@ impl AppState {
         if !self.ensure_loaded() {
             return;
         }
-        let applied = self.workbook.try_update_value(|wb| {
-            let wb = wb.as_mut().filter(|wb| wb.id().as_str() == workbook)?;
-            if let Err(e) = wb.absorb_stored(bytes) {
+        let ctx = self.context();
+        let applied = self.engine.try_update_value(|e| {
+            let e = e.as_mut().filter(|e| e.id().as_str() == workbook)?;
+            let (r, update) = e.edit(
+                sms_core::engine::Edit::Absorb {
+                    bytes: bytes.to_vec(),
+                },
+                &ctx,
+            );
+            // Even a refused chunk may have been applied in part.
+            self.take_update(&update);
+            if let Err(e) = r {
                 // This tab keeps working without it; the chunk stays in
                 // storage for the next start, which checks it again.
                 self.report.set(Some(format!(
@@ -72,8 +81,6 @@ impl AppState {
                 )));
                 return None;
             }
-            let delta = wb.take_delta();
-            self.apply_delta(wb, &delta);
             {
                 let saver = self.saver.get_value();
                 let mut s = saver.borrow_mut();
@@ -85,7 +92,7 @@ impl AppState {
                     None => s.view_base_due = true,
                 }
             }
-            Some(!delta.is_empty())
+            Some(!update.is_empty())
         });
         if applied.flatten() == Some(true) {
             self.revision.update(|r| *r += 1);

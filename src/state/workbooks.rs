@@ -70,7 +70,10 @@ impl AppState {
     /// made elsewhere meanwhile is not silently overwritten: both stay, as
     /// concurrent values, and one is shown on every copy).
     pub fn rename(&self, name: &str, seen: &[ChangeHash]) -> Result<(), WorkbookError> {
-        self.edit(|wb, ctx| wb.rename_seen(name, seen, ctx))?;
+        self.change(sms_core::engine::Edit::Rename {
+            name: name.to_owned(),
+            seen: seen.to_vec(),
+        })?;
         if let (Some(store), Some((id, name))) = (
             self.store(),
             self.summary(|s| (s.id.clone(), s.name.clone())),

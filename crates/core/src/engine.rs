@@ -110,6 +110,15 @@ impl Update {
         }
     }
 
+    /// A read model and summary of workbook `id` from an update that lists
+    /// everything (as [`Engine::open`] gives).
+    pub fn screen(&self, id: WorkbookId) -> (RecordIndex, Summary) {
+        let mut index = RecordIndex::default();
+        let mut summary = Summary::blank(id);
+        self.apply_to(&mut index, &mut summary);
+        (index, summary)
+    }
+
     /// Brings a read model and summary up to date with it.
     pub fn apply_to(&self, index: &mut RecordIndex, summary: &mut Summary) {
         if let Some(n) = &self.name {
@@ -208,6 +217,8 @@ pub enum Query {
     Entry {
         hash: ChangeHash,
     },
+    /// This copy's latest change that can be undone.
+    Undoable,
     RecordHistory {
         id: RecordId,
     },
@@ -309,6 +320,17 @@ impl Engine {
         }
     }
 
+    /// What `delta` names, read from the document (an import reads its
+    /// records a slice at a time).
+    pub fn read(&mut self, delta: &Delta) -> Update {
+        Update::read(&mut self.wb, delta)
+    }
+
+    /// Everything, read again (for a screen that starts from nothing).
+    pub fn read_all(&mut self) -> Update {
+        Update::read(&mut self.wb, &Delta::everything())
+    }
+
     pub fn id(&self) -> &WorkbookId {
         self.wb.id()
     }
@@ -381,6 +403,7 @@ impl Engine {
             Query::Heads => Answer::Heads(wb.heads()),
             Query::History => Answer::History(wb.history()),
             Query::Entry { hash } => Answer::Entry(wb.entry(&hash)),
+            Query::Undoable => Answer::Entry(wb.undoable()),
             Query::RecordHistory { id } => Answer::RecordHistory(wb.record_history(&id)),
             Query::RecordAt { id, hash } => Answer::RecordAt(wb.record_at(&id, &hash)),
             Query::FieldVersions { id, key } => Answer::Versions(wb.field_versions(&id, &key)),

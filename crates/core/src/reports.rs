@@ -13,7 +13,7 @@ use crate::ids::RecordId;
 use crate::index::{Entry, RecordIndex};
 use crate::registers::{self, Value};
 use crate::transfer::cell_with;
-use crate::workbook::Workbook;
+use crate::view::Summary;
 
 /// The reports there are, by key (the app's route), title and what each holds.
 pub const KINDS: [(&str, &str, &str); 4] = [
@@ -128,8 +128,8 @@ fn percent(part: usize, whole: usize) -> String {
 
 /// Every checklist item with its status, owner, justification and evidence,
 /// grouped by clause 4–10, with readiness.
-pub fn compliance(wb: &Workbook, ix: &RecordIndex) -> Report {
-    let items = wb.checklist();
+pub fn compliance(summary: &Summary, ix: &RecordIndex) -> Report {
+    let items = &summary.checklist;
     let (per, all) = rollups(items.iter().map(|(c, s)| (*c, s.status)));
     let mut sections = vec![Section {
         heading: "Summary".into(),
@@ -835,8 +835,8 @@ fn months_to(today: NaiveDate) -> Vec<(i32, u32)> {
     out
 }
 
-pub fn charts(wb: &Workbook, ix: &RecordIndex, today: NaiveDate) -> Charts {
-    let items = wb.checklist();
+pub fn charts(summary: &Summary, ix: &RecordIndex, today: NaiveDate) -> Charts {
+    let items = &summary.checklist;
     let (per, _) = rollups(items.iter().map(|(c, s)| (*c, s.status)));
     let mut inherent = [[0; 5]; 5];
     let mut residual = [[0; 5]; 5];

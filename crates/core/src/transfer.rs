@@ -20,6 +20,7 @@ use crate::error::WorkbookError;
 use crate::ids::RecordId;
 use crate::index::{Entry, RecordIndex};
 use crate::registers::{FieldDef, FieldError, Kind, Record, RecordDraft, RegisterDef, Value};
+use crate::view::Summary;
 use crate::workbook::Workbook;
 
 /// Header of the id column.
@@ -91,7 +92,7 @@ pub fn register_table(
 
 /// The checklist as a table: every item with status, owner,
 /// justification, notes and evidence (titles with ids).
-pub fn checklist_table(wb: &Workbook, ix: &RecordIndex) -> Vec<Vec<String>> {
+pub fn checklist_table(summary: &Summary, ix: &RecordIndex) -> Vec<Vec<String>> {
     let mut out = vec![[
         "Clause",
         "Title",
@@ -103,7 +104,7 @@ pub fn checklist_table(wb: &Workbook, ix: &RecordIndex) -> Vec<Vec<String>> {
     ]
     .map(String::from)
     .to_vec()];
-    for (c, s) in wb.checklist() {
+    for (c, s) in &summary.checklist {
         out.push(vec![
             c.number.to_owned(),
             c.title.to_owned(),
@@ -151,7 +152,7 @@ fn json_value(f: &FieldDef, v: &Value, ix: &RecordIndex) -> Json {
 /// The whole workbook as JSON: every live record of every register with
 /// every field (computed ones included), and the checklist. Documented in
 /// docs/FORMAT.md.
-pub fn workbook_json(wb: &Workbook, ix: &RecordIndex, exported_at: DateTime<Utc>) -> Json {
+pub fn workbook_json(summary: &Summary, ix: &RecordIndex, exported_at: DateTime<Utc>) -> Json {
     let mut registers = Map::new();
     for def in crate::registers::REGISTERS {
         let mut rows: Vec<&Arc<Entry>> = ix.live(def.id).collect();
@@ -178,9 +179,9 @@ pub fn workbook_json(wb: &Workbook, ix: &RecordIndex, exported_at: DateTime<Utc>
             json!({ "name": def.name, "clause": def.clause, "records": records }),
         );
     }
-    let checklist: Vec<Json> = wb
-        .checklist()
-        .into_iter()
+    let checklist: Vec<Json> = summary
+        .checklist
+        .iter()
         .map(|(c, s)| {
             json!({
                 "clause": c.number,
@@ -201,8 +202,8 @@ pub fn workbook_json(wb: &Workbook, ix: &RecordIndex, exported_at: DateTime<Utc>
         "format": "sms-workbook-export",
         "version": 1,
         "workbook": {
-            "id": wb.id().as_str(),
-            "name": wb.name(),
+            "id": summary.id.as_str(),
+            "name": summary.name,
             "exported_at": exported_at.to_rfc3339(),
         },
         "registers": registers,

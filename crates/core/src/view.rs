@@ -73,6 +73,20 @@ impl Summary {
         }
     }
 
+    /// A workbook's summary before anything is read: no name, every
+    /// checklist item in its default state.
+    pub fn blank(id: WorkbookId) -> Self {
+        Summary {
+            id,
+            name: String::new(),
+            checklist: catalogue::CLAUSES
+                .iter()
+                .filter(|c| catalogue::is_checklist_item(c))
+                .map(|c| (c, ItemState::default()))
+                .collect(),
+        }
+    }
+
     /// Reads again what `delta` says changed.
     pub fn refresh(&mut self, wb: &Workbook, delta: &Delta) {
         if delta.everything {

@@ -20,21 +20,12 @@ struct Screen {
 
 impl Screen {
     fn from(update: &Update, id: sms_core::WorkbookId) -> Self {
-        let mut s = Screen {
-            index: RecordIndex::default(),
-            summary: Summary {
-                id,
-                name: String::new(),
-                checklist: sms_core::catalogue::CLAUSES
-                    .iter()
-                    .filter(|c| sms_core::catalogue::is_checklist_item(c))
-                    .map(|c| (c, ItemState::default()))
-                    .collect(),
-            },
-            heads: Vec::new(),
-        };
-        s.take(update);
-        s
+        let (index, summary) = update.screen(id);
+        Screen {
+            index,
+            summary,
+            heads: update.heads.clone(),
+        }
     }
 
     fn take(&mut self, update: &Update) {

@@ -626,7 +626,7 @@ fn read_everything(wb: &mut Workbook) {
         }
     }
     let _ = Dashboard::compute(&ix, today);
-    let _ = sms_core::reports::charts(wb, &ix, today);
+    let _ = sms_core::reports::charts(&sms_core::view::Summary::of(wb), &ix, today);
     let _ = wb.checklist();
     let bytes = wb.to_file();
     let back = Workbook::read_file(&bytes, actor(9)).unwrap();

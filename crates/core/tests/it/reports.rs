@@ -37,7 +37,7 @@ fn rows_are_live(r: &Report, ix: &RecordIndex) {
 fn the_compliance_report_lists_every_checklist_item_once() {
     let wb = demo_workbook();
     let ix = RecordIndex::build(&wb);
-    let r = reports::compliance(&wb, &ix);
+    let r = reports::compliance(&sms_core::view::Summary::of(&wb), &ix);
     assert_eq!(r.sections.len(), 1 + 7, "a summary and clauses 4 to 10");
     let items: Vec<&str> = r.sections[1..]
         .iter()
@@ -146,7 +146,7 @@ fn an_audit_report_lists_its_findings() {
 fn chart_figures_add_up() {
     let wb = demo_workbook();
     let ix = RecordIndex::build(&wb);
-    let c = reports::charts(&wb, &ix, d("2027-06-30"));
+    let c = reports::charts(&sms_core::view::Summary::of(&wb), &ix, d("2027-06-30"));
     assert_eq!(c.checklist.len(), 7);
     assert_eq!(
         c.checklist.iter().map(|(_, r)| r.total).sum::<usize>(),

@@ -198,7 +198,7 @@ fn the_whole_workbook_exports_as_json() {
     let (_, with) = workbooks();
     let ix = RecordIndex::build(&with);
     let at = chrono::TimeZone::timestamp_opt(&chrono::Utc, 1_790_000_000, 0).unwrap();
-    let j = workbook_json(&with, &ix, at);
+    let j = workbook_json(&sms_core::view::Summary::of(&with), &ix, at);
     assert_eq!(j["format"], "sms-workbook-export");
     assert_eq!(j["workbook"]["name"], "Test workbook");
     let incidents = j["registers"]["incident"]["records"].as_array().unwrap();

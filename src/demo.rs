@@ -3,7 +3,7 @@
 //! built, and the file worker builds it, so the start-up module carries
 //! neither the data nor the code that reads it.
 
-use sms_core::{ActorBytes, ChangeContext, Workbook, WorkbookId};
+use sms_core::{ActorBytes, ChangeContext, WorkbookId};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -12,13 +12,15 @@ use crate::platform;
 /// Where the demo's data is, beside the app's page.
 const DATA: &str = "demo.json";
 
+/// A new copy of the demo workbook, saved.
+pub struct Demo {
+    pub bytes: Vec<u8>,
+    pub name: String,
+}
+
 /// A new copy of the demo workbook with its own id and record ids; the
 /// error says in words why it could not be made.
-pub async fn build(
-    id: WorkbookId,
-    actor: ActorBytes,
-    ctx: &ChangeContext,
-) -> Result<Workbook, String> {
+pub async fn build(id: WorkbookId, actor: ActorBytes, ctx: &ChangeContext) -> Result<Demo, String> {
     let text = fetch_text(DATA)
         .await
         .map_err(|e| format!("the demo workbook could not be loaded ({e})"))?;
@@ -43,8 +45,12 @@ pub async fn build(
         .ok()
         .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
         .map(|b| b.to_vec())
-        .ok_or("the demo workbook could not be built (no bytes)")?;
-    Workbook::load(std::iter::once(bytes.as_slice()), actor).map_err(|e| e.to_string())
+        .ok_or_else(|| "the demo workbook could not be built (no bytes)".to_owned())?;
+    let name = js_sys::Reflect::get(&data, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    Ok(Demo { bytes, name })
 }
 
 async fn fetch_text(url: &str) -> Result<String, String> {

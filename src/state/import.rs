@@ -2,7 +2,10 @@
 //! page stays responsive, with progress on screen.
 
 use leptos::prelude::*;
-use sms_core::WorkbookError;
+use sms_core::{
+    engine::{Done, Edit},
+    WorkbookError,
+};
 
 use super::AppState;
 use crate::platform;
@@ -12,6 +15,20 @@ use crate::platform;
 pub(super) const SLICE_MS: f64 = 40.0;
 
 impl AppState {
+    /// One step of an import, sent to the engine.
+    fn run_import(
+        &self,
+        edit: Edit,
+        ctx: &sms_core::ChangeContext,
+    ) -> Result<(Done, sms_core::engine::Update), WorkbookError> {
+        let (r, update) = self
+            .engine
+            .try_update_value(|e| e.as_mut().map(|e| e.edit(edit, ctx)))
+            .flatten()
+            .ok_or_else(|| WorkbookError::Document("the workbook is still opening".into()))?;
+        r.map(|done| (done, update))
+    }
+
     /// Imports checked records into `register` as one change, writing them
     /// a slice at a time and letting the page breathe in between, with
     /// `importing` telling the screen how far it has got.
@@ -26,76 +43,54 @@ impl AppState {
         }
         let ctx = self.context();
         self.ensure_loaded();
-        let mut job = self
-            .engine
-            .try_update_value(|e| {
-                e.as_mut()
-                    .map(|e| e.workbook().begin_import(register, records, source))
-            })
-            .flatten()
-            .ok_or_else(|| WorkbookError::Document("the workbook is still opening".into()))??;
-        let total = job.total();
+        let total = match self.run_import(
+            Edit::BeginImport {
+                register: register.to_owned(),
+                records,
+                source: source.to_owned(),
+            },
+            &ctx,
+        )? {
+            (Done::Import { total, .. }, _) => total,
+            _ => return Err(WorkbookError::Document("the import did not start".into())),
+        };
         self.importing.set(Some((0, total)));
         platform::next_paint().await;
         let mut outcome = Ok(());
-        while !job.done() {
+        let mut written = 0;
+        while written < total {
             let started = js_sys::Date::now();
-            while !job.done() && js_sys::Date::now() - started < SLICE_MS {
-                let step = self
-                    .engine
-                    .try_update_value(|e| {
-                        e.as_mut()
-                            .map(|e| e.workbook().import_step(&mut job, 25, &ctx))
-                    })
-                    .flatten()
-                    .unwrap_or_else(|| Err(WorkbookError::Document("the workbook closed".into())));
-                if let Err(e) = step {
-                    outcome = Err(e);
-                    break;
+            while written < total && js_sys::Date::now() - started < SLICE_MS {
+                match self.run_import(Edit::ImportStep { n: 25 }, &ctx) {
+                    Ok((Done::Import { written: w, .. }, _)) => written = w,
+                    Ok(_) => {}
+                    Err(e) => {
+                        outcome = Err(e);
+                        break;
+                    }
                 }
             }
             if outcome.is_err() {
                 break;
             }
-            self.importing.set(Some((job.written(), total)));
+            self.importing.set(Some((written, total)));
             platform::next_paint().await;
         }
         let result = match outcome {
             Err(e) => Err(e),
-            Ok(()) => self
-                .engine
-                .try_update_value(|e| {
-                    e.as_mut().map(|e| {
-                        let wb = e.workbook();
-                        let r = wb.finish_import(job, &ctx);
-                        (r, wb.take_delta())
-                    })
-                })
-                .flatten()
-                .map(|(r, delta)| r.map(|n| (n, delta)))
-                .unwrap_or_else(|| Err(WorkbookError::Document("the workbook closed".into()))),
+            Ok(()) => self.run_import(Edit::FinishImport, &ctx),
         };
         let result = match result {
-            Ok((n, delta)) => {
+            Ok((done, update)) => {
                 // The read model takes the new records in slices too.
-                let mut ids: Vec<sms_core::RecordId> = delta.records.iter().cloned().collect();
-                while !ids.is_empty() {
-                    let rest = ids.split_off(ids.len().min(500));
-                    let part = sms_core::Delta {
-                        records: ids.into_iter().collect(),
-                        ..sms_core::Delta::default()
-                    };
-                    let update = self
-                        .engine
-                        .try_update_value(|e| e.as_mut().map(|e| e.read(&part)))
-                        .flatten();
-                    if let Some(update) = update {
-                        self.take_update(&update);
-                    }
-                    ids = rest;
+                for part in update.split(500) {
+                    self.take_update(&part);
                     platform::next_paint().await;
                 }
-                Ok(n)
+                match done {
+                    Done::Imported(n) => Ok(n),
+                    _ => Ok(0),
+                }
             }
             Err(e) => Err(e),
         };

@@ -7,7 +7,7 @@ use sms_core::{
     engine::{Engine, Opened},
     storage::load_order,
     view::{chunk_digest, Assembler, Summary, ViewError},
-    ChangeHash, RecordIndex, Workbook, WorkbookId,
+    ChangeHash, RecordIndex, WorkbookId,
 };
 
 use super::import::SLICE_MS;
@@ -79,11 +79,6 @@ impl AppState {
             state.ensure_loaded();
             state.opening.set(false);
         });
-    }
-
-    /// Makes `wb` the open workbook, with a read model built from it once.
-    pub(super) fn set_workbook(&self, wb: Workbook) {
-        self.set_opened(Engine::from_workbook(wb, &self.context()));
     }
 
     /// Makes an opened document the open workbook, with the read model its
@@ -223,24 +218,33 @@ impl AppState {
 
     /// A new copy of the demo workbook, with its own id; if its data cannot
     /// be fetched, an empty workbook, and the person is told why.
-    pub(super) async fn demo(&self, actor: sms_core::ActorBytes) -> Workbook {
+    pub(super) async fn demo(&self, actor: sms_core::ActorBytes) -> Opened {
         let id = platform::new_workbook_id();
         let ctx = self.context();
-        match crate::demo::build(id.clone(), actor, &ctx).await {
-            Ok(wb) => wb,
-            Err(e) => {
-                self.report.set(Some(format!(
-                    "{}. An empty workbook was started instead; you can open a copy of the demo later from Workbooks.",
-                    capitalised(&e)
-                )));
-                Workbook::create(id, EMPTY_NAME, actor, &ctx).expect("a valid name")
-            }
-        }
+        let why = match crate::demo::build(id.clone(), actor, &ctx).await {
+            Ok(demo) => match Engine::open([demo.bytes.as_slice()], actor, &ctx, None) {
+                Ok(opened) => return opened,
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e,
+        };
+        self.report.set(Some(format!(
+            "{}. An empty workbook was started instead; you can open a copy of the demo later from Workbooks.",
+            capitalised(&why)
+        )));
+        Engine::create(id, EMPTY_NAME, actor, &ctx).expect("a valid name")
     }
 
     pub(super) async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
-        let wb = self.demo(actor).await;
-        let _ = store.set_name(wb.id(), &wb.name()).await;
+        let mut opened = self.demo(actor).await;
+        let update = opened
+            .update
+            .take()
+            .unwrap_or_else(|| opened.engine.read_all());
+        if let Some(name) = &update.name {
+            let _ = store.set_name(opened.engine.id(), name).await;
+        }
+        opened.update = Some(update);
         let saver = self.saver.get_value();
         {
             let mut s = saver.borrow_mut();
@@ -249,15 +253,15 @@ impl AppState {
             // as the one to open next time.
             s.needs_snapshot = true;
         }
-        self.set_workbook(wb);
+        self.set_opened(opened);
         self.ready(SaveState::Saving);
         self.request_save();
     }
 
     pub(super) fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
         spawn_local(async move {
-            let wb = self.demo(actor).await;
-            self.set_workbook(wb);
+            let opened = self.demo(actor).await;
+            self.set_opened(opened);
             self.ready(SaveState::NotSaving(why));
         });
     }

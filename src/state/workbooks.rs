@@ -3,7 +3,7 @@
 use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
     storage::{chunk_key, ChunkKind},
-    ChangeHash, Workbook, WorkbookError, WorkbookId,
+    ChangeHash, WorkbookError, WorkbookId,
 };
 
 use super::AppState;
@@ -17,21 +17,27 @@ impl AppState {
         let actor = platform::new_actor();
         let id = platform::new_workbook_id();
         let ctx = self.context();
-        let mut wb = match name {
-            Some(name) => Workbook::create(id.clone(), &name, actor, &ctx),
-            None => crate::demo::build(id.clone(), actor, &ctx)
-                .await
-                .map_err(sms_core::WorkbookError::Document),
-        }
-        .map_err(|e| e.to_string())?;
-        let bytes = wb.save();
+        let (bytes, name) = match name {
+            Some(name) => {
+                let mut opened = sms_core::engine::Engine::create(id.clone(), &name, actor, &ctx)
+                    .map_err(|e| e.to_string())?;
+                match opened.engine.take_save(true) {
+                    Some((sms_core::engine::ToStore::Snapshot(bytes), _)) => (bytes, name),
+                    _ => return Err("the new workbook could not be written".into()),
+                }
+            }
+            None => {
+                let demo = crate::demo::build(id.clone(), actor, &ctx).await?;
+                (demo.bytes, demo.name)
+            }
+        };
         let key = chunk_key(&id, ChunkKind::Snapshot, &bytes);
         store
             .write(&[(&key, &bytes)], &[], Some(&id))
             .await
             .map_err(|e| e.to_string())?;
         store
-            .set_name(&id, &wb.name())
+            .set_name(&id, &name)
             .await
             .map_err(|e| e.to_string())?;
         reload();

@@ -20,6 +20,7 @@ use crate::catalogue::Clause;
 use crate::checklist::ItemState;
 use crate::exchange::MergePreview;
 use crate::history::{HistoryEntry, RecordChange, UndoOutcome};
+use crate::transfer::ImportJob;
 use crate::view::Summary;
 use crate::workbook::{Delta, FieldVersion, Incoming, StoredRecord, Workbook};
 use crate::{
@@ -93,6 +94,30 @@ impl Update {
             && self.name.is_none()
             && self.checklist.is_empty()
             && self.records.is_empty()
+    }
+
+    /// Cut into updates of at most `n` records each (the first keeps the
+    /// name and checklist; all carry the heads), so a large one can be
+    /// taken a slice at a time. An update that lists everything is not cut.
+    pub fn split(mut self, n: usize) -> Vec<Update> {
+        let n = n.max(1);
+        if self.everything || self.records.len() <= n {
+            return vec![self];
+        }
+        let records = std::mem::take(&mut self.records);
+        let heads = self.heads.clone();
+        let mut first = Some(self);
+        records
+            .chunks(n)
+            .map(|part| {
+                let mut u = first.take().unwrap_or_else(|| Update {
+                    heads: heads.clone(),
+                    ..Update::default()
+                });
+                u.records = part.to_vec();
+                u
+            })
+            .collect()
     }
 
     /// What it touched, as a [`Delta`] (for the stored view's next patch).
@@ -194,6 +219,20 @@ pub enum Edit {
     Absorb {
         bytes: Vec<u8>,
     },
+    /// Checks records to import into `register` and writes nothing yet;
+    /// until the import finishes nothing else may change the workbook.
+    BeginImport {
+        register: String,
+        records: Vec<(RecordId, Record)>,
+        source: String,
+    },
+    /// Writes up to `n` more of the import's records into its open change
+    /// (its update is empty: the records show once it is committed).
+    ImportStep {
+        n: usize,
+    },
+    /// Commits the import as one change.
+    FinishImport,
 }
 
 /// What an edit returned besides its [`Update`].
@@ -206,6 +245,13 @@ pub enum Done {
     Undo(UndoOutcome),
     /// How many changes a merge brought in.
     Merged(usize),
+    /// An import's progress: records written of the total.
+    Import {
+        written: usize,
+        total: usize,
+    },
+    /// How many records an import added.
+    Imported(usize),
 }
 
 /// A question about the open workbook; answers never change it (except
@@ -285,6 +331,8 @@ pub struct Opened {
 pub struct Engine {
     wb: Workbook,
     previewed: Option<Incoming>,
+    /// An import writing into an open change.
+    import: Option<ImportJob>,
 }
 
 impl Engine {
@@ -300,7 +348,18 @@ impl Engine {
         Ok(Self::opened(wb, ctx, shown))
     }
 
-    /// Opens a workbook made or read elsewhere (a new one, the demo).
+    /// A new, empty workbook.
+    pub fn create(
+        id: WorkbookId,
+        name: &str,
+        actor: ActorBytes,
+        ctx: &ChangeContext,
+    ) -> Result<Opened, WorkbookError> {
+        let wb = Workbook::create(id, name, actor, ctx)?;
+        Ok(Self::opened(wb, ctx, None))
+    }
+
+    /// Opens a workbook made or read elsewhere.
     pub fn from_workbook(wb: Workbook, ctx: &ChangeContext) -> Opened {
         Self::opened(wb, ctx, None)
     }
@@ -314,6 +373,7 @@ impl Engine {
             engine: Engine {
                 wb,
                 previewed: None,
+                import: None,
             },
             update,
             upgraded,
@@ -338,6 +398,77 @@ impl Engine {
     /// Makes one change. The update says what it touched, even when the
     /// edit failed part-way (nothing is hidden from the screen).
     pub fn edit(
+        &mut self,
+        edit: Edit,
+        ctx: &ChangeContext,
+    ) -> (Result<Done, WorkbookError>, Update) {
+        // An import's open change must be neither committed nor read
+        // half-way (reading the heads would commit it): nothing but its own
+        // steps reaches the workbook meanwhile.
+        match (edit, self.import.is_some()) {
+            (Edit::ImportStep { n }, true) => (self.import_step(n, ctx), Update::default()),
+            (Edit::FinishImport, true) => match self.import.take() {
+                Some(job) => self.edit_with(|wb| wb.finish_import(job, ctx).map(Done::Imported)),
+                None => (
+                    Err(WorkbookError::Document("no import is running".into())),
+                    Update::default(),
+                ),
+            },
+            (Edit::ImportStep { .. } | Edit::FinishImport, false) => (
+                Err(WorkbookError::Document("no import is running".into())),
+                Update::default(),
+            ),
+            (_, true) => (
+                Err(WorkbookError::Document(
+                    "an import is running; wait until it has finished".into(),
+                )),
+                Update::default(),
+            ),
+            (
+                Edit::BeginImport {
+                    register,
+                    records,
+                    source,
+                },
+                false,
+            ) => {
+                let r = self
+                    .wb
+                    .begin_import(&register, records, &source)
+                    .map(|job| {
+                        let total = job.total();
+                        self.import = Some(job);
+                        Done::Import { written: 0, total }
+                    });
+                (r, Update::default())
+            }
+            (edit, false) => self.edit_now(edit, ctx),
+        }
+    }
+
+    fn import_step(&mut self, n: usize, ctx: &ChangeContext) -> Result<Done, WorkbookError> {
+        let Some(job) = self.import.as_mut() else {
+            return Err(WorkbookError::Document("no import is running".into()));
+        };
+        match self.wb.import_step(job, n, ctx) {
+            Ok(()) => Ok(Done::Import {
+                written: job.written(),
+                total: job.total(),
+            }),
+            Err(e) => {
+                // What it wrote is rolled back; the import is over.
+                self.import = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether an import is writing into an open change.
+    pub fn importing(&self) -> bool {
+        self.import.is_some()
+    }
+
+    fn edit_now(
         &mut self,
         edit: Edit,
         ctx: &ChangeContext,
@@ -391,6 +522,9 @@ impl Engine {
                 )),
             },
             Edit::Absorb { bytes } => wb.absorb_stored(&bytes).map(|()| Done::Nothing),
+            Edit::BeginImport { .. } | Edit::ImportStep { .. } | Edit::FinishImport => {
+                Err(WorkbookError::Document("an import cannot start now".into()))
+            }
         };
         let delta = wb.take_delta();
         let update = Update::read(wb, &delta);
@@ -398,6 +532,10 @@ impl Engine {
     }
 
     pub fn query(&mut self, query: Query) -> Answer {
+        if self.import.is_some() {
+            // Reading would commit the import's open change half-way.
+            return Answer::Nothing;
+        }
         let wb = &mut self.wb;
         match query {
             Query::Heads => Answer::Heads(wb.heads()),
@@ -435,6 +573,9 @@ impl Engine {
     /// the last call as one chunk. After a failed write ask for a snapshot,
     /// since a chunk's bytes are not produced twice.
     pub fn take_save(&mut self, snapshot: bool) -> Option<(ToStore, Vec<ChangeHash>)> {
+        if self.import.is_some() {
+            return None;
+        }
         let out = if snapshot {
             ToStore::Snapshot(self.wb.save())
         } else {

@@ -16,7 +16,7 @@
 //! neither the demo's data reader nor its builder: `op` `"demo"` with
 //! `text` (the demo data, `demo.json`), `id`, `actor` (16 bytes), `author`,
 //! `at` (milliseconds) and `seed` (16 random bytes for the record ids);
-//! answered with `{"ok":true,"bytes":…}`, the workbook saved.
+//! answered with `{"ok":true,"bytes":…,"name":…}`, the workbook saved.
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
@@ -50,7 +50,7 @@ mod worker {
     }
 
     /// The demo workbook, saved, or why it could not be built.
-    fn demo_workbook(data: &JsValue) -> Result<Vec<u8>, String> {
+    fn demo_workbook(data: &JsValue) -> Result<(Vec<u8>, String), String> {
         let parsed = demo::DemoData::parse(&text_of(data, "text")).map_err(|e| e.to_string())?;
         let id = WorkbookId::parse(&text_of(data, "id")).ok_or("the demo needs an id")?;
         let actor: [u8; 16] = bytes_of(data, "actor")
@@ -75,17 +75,18 @@ mod worker {
         };
         let mut wb = demo::build(&parsed, id, ActorBytes(actor), &ctx, next_id)
             .map_err(|e| e.to_string())?;
-        Ok(wb.save())
+        Ok((wb.save(), wb.name()))
     }
 
     fn handle(scope: &web_sys::DedicatedWorkerGlobalScope, data: &JsValue) {
         if text_of(data, "op") == "demo" {
             match demo_workbook(data) {
-                Ok(bytes) => reply(
+                Ok((bytes, name)) => reply(
                     scope,
                     &[
                         ("ok", true.into()),
                         ("bytes", js_sys::Uint8Array::from(bytes.as_slice()).into()),
+                        ("name", name.into()),
                     ],
                 ),
                 Err(e) => reply(scope, &[("ok", false.into()), ("error", e.into())]),

@@ -301,3 +301,79 @@ fn only_what_was_previewed_is_merged_and_a_bad_file_changes_nothing() {
         Some("From Ben".to_owned())
     );
 }
+
+#[test]
+fn an_import_is_one_change_and_nothing_else_reaches_the_workbook_meanwhile() {
+    let (mut engine, mut screen) = opened(seeded());
+    let _ = engine.take_save(false);
+    let records: Vec<_> = (10..60)
+        .map(|i| (rid(i), risk(&format!("Imported {i}"))))
+        .collect();
+    let c = ctx("Ana", 40);
+    let (r, u) = engine.edit(
+        Edit::BeginImport {
+            register: "risk".into(),
+            records,
+            source: "risks.csv".into(),
+        },
+        &c,
+    );
+    assert_eq!(
+        r.unwrap(),
+        Done::Import {
+            written: 0,
+            total: 50
+        }
+    );
+    assert!(u.is_empty());
+    let mut written = 0;
+    while written < 50 {
+        let (r, u) = engine.edit(Edit::ImportStep { n: 20 }, &c);
+        let Done::Import {
+            written: w,
+            total: 50,
+        } = r.unwrap()
+        else {
+            panic!("no progress");
+        };
+        assert!(u.is_empty(), "records show once committed");
+        written = w;
+        // Meanwhile: no other edit, no question, nothing to save.
+        let (r, _) = engine.edit(Edit::DeleteRecord { id: rid(0) }, &c);
+        assert!(r.is_err());
+        assert!(matches!(engine.query(Query::Heads), Answer::Nothing));
+        assert!(engine.take_save(false).is_none());
+    }
+    let (r, u) = engine.edit(Edit::FinishImport, &c);
+    assert_eq!(r.unwrap(), Done::Imported(50));
+    assert_eq!(u.records.len(), 50);
+    let parts = u.clone().split(20);
+    assert_eq!(
+        parts.iter().map(|p| p.records.len()).collect::<Vec<_>>(),
+        [20, 20, 10]
+    );
+    for p in &parts {
+        assert_eq!(p.heads, u.heads);
+        screen.take(p);
+    }
+    assert_eq!(
+        snapshot(&screen.index),
+        snapshot(&RecordIndex::build(engine.workbook()))
+    );
+    let Answer::History(h) = engine.query(Query::History) else {
+        panic!("no history");
+    };
+    assert_eq!(
+        h.iter()
+            .filter(|e| e.meta.summary.starts_with("Imported 50"))
+            .count(),
+        1,
+        "one change"
+    );
+    assert!(matches!(
+        engine.take_save(false),
+        Some((ToStore::Chunk(_), _))
+    ));
+    let (r, _) = engine.edit(Edit::FinishImport, &c);
+    assert!(r.is_err(), "no import is running");
+}

@@ -14,6 +14,7 @@
 //!   the document skeleton is created exactly once per workbook, so concurrent
 //!   copies always merge without losing one side.
 
+mod binary;
 pub mod catalogue;
 mod change;
 pub mod checklist;

@@ -21,13 +21,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::ChangeHash;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
+use crate::binary::{Malformed, Reader, Writer};
 use crate::catalogue::{self, Clause};
-use crate::checklist::{ItemState, ItemStatus};
+use crate::checklist::ItemState;
 use crate::index::{Entry, RecordIndex};
-use crate::registers::{self, Record, RegisterDef, Value};
-use crate::workbook::{Delta, RecordInfo, StoredRecord, Workbook};
+use crate::workbook::{Delta, StoredRecord, Workbook};
 use crate::{RecordId, WorkbookId};
 
 /// Version of the view encoding; a view of another version is not used.
@@ -223,39 +222,11 @@ impl ViewPart {
         }
         w.uint(self.checklist.len() as u64);
         for (c, s) in &self.checklist {
-            w.str(c.number);
-            w.str(s.status.key());
-            w.str(&s.owner);
-            w.str(&s.notes);
-            w.str(&s.justification);
-            w.ids(&s.evidence);
-            w.uint(s.conflicts.len() as u64);
-            for k in &s.conflicts {
-                w.str(k);
-            }
+            w.item(c, s);
         }
         w.uint(self.records.len() as u64);
         for (id, r) in &self.records {
-            w.str(id.as_str());
-            w.str(r.def.id);
-            w.0.push(u8::from(r.deleted));
-            match r.info.created_at {
-                Some(t) => {
-                    w.0.push(1);
-                    w.int(t.timestamp_millis());
-                }
-                None => w.0.push(0),
-            }
-            w.str(&r.info.created_by);
-            w.uint(r.conflicts.len() as u64);
-            for k in &r.conflicts {
-                w.str(k);
-            }
-            w.uint(r.record.values.len() as u64);
-            for (k, v) in &r.record.values {
-                w.str(k);
-                w.value(v);
-            }
+            w.record(id, r);
         }
         let sum = part_sum(w.0[5], &w.0[HEADER..]);
         w.0[6..HEADER].copy_from_slice(&sum.to_le_bytes());
@@ -267,7 +238,7 @@ impl ViewPart {
         let mut r = Reader { b: bytes, at };
         part.records.reserve(n);
         for _ in 0..n {
-            part.records.push(decode_record(&mut r)?);
+            part.records.push(r.record()?);
         }
         if r.at != bytes.len() {
             return Err(corrupt("trailing bytes"));
@@ -314,30 +285,7 @@ impl ViewPart {
         let n = r.len(6)?;
         let mut checklist = Vec::with_capacity(n);
         for _ in 0..n {
-            let clause = catalogue::clause(r.str()?).ok_or_else(|| corrupt("clause"))?;
-            let status = ItemStatus::from_key(r.str()?).ok_or_else(|| corrupt("status"))?;
-            let state = ItemState {
-                status,
-                owner: r.str()?.to_owned(),
-                notes: r.str()?.to_owned(),
-                justification: r.str()?.to_owned(),
-                evidence: r.ids()?,
-                conflicts: {
-                    let k = r.len(1)?;
-                    let mut conflicts = Vec::with_capacity(k);
-                    for _ in 0..k {
-                        let key = r.str()?;
-                        conflicts.push(
-                            crate::conflicts::CHECKLIST_FIELDS
-                                .into_iter()
-                                .find(|f| *f == key)
-                                .ok_or_else(|| corrupt("checklist field"))?,
-                        );
-                    }
-                    conflicts
-                },
-            };
-            checklist.push((clause, state));
+            checklist.push(r.item()?);
         }
         let n = r.len(8)?;
         Ok((
@@ -355,41 +303,6 @@ impl ViewPart {
             n,
         ))
     }
-}
-
-fn decode_record(r: &mut Reader<'_>) -> Result<(RecordId, StoredRecord), ViewError> {
-    let id = RecordId::parse(r.str()?).ok_or_else(|| corrupt("record id"))?;
-    let def = registers::register(r.str()?).ok_or_else(|| corrupt("register"))?;
-    let deleted = r.byte()? != 0;
-    let created_at = match r.byte()? {
-        0 => None,
-        _ => Some(DateTime::<Utc>::from_timestamp_millis(r.int()?).ok_or_else(|| corrupt("time"))?),
-    };
-    let created_by = r.str()?.to_owned();
-    let k = r.len(1)?;
-    let mut conflicts = Vec::with_capacity(k);
-    for _ in 0..k {
-        conflicts.push(field_key(def, r.str()?)?);
-    }
-    let k = r.len(2)?;
-    let mut values = BTreeMap::new();
-    for _ in 0..k {
-        let key = field_key(def, r.str()?)?;
-        values.insert(key, r.value()?);
-    }
-    Ok((
-        id,
-        StoredRecord {
-            def,
-            deleted,
-            record: Record { values },
-            info: RecordInfo {
-                created_at,
-                created_by,
-            },
-            conflicts,
-        },
-    ))
 }
 
 /// A view assembled from its stored parts.
@@ -484,7 +397,7 @@ impl Assembler {
         let n = max.min(self.left);
         self.head.records.reserve(n);
         for _ in 0..n {
-            self.head.records.push(decode_record(&mut r)?);
+            self.head.records.push(r.record()?);
         }
         self.at = r.at;
         self.left -= n;
@@ -554,14 +467,14 @@ fn stored_of(e: &std::sync::Arc<Entry>) -> (RecordId, StoredRecord) {
     )
 }
 
-fn field_key(def: &'static RegisterDef, key: &str) -> Result<&'static str, ViewError> {
-    def.field(key)
-        .map(|f| f.key)
-        .ok_or_else(|| corrupt("field"))
-}
-
 fn corrupt(what: &str) -> ViewError {
     ViewError::Corrupt(what.to_owned())
+}
+
+impl From<Malformed> for ViewError {
+    fn from(e: Malformed) -> Self {
+        ViewError::Corrupt(e.0)
+    }
 }
 
 /// FNV-1a, 64 bits.
@@ -598,153 +511,4 @@ fn checksum(b: &[u8]) -> u64 {
     let mut f = Fnv(h);
     f.bytes(words.remainder());
     f.0
-}
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn uint(&mut self, mut n: u64) {
-        while n >= 0x80 {
-            self.0.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        self.0.push(n as u8);
-    }
-    fn int(&mut self, n: i64) {
-        self.uint(((n << 1) ^ (n >> 63)) as u64);
-    }
-    fn str(&mut self, s: &str) {
-        self.uint(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    fn ids(&mut self, ids: &[RecordId]) {
-        self.uint(ids.len() as u64);
-        for id in ids {
-            self.str(id.as_str());
-        }
-    }
-    fn value(&mut self, v: &Value) {
-        match v {
-            Value::Text(s) => {
-                self.0.push(0);
-                self.str(s);
-            }
-            Value::Int(i) => {
-                self.0.push(1);
-                self.int(*i);
-            }
-            Value::Dec(d) => {
-                self.0.push(2);
-                self.0.extend_from_slice(&d.to_le_bytes());
-            }
-            Value::Date(d) => {
-                self.0.push(3);
-                self.int(i64::from(d.num_days_from_ce()));
-            }
-            Value::DateTime(t) => {
-                self.0.push(4);
-                let t = t.and_utc();
-                self.int(t.timestamp());
-                self.uint(u64::from(t.timestamp_subsec_nanos()));
-            }
-            Value::Flag(b) => {
-                self.0.push(5);
-                self.0.push(u8::from(*b));
-            }
-            Value::Links(ids) => {
-                self.0.push(6);
-                self.ids(ids);
-            }
-        }
-    }
-}
-
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ViewError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|e| *e <= self.b.len())
-            .ok_or_else(|| corrupt("truncated"))?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn byte(&mut self) -> Result<u8, ViewError> {
-        Ok(self.take(1)?[0])
-    }
-    fn u64_fixed(&mut self) -> Result<u64, ViewError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn uint(&mut self) -> Result<u64, ViewError> {
-        let mut n = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            n |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return Ok(n);
-            }
-        }
-        Err(corrupt("number"))
-    }
-    /// A count of items that each take at least `min` bytes: refused when
-    /// the rest of the input could not hold them (so a damaged count never
-    /// allocates much).
-    fn len(&mut self, min: usize) -> Result<usize, ViewError> {
-        let n = usize::try_from(self.uint()?).map_err(|_| corrupt("count"))?;
-        if n.saturating_mul(min) > self.b.len() - self.at {
-            return Err(corrupt("count"));
-        }
-        Ok(n)
-    }
-    fn int(&mut self) -> Result<i64, ViewError> {
-        let u = self.uint()?;
-        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
-    }
-    fn str(&mut self) -> Result<&'a str, ViewError> {
-        let n = self.len(1)?;
-        std::str::from_utf8(self.take(n)?).map_err(|_| corrupt("text"))
-    }
-    fn ids(&mut self) -> Result<Vec<RecordId>, ViewError> {
-        let n = self.len(33)?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(RecordId::parse(self.str()?).ok_or_else(|| corrupt("link"))?);
-        }
-        Ok(out)
-    }
-    fn value(&mut self) -> Result<Value, ViewError> {
-        Ok(match self.byte()? {
-            0 => Value::Text(self.str()?.to_owned()),
-            1 => Value::Int(self.int()?),
-            2 => Value::Dec(f64::from_le_bytes(
-                self.take(8)?.try_into().expect("8 bytes"),
-            )),
-            3 => Value::Date(
-                i32::try_from(self.int()?)
-                    .ok()
-                    .and_then(NaiveDate::from_num_days_from_ce_opt)
-                    .ok_or_else(|| corrupt("date"))?,
-            ),
-            4 => {
-                let secs = self.int()?;
-                let nanos = u32::try_from(self.uint()?).map_err(|_| corrupt("time"))?;
-                Value::DateTime(
-                    DateTime::<Utc>::from_timestamp(secs, nanos)
-                        .map(|t| t.naive_utc())
-                        .ok_or_else(|| corrupt("time"))?,
-                )
-            }
-            5 => Value::Flag(self.byte()? != 0),
-            6 => Value::Links(self.ids()?),
-            _ => return Err(corrupt("value kind")),
-        })
-    }
 }

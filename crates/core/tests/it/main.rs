@@ -7,6 +7,7 @@ mod dashboard;
 mod demo;
 mod doc_engine;
 mod engine;
+mod engine_codec;
 mod exchange;
 mod fixtures;
 mod history;

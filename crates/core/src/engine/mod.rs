@@ -16,6 +16,8 @@
 
 use std::collections::HashSet;
 
+pub mod codec;
+
 use crate::catalogue::Clause;
 use crate::checklist::ItemState;
 use crate::exchange::MergePreview;

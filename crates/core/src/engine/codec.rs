@@ -9,13 +9,15 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{Answer, Done, Edit, Query, ToStore, Update};
+use super::{Answer, Done, Edit, LiveCommand, LiveReply, LiveState, Query, ToStore, Update};
 use crate::binary::{corrupt, Malformed, Reader, Writer};
 use crate::change::{ChangeMeta, Touches};
+use crate::crypto::{CryptoError, RoomId, RoomKey};
 use crate::exchange::{AuthorChanges, MergePreview, RegisterChanges};
 use crate::guard::{Breach, Refusal};
 use crate::history::{FieldChange, HistoryEntry, RecordChange, RecordEvent, UndoOutcome};
 use crate::registers::{self, FieldError, Record};
+use crate::sync::{Outgoing, Received, SyncError};
 use crate::workbook::{FieldVersion, StoredRecord};
 use crate::{ChangeContext, ChangeHash, RecordId, WorkbookError};
 
@@ -454,6 +456,10 @@ impl Edit {
                 w.usize(*n);
             }
             Edit::FinishImport => w.0.push(13),
+            Edit::MergeChanges { changes } => {
+                w.0.push(14);
+                w.bytes(changes);
+            }
         }
         w.0
     }
@@ -516,6 +522,9 @@ impl Edit {
                 }
                 12 => Edit::ImportStep { n: r.usize()? },
                 13 => Edit::FinishImport,
+                14 => Edit::MergeChanges {
+                    changes: r.bytes()?.to_vec(),
+                },
                 _ => return Err(corrupt("edit")),
             };
             Ok((edit, ctx))
@@ -908,4 +917,222 @@ impl ToStore {
             })
         })
     }
+}
+
+// ---- live sync ---------------------------------------------------------------
+
+impl Writer {
+    fn live_state(&mut self, s: &Option<LiveState>) {
+        let Some(s) = s else {
+            self.bool(false);
+            return;
+        };
+        self.bool(true);
+        self.uint(s.seq);
+        self.uint(s.snapshot_upto);
+        self.hashes(&s.in_room);
+        self.hashes(&s.set_aside);
+        self.bool(s.unsettled);
+        self.bool(s.retry_in.is_some());
+        self.uint(u64::from(s.retry_in.unwrap_or(0)));
+        self.uint(s.since);
+    }
+}
+
+impl Reader<'_> {
+    fn live_state(&mut self) -> Result<Option<LiveState>, Malformed> {
+        if !self.bool()? {
+            return Ok(None);
+        }
+        Ok(Some(LiveState {
+            seq: self.uint()?,
+            snapshot_upto: self.uint()?,
+            in_room: self.hashes()?,
+            set_aside: self.hashes()?,
+            unsettled: self.bool()?,
+            retry_in: {
+                let some = self.bool()?;
+                let n = u32::try_from(self.uint()?).map_err(|_| corrupt("number"))?;
+                some.then_some(n)
+            },
+            since: self.uint()?,
+        }))
+    }
+}
+
+impl LiveCommand {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        match self {
+            LiveCommand::Start {
+                room,
+                key,
+                seq,
+                snapshot_upto,
+                in_room,
+                set_aside,
+            } => {
+                w.0.push(0);
+                w.str(&room.to_hex());
+                w.str(&key.to_base64url());
+                w.uint(*seq);
+                w.uint(*snapshot_upto);
+                w.hashes(in_room);
+                w.hashes(set_aside);
+            }
+            LiveCommand::Stop => w.0.push(1),
+            LiveCommand::Disconnected => w.0.push(2),
+            LiveCommand::RoomReset => w.0.push(3),
+            LiveCommand::Retrying => w.0.push(4),
+            LiveCommand::Missed { seq } => {
+                w.0.push(5);
+                w.uint(*seq);
+            }
+            LiveCommand::SnapshotAt { upto } => {
+                w.0.push(6);
+                w.uint(*upto);
+            }
+            LiveCommand::Acked { heads, seq } => {
+                w.0.push(7);
+                w.hashes(heads);
+                w.bool(seq.is_some());
+                w.uint(seq.unwrap_or(0));
+            }
+            LiveCommand::Outgoing { max_bytes } => {
+                w.0.push(8);
+                w.usize(*max_bytes);
+            }
+            LiveCommand::Snapshot { head, max_bytes } => {
+                w.0.push(9);
+                w.uint(*head);
+                w.usize(*max_bytes);
+            }
+        }
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<LiveCommand, Malformed> {
+        whole(bytes, |r| {
+            Ok(match r.byte()? {
+                0 => LiveCommand::Start {
+                    room: RoomId::parse(r.str()?).ok_or_else(|| corrupt("room"))?,
+                    key: RoomKey::parse(r.str()?).ok_or_else(|| corrupt("room key"))?,
+                    seq: r.uint()?,
+                    snapshot_upto: r.uint()?,
+                    in_room: r.hashes()?,
+                    set_aside: r.hashes()?,
+                },
+                1 => LiveCommand::Stop,
+                2 => LiveCommand::Disconnected,
+                3 => LiveCommand::RoomReset,
+                4 => LiveCommand::Retrying,
+                5 => LiveCommand::Missed { seq: r.uint()? },
+                6 => LiveCommand::SnapshotAt { upto: r.uint()? },
+                7 => LiveCommand::Acked {
+                    heads: r.hashes()?,
+                    seq: {
+                        let some = r.bool()?;
+                        let n = r.uint()?;
+                        some.then_some(n)
+                    },
+                },
+                8 => LiveCommand::Outgoing {
+                    max_bytes: r.usize()?,
+                },
+                9 => LiveCommand::Snapshot {
+                    head: r.uint()?,
+                    max_bytes: r.usize()?,
+                },
+                _ => return Err(corrupt("live command")),
+            })
+        })
+    }
+}
+
+impl LiveReply {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.live_state(&self.state);
+        w.usize(self.out.len());
+        for o in &self.out {
+            w.bytes(&o.blob);
+            w.hashes(&o.heads);
+        }
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<LiveReply, Malformed> {
+        whole(bytes, |r| {
+            let state = r.live_state()?;
+            let n = r.len(2)?;
+            let mut out = Vec::with_capacity(n);
+            for _ in 0..n {
+                out.push(Outgoing {
+                    blob: r.bytes()?.to_vec(),
+                    heads: r.hashes()?,
+                });
+            }
+            Ok(LiveReply { state, out })
+        })
+    }
+}
+
+/// What became of an entry from the room ([`super::Engine::live_entry`]).
+pub type LiveEntry = (Result<Received, SyncError>, Update, Option<LiveState>);
+
+pub fn encode_live_entry((outcome, update, state): &LiveEntry) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    match outcome {
+        Ok(r) => {
+            w.bool(true);
+            w.0.push(match r {
+                Received::Applied => 0,
+                Received::Waiting => 1,
+                Received::Skipped => 2,
+            });
+        }
+        Err(e) => {
+            w.bool(false);
+            match e {
+                SyncError::Crypto(CryptoError::Malformed) => w.0.push(0),
+                SyncError::Crypto(CryptoError::Forged) => w.0.push(1),
+                SyncError::Malformed => w.0.push(2),
+                SyncError::OtherWorkbook => w.0.push(3),
+                SyncError::Apply(e) => {
+                    w.0.push(4);
+                    w.error(e);
+                }
+                SyncError::BuildsOnRefused => w.0.push(5),
+            }
+        }
+    }
+    w.live_state(state);
+    // The update last, in the layout of an edit's (with no outcome).
+    w.0.extend_from_slice(&encode_edited(&Ok(Done::Nothing), update));
+    w.0
+}
+
+pub fn decode_live_entry(bytes: &[u8]) -> Result<LiveEntry, Malformed> {
+    let mut r = Reader::new(bytes);
+    let outcome = if r.bool()? {
+        Ok(match r.byte()? {
+            0 => Received::Applied,
+            1 => Received::Waiting,
+            2 => Received::Skipped,
+            _ => return Err(corrupt("received")),
+        })
+    } else {
+        Err(match r.byte()? {
+            0 => SyncError::Crypto(CryptoError::Malformed),
+            1 => SyncError::Crypto(CryptoError::Forged),
+            2 => SyncError::Malformed,
+            3 => SyncError::OtherWorkbook,
+            4 => SyncError::Apply(r.error()?),
+            5 => SyncError::BuildsOnRefused,
+            _ => return Err(corrupt("sync error")),
+        })
+    };
+    let state = r.live_state()?;
+    let (_, update) = decode_edited(&bytes[r.at..])?;
+    Ok((outcome, update, state))
 }

@@ -17,6 +17,9 @@
 use std::collections::HashSet;
 
 pub mod codec;
+mod live;
+
+pub use live::{LiveCommand, LiveReply, LiveState};
 
 use crate::catalogue::Clause;
 use crate::checklist::ItemState;
@@ -217,6 +220,11 @@ pub enum Edit {
     },
     /// Merges what the last [`Query::Preview`] showed.
     MergePreviewed,
+    /// Changes of this workbook read elsewhere (a shared room read whole
+    /// when joining it), checked and merged at once.
+    MergeChanges {
+        changes: Vec<u8>,
+    },
     /// Changes another tab of this browser stored already.
     Absorb {
         bytes: Vec<u8>,
@@ -335,6 +343,8 @@ pub struct Engine {
     previewed: Option<Incoming>,
     /// An import writing into an open change.
     import: Option<ImportJob>,
+    /// The room this workbook is shared live in, if any.
+    live: Option<crate::sync::LiveSync>,
 }
 
 impl Engine {
@@ -376,6 +386,7 @@ impl Engine {
                 wb,
                 previewed: None,
                 import: None,
+                live: None,
             },
             update,
             upgraded,
@@ -523,6 +534,10 @@ impl Engine {
                     "there is nothing to merge; open the file again".into(),
                 )),
             },
+            Edit::MergeChanges { changes } => wb.incoming_bytes(&changes).and_then(|incoming| {
+                let n = incoming.len();
+                wb.merge_incoming(incoming).map(|()| Done::Merged(n))
+            }),
             Edit::Absorb { bytes } => wb.absorb_stored(&bytes).map(|()| Done::Nothing),
             Edit::BeginImport { .. } | Edit::ImportStep { .. } | Edit::FinishImport => {
                 Err(WorkbookError::Document("an import cannot start now".into()))

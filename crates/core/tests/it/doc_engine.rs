@@ -377,3 +377,151 @@ fn an_import_is_one_change_and_nothing_else_reaches_the_workbook_meanwhile() {
     let (r, _) = engine.edit(Edit::FinishImport, &c);
     assert!(r.is_err(), "no import is running");
 }
+
+mod live {
+    use super::*;
+    use sms_core::crypto::{RoomId, RoomKey};
+    use sms_core::engine::codec::{decode_live_entry, encode_live_entry};
+    use sms_core::engine::{LiveCommand, LiveReply};
+    use sms_core::sync::{Received, SyncError};
+
+    fn start(key: u8) -> LiveCommand {
+        LiveCommand::Start {
+            room: RoomId([3; 16]),
+            key: RoomKey::from_bytes([key; 32]),
+            seq: 0,
+            snapshot_upto: 0,
+            in_room: Vec::new(),
+            set_aside: Vec::new(),
+        }
+    }
+
+    fn nonces() -> impl FnMut() -> [u8; 12] {
+        let mut n = 0u64;
+        move || {
+            n += 1;
+            let mut b = [0u8; 12];
+            b[..8].copy_from_slice(&n.to_be_bytes());
+            b
+        }
+    }
+
+    /// Every command and reply reads back as it was.
+    fn through_bytes(cmd: LiveCommand) -> LiveCommand {
+        let back = LiveCommand::decode(&cmd.encode()).unwrap();
+        assert_eq!(format!("{cmd:?}"), format!("{back:?}"));
+        back
+    }
+
+    fn reply(r: LiveReply) -> LiveReply {
+        let back = LiveReply::decode(&r.encode()).unwrap();
+        assert_eq!(format!("{r:?}"), format!("{back:?}"));
+        back
+    }
+
+    #[test]
+    fn two_engines_share_a_room_and_each_screen_follows_its_document() {
+        let mut wb = seeded();
+        let other = wb.fork(actor(2));
+        let (mut ana, _) = opened(wb);
+        let (mut ben, mut ben_screen) = opened(other);
+        let mut log: Vec<Vec<u8>> = Vec::new();
+        for e in [&mut ana, &mut ben] {
+            let r = reply(e.live(through_bytes(start(4)), nonces()));
+            assert_eq!(r.state.unwrap().seq, 0);
+        }
+        let (r, _) = ana.edit(
+            Edit::AddRecord {
+                register: "risk".into(),
+                id: rid(30),
+                record: risk("Shared"),
+            },
+            &ctx("Ana", 70),
+        );
+        r.unwrap();
+        // Ana pushes; the relay stores and acknowledges.
+        let out = reply(ana.live(
+            through_bytes(LiveCommand::Outgoing {
+                max_bytes: 64 * 1024,
+            }),
+            nonces(),
+        ))
+        .out;
+        assert!(!out.is_empty());
+        for o in out {
+            log.push(o.blob.clone());
+            let seq = log.len() as u64;
+            let r = reply(ana.live(
+                through_bytes(LiveCommand::Acked {
+                    heads: o.heads,
+                    seq: Some(seq),
+                }),
+                nonces(),
+            ));
+            assert_eq!(r.state.unwrap().seq, seq);
+        }
+        // Nothing new: nothing sent.
+        assert!(ana
+            .live(
+                LiveCommand::Outgoing {
+                    max_bytes: 64 * 1024
+                },
+                nonces()
+            )
+            .out
+            .is_empty());
+        // Ben takes every entry; his screen shows the new record.
+        for (i, blob) in log.iter().enumerate() {
+            let entry = ben.live_entry(i as u64 + 1, blob);
+            let (outcome, update, state) = decode_live_entry(&encode_live_entry(&entry)).unwrap();
+            assert_eq!(format!("{:?}", entry.0), format!("{outcome:?}"));
+            assert!(matches!(outcome, Ok(Received::Applied)), "{outcome:?}");
+            assert_eq!(state.unwrap().seq, i as u64 + 1);
+            ben_screen.take(&update);
+        }
+        assert_eq!(
+            ben_screen
+                .index
+                .live_record(&rid(30))
+                .map(|e| e.title().to_owned()),
+            Some("Shared".to_owned())
+        );
+        assert_eq!(
+            snapshot(&ben_screen.index),
+            snapshot(&RecordIndex::build(ben.workbook()))
+        );
+    }
+
+    #[test]
+    fn an_entry_sealed_with_another_key_changes_nothing_and_is_asked_for_again() {
+        let mut wb = seeded();
+        let other = wb.fork(actor(2));
+        let (mut ana, _) = opened(wb);
+        let (mut eve, _) = opened(other);
+        ana.live(start(4), nonces());
+        eve.live(start(9), nonces());
+        eve.edit(Edit::DeleteRecord { id: rid(0) }, &ctx("Eve", 71))
+            .0
+            .unwrap();
+        let out = eve
+            .live(
+                LiveCommand::Outgoing {
+                    max_bytes: 64 * 1024,
+                },
+                nonces(),
+            )
+            .out;
+        let (outcome, update, state) = ana.live_entry(1, &out[0].blob);
+        assert!(matches!(outcome, Err(SyncError::Crypto(_))), "{outcome:?}");
+        assert!(update.is_empty());
+        let state = state.unwrap();
+        assert!(state.unsettled && state.seq == 0 && state.retry_in == Some(2));
+        assert!(ana.workbook().record(&rid(0)).is_some(), "nothing applied");
+        // Without a room nothing is applied either, in words.
+        let (outcome, _, state) = {
+            ana.live(LiveCommand::Stop, nonces());
+            ana.live_entry(2, &out[0].blob)
+        };
+        assert!(outcome.is_err() && state.is_none());
+    }
+}

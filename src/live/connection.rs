@@ -34,7 +34,7 @@ impl Live {
                 return;
             }
         };
-        let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.opened());
+        let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.opened(state));
         let message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 if let Some(text) = ev.data().as_string() {
@@ -73,21 +73,21 @@ impl Live {
         })
     }
 
-    pub(super) fn opened(self) {
+    pub(super) fn opened(self, state: AppState) {
+        // Asking again for entries that did not apply counts as a try.
+        if self.room_state().is_some_and(|s| s.unsettled) {
+            self.room(state, LiveCommand::Retrying);
+        }
         let hello = {
             let inner = self.inner();
-            let mut i = inner.borrow_mut();
-            // Asking again for entries that did not apply counts as a try.
-            if let Some(sync) = i.sync.as_mut().filter(|s| s.unsettled()) {
-                sync.retrying();
-            }
-            let (Some(s), Some(sync)) = (i.saved.as_ref(), i.sync.as_ref()) else {
+            let i = inner.borrow();
+            let (Some(s), Some(room)) = (i.saved.as_ref(), i.room.as_ref()) else {
                 return;
             };
             (
                 s.room.clone(),
-                b64::encode(&sync.token()),
-                sync.since(),
+                b64::encode(&room.token),
+                room.state.since,
                 s.create,
             )
         };
@@ -107,9 +107,13 @@ impl Live {
         i.caught_up = false;
         i.inflight.clear();
         i.ping_sent = None;
-        if let Some(sync) = i.sync.as_mut() {
-            sync.disconnected();
+        let joined = i.room.is_some();
+        drop(i);
+        if joined {
+            self.room(state, LiveCommand::Disconnected);
         }
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
         // The reconnect asks for unsettled entries again by itself.
         if let Some(t) = i.retry_timer.take() {
             window().clear_timeout_with_handle(t);

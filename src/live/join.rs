@@ -155,10 +155,7 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
     if parts.is_empty() {
         return Err("The shared workbook is empty so far. Ask the person who shared it to keep the app open until it says “Live: connected”, then try again.".into());
     }
-    let mut joined = Workbook::load(parts.iter().map(Vec::as_slice), platform::new_actor())
-        .map_err(|e| {
-            format!("The shared workbook could not be opened: {e}. Nothing was stored.")
-        })?;
+    let id = workbook.ok_or("The shared workbook is empty so far.")?;
     in_room.sort();
     in_room.dedup();
     let settings = Saved {
@@ -171,19 +168,34 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         create: false,
         set_aside: Vec::new(),
     };
-    let id = joined.id().clone();
-    let name = joined.name();
-    // The open workbook itself: merge and stay.
+    // The open workbook itself: its changes are checked and merged by the
+    // engine, and the page stays.
     if state.workbook_id().as_ref() == Some(&id) {
+        let changes = parts.concat();
+        drop(parts);
         state
-            .edit(|wb, _| wb.merge(&mut joined))
+            .change(sms_core::engine::Edit::MergeChanges { changes })
             .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
+        let name = state
+            .summary_untracked(|s| s.name.clone())
+            .unwrap_or_default();
         let stored = keep(&id, &settings);
         live.disconnect();
         live.begin(state, id, settings);
         live.stored(stored);
         return Ok(format!("Joined “{name}”: it is shared live now."));
     }
+    let mut joined = Workbook::load(parts.iter().map(Vec::as_slice), platform::new_actor())
+        .map_err(|e| {
+            format!("The shared workbook could not be opened: {e}. Nothing was stored.")
+        })?;
+    drop(parts);
+    if joined.id() != &id {
+        return Err(
+            "The shared workbook holds messages of two workbooks; nothing was stored.".into(),
+        );
+    }
+    let name = joined.name();
     crate::exchange::keep_workbook(state, &mut joined)
         .await
         .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;

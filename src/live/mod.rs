@@ -27,7 +27,7 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 use leptos::prelude::*;
 use sms_core::{
     crypto::{RoomId, RoomKey},
-    sync::LiveSync,
+    engine::{LiveCommand, LiveState},
     ChangeHash, WorkbookId,
 };
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -97,11 +97,20 @@ struct Handlers {
     _close: Closure<dyn FnMut(web_sys::CloseEvent)>,
 }
 
+/// What the page keeps of a joined room.
+struct Room {
+    /// Shown to the relay in the hello.
+    token: [u8; 32],
+    state: LiveState,
+}
+
 #[derive(Default)]
 struct Inner {
     workbook: Option<WorkbookId>,
     saved: Option<Saved>,
-    sync: Option<LiveSync>,
+    /// The room, as the engine (which keeps its `LiveSync` beside the
+    /// document) last told.
+    room: Option<Room>,
     socket: Option<web_sys::WebSocket>,
     handlers: Option<Handlers>,
     caught_up: bool,
@@ -135,6 +144,25 @@ pub struct Live {
     /// applied), or settings this browser would not store.
     pub warning: RwSignal<Option<String>>,
     inner: StoredValue<Rc<RefCell<Inner>>, leptos::prelude::LocalStorage>,
+}
+
+impl Live {
+    /// Runs a room command in the engine and keeps the room state it
+    /// tells; the blobs to send, if any.
+    fn room(self, state: AppState, cmd: LiveCommand) -> Vec<sms_core::sync::Outgoing> {
+        let Some(reply) = state.live(cmd, nonce) else {
+            return Vec::new();
+        };
+        if let (Some(room), Some(s)) = (self.inner().borrow_mut().room.as_mut(), reply.state) {
+            room.state = s;
+        }
+        reply.out
+    }
+
+    /// The room state the page keeps, if a room is joined.
+    fn room_state(self) -> Option<LiveState> {
+        self.inner().borrow().room.as_ref().map(|r| r.state.clone())
+    }
 }
 
 fn nonce() -> [u8; 12] {
@@ -226,7 +254,7 @@ impl Live {
             forget(&id);
         }
         i.saved = None;
-        i.sync = None;
+        i.room = None;
         i.retry_note = false;
         i.storage_note = false;
         drop(i);
@@ -241,15 +269,36 @@ impl Live {
             )));
             return;
         };
-        let in_room = s.in_room.iter().filter_map(|h| h.parse().ok()).collect();
-        let set_aside = s.set_aside.iter().filter_map(|h| h.parse().ok());
+        let in_room: Vec<ChangeHash> = s.in_room.iter().filter_map(|h| h.parse().ok()).collect();
+        let set_aside: Vec<ChangeHash> =
+            s.set_aside.iter().filter_map(|h| h.parse().ok()).collect();
+        let token = key.token();
+        let started = state.live(
+            LiveCommand::Start {
+                room,
+                key,
+                seq: s.seq,
+                snapshot_upto: s.snapshot_upto,
+                in_room: in_room.clone(),
+                set_aside: set_aside.clone(),
+            },
+            nonce,
+        );
+        let room_state = started.and_then(|r| r.state).unwrap_or(LiveState {
+            seq: s.seq,
+            snapshot_upto: s.snapshot_upto,
+            in_room,
+            set_aside,
+            since: s.seq,
+            ..LiveState::default()
+        });
         {
             let inner = self.inner();
             let mut i = inner.borrow_mut();
-            i.sync = Some(
-                LiveSync::resume(room, key, s.seq, s.snapshot_upto, in_room)
-                    .with_set_aside(set_aside),
-            );
+            i.room = Some(Room {
+                token,
+                state: room_state,
+            });
             i.workbook = Some(id);
             i.saved = Some(s);
             i.stopped = false;
@@ -262,14 +311,14 @@ impl Live {
         let stored = {
             let inner = self.inner();
             let mut i = inner.borrow_mut();
-            let (Some(id), Some(sync)) = (i.workbook.clone(), i.sync.as_ref()) else {
+            let (Some(id), Some(room)) = (i.workbook.clone(), i.room.as_ref()) else {
                 return;
             };
             let (seq, upto, in_room, set_aside) = (
-                sync.seq,
-                sync.snapshot_upto,
-                sync.in_room().iter().map(|h| h.to_string()).collect(),
-                sync.set_aside().map(|h| h.to_string()).collect(),
+                room.state.seq,
+                room.state.snapshot_upto,
+                room.state.in_room.iter().map(|h| h.to_string()).collect(),
+                room.state.set_aside.iter().map(|h| h.to_string()).collect(),
             );
             match i.saved.as_mut() {
                 Some(s) => {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use sms_core::{
     crypto::b64,
-    sync::{LiveSync, Received, SyncError},
+    sync::{Received, SyncError},
     wire::{ClientOut, ErrorCode, ServerIn},
     WorkbookError,
 };
@@ -19,41 +19,32 @@ impl Live {
     /// applied: it is asked for again later, or, when it can never apply
     /// (refused by the checks), skipped; either way the person is told.
     pub(super) fn apply(self, state: AppState, seq: u64, blob: &str) {
-        let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
+        if self.inner().borrow().room.is_none() {
             return;
-        };
-        let outcome = match b64::decode(blob) {
-            None => Err(SyncError::Malformed),
-            Some(bytes) => {
-                let mut got = None;
-                let edited = state.edit(|wb, _| {
-                    let r = sync.incoming(wb, seq, &bytes);
-                    let ok = r.is_ok();
-                    got = Some(r);
-                    if ok {
-                        Ok(())
-                    } else {
-                        Err(WorkbookError::Document("not applied".into()))
-                    }
-                });
-                match got {
-                    Some(r) => r,
-                    // The workbook could not take it (still opening, say).
-                    None => {
-                        Err(SyncError::Apply(edited.err().unwrap_or(
-                            WorkbookError::Document("the workbook was busy".into()),
-                        )))
-                    }
-                }
-            }
-        };
-        if matches!(&outcome, Err(e) if e.retried()) {
-            // Recorded once more in case the entry never reached `incoming`;
-            // marking a failed entry again changes nothing.
-            sync.missed(seq);
         }
-        let unsettled = sync.unsettled();
-        self.inner().borrow_mut().sync = Some(sync);
+        let outcome = match b64::decode(blob) {
+            None => {
+                // Its text was damaged: asked for again like an entry that
+                // failed to open.
+                self.room(state, LiveCommand::Missed { seq });
+                Err(SyncError::Malformed)
+            }
+            Some(bytes) => match state.live_entry(seq, &bytes) {
+                Some((outcome, _, room_state)) => {
+                    if let (Some(room), Some(s)) =
+                        (self.inner().borrow_mut().room.as_mut(), room_state)
+                    {
+                        room.state = s;
+                    }
+                    outcome
+                }
+                // The workbook could not take it (it could not be opened).
+                None => Err(SyncError::Apply(WorkbookError::Document(
+                    "the workbook is not open".into(),
+                ))),
+            },
+        };
+        let unsettled = self.room_state().is_some_and(|s| s.unsettled);
         match outcome {
             Ok(Received::Waiting) => {
                 self.warn(WAITING.into(), true);
@@ -116,10 +107,10 @@ impl Live {
         if i.retry_timer.is_some() || i.stopped || !i.caught_up {
             return;
         }
-        let Some(sync) = i.sync.as_ref().filter(|s| s.unsettled()) else {
+        let Some(room) = i.room.as_ref().filter(|r| r.state.unsettled) else {
             return;
         };
-        let Some(secs) = sync.retry_in() else {
+        let Some(secs) = room.state.retry_in else {
             drop(i);
             self.warn(
                 "Some changes from the shared workbook could not be applied after several tries; they are asked for again the next time this copy connects. Your copy keeps working."
@@ -146,8 +137,9 @@ impl Live {
         {
             let inner = self.inner();
             let mut i = inner.borrow_mut();
-            let due =
-                !i.stopped && i.saved.is_some() && i.sync.as_ref().is_some_and(LiveSync::unsettled);
+            let due = !i.stopped
+                && i.saved.is_some()
+                && i.room.as_ref().is_some_and(|r| r.state.unsettled);
             if !due {
                 return;
             }
@@ -155,10 +147,8 @@ impl Live {
                 window().clear_timeout_with_handle(t);
             }
             i.ping_sent = None;
-            if let Some(sync) = i.sync.as_mut() {
-                sync.disconnected();
-            }
         }
+        self.room(state, LiveCommand::Disconnected);
         self.connect(state);
     }
 
@@ -172,17 +162,20 @@ impl Live {
         };
         match msg {
             ServerIn::Welcome { head, snapshot } => {
-                let inner = self.inner();
-                let mut i = inner.borrow_mut();
-                i.head = head;
-                i.attempt = 0;
-                if let Some(sync) = i.sync.as_mut() {
-                    if head < sync.seq {
+                let seq = {
+                    let inner = self.inner();
+                    let mut i = inner.borrow_mut();
+                    i.head = head;
+                    i.attempt = 0;
+                    i.room.as_ref().map(|r| r.state.seq)
+                };
+                if let Some(seq) = seq {
+                    if head < seq {
                         // The relay lost entries (restored from an older
                         // backup): send everything again on catching up.
-                        sync.room_reset();
+                        self.room(state, LiveCommand::RoomReset);
                     }
-                    sync.snapshot_upto = sync.snapshot_upto.max(snapshot);
+                    self.room(state, LiveCommand::SnapshotAt { upto: snapshot });
                 }
             }
             ServerIn::Snapshot { upto, blob } | ServerIn::Blob { seq: upto, blob } => {
@@ -208,19 +201,22 @@ impl Live {
             ServerIn::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
                 if let Some((heads, kind)) = heads {
-                    let inner = self.inner();
-                    let mut i = inner.borrow_mut();
                     let is_push = kind == Kind::Push;
-                    if let Some(mut sync) = i.sync.take() {
-                        drop(i);
-                        state.with_workbook(|wb| sync.acked(wb, &heads, is_push.then_some(seq)));
-                        let mut i = inner.borrow_mut();
+                    if self.inner().borrow().room.is_some() {
+                        self.room(
+                            state,
+                            LiveCommand::Acked {
+                                heads,
+                                seq: is_push.then_some(seq),
+                            },
+                        );
                         if is_push {
+                            let inner = self.inner();
+                            let mut i = inner.borrow_mut();
                             i.head = i.head.max(seq);
                         } else {
-                            sync.snapshot_upto = sync.snapshot_upto.max(seq);
+                            self.room(state, LiveCommand::SnapshotAt { upto: seq });
                         }
-                        i.sync = Some(sync);
                     }
                 }
                 self.persist();
@@ -263,7 +259,7 @@ impl Live {
             let inner = self.inner();
             let i = inner.borrow();
             i.caught_up
-                && i.sync.is_some()
+                && i.room.is_some()
                 && i.socket
                     .as_ref()
                     .is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN)
@@ -271,14 +267,13 @@ impl Live {
         if !ready {
             return;
         }
-        let Some(mut sync) = self.inner().borrow_mut().sync.take() else {
-            return;
-        };
-        let batches = state
-            .with_workbook(|wb| sync.outgoing_batches(wb, MAX_PUSH_BYTES, nonce))
-            .unwrap_or_default();
+        let batches = self.room(
+            state,
+            LiveCommand::Outgoing {
+                max_bytes: MAX_PUSH_BYTES,
+            },
+        );
         let inner = self.inner();
-        inner.borrow_mut().sync = Some(sync);
         for out in batches {
             let id = {
                 let mut i = inner.borrow_mut();
@@ -304,22 +299,26 @@ impl Live {
     pub(super) fn maybe_snapshot(self, state: AppState) {
         let inner = self.inner();
         let head = inner.borrow().head;
-        let Some(mut sync) = inner.borrow_mut().sync.take() else {
+        if inner.borrow().room.is_none() {
             return;
-        };
-        let snap = state
-            .with_workbook(|wb| {
-                sync.wants_snapshot(wb, head)
-                    .then(|| (sync.snapshot(wb, nonce()), head))
-            })
-            .flatten();
+        }
+        let snap = self
+            .room(
+                state,
+                LiveCommand::Snapshot {
+                    head,
+                    max_bytes: MAX_PUSH_BYTES * 2,
+                },
+            )
+            .into_iter()
+            .next()
+            .map(|out| (out, head));
         let id = {
             let mut i = inner.borrow_mut();
-            i.sync = Some(sync);
             i.next_id += 1;
             i.next_id
         };
-        if let Some((out, upto)) = snap.filter(|(o, _)| o.blob.len() <= MAX_PUSH_BYTES * 2) {
+        if let Some((out, upto)) = snap {
             inner
                 .borrow_mut()
                 .inflight

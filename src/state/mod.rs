@@ -294,6 +294,40 @@ impl AppState {
         out
     }
 
+    /// Runs a command of the open workbook's live room (loading the
+    /// document first); `None` while an import runs or when no document
+    /// can be opened.
+    pub fn live(
+        &self,
+        cmd: engine::LiveCommand,
+        nonce: impl FnMut() -> [u8; 12],
+    ) -> Option<engine::LiveReply> {
+        if self.is_importing() || !self.ensure_loaded() {
+            return None;
+        }
+        self.engine
+            .try_update_value(|e| e.as_mut().map(|e| e.live(cmd, nonce)))
+            .flatten()
+    }
+
+    /// Opens and applies entry `seq` from the live room through the usual
+    /// path (read model, save); `None` when no document is open.
+    pub fn live_entry(&self, seq: u64, blob: &[u8]) -> Option<engine::codec::LiveEntry> {
+        if !self.ensure_loaded() {
+            return None;
+        }
+        let entry = self
+            .engine
+            .try_update_value(|e| e.as_mut().map(|e| e.live_entry(seq, blob)))
+            .flatten()?;
+        self.take_update(&entry.1);
+        if !entry.1.is_empty() {
+            self.revision.update(|r| *r += 1);
+            self.request_save();
+        }
+        Some(entry)
+    }
+
     pub fn is_importing(&self) -> bool {
         self.importing.with_untracked(Option::is_some)
     }

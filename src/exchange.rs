@@ -3,16 +3,14 @@
 //! after a summary the person confirms, or kept as another workbook.
 
 use leptos::{prelude::*, task::spawn_local};
-use sms_core::engine::{Answer, Edit, Query};
 use sms_core::{
+    engine::{Answer, Edit, Query},
     exchange::{file_name, MergePreview},
-    storage::{chunk_key, load_order, ChunkKind},
-    Workbook,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::{platform, state::AppState};
+use crate::{keep::KeepError, platform, state::AppState};
 
 /// Files larger than this are refused before reading (a workbook of 50,000
 /// records is a few MB).
@@ -26,13 +24,6 @@ struct Pending {
     /// The name of the other workbook in this browser the file belongs to,
     /// when it is not the open one.
     into_stored: Option<String>,
-}
-
-/// A workbook of this browser that is not open, loaded to merge a file
-/// into it once the person confirms, with the changes the file brings.
-struct StoredTarget {
-    workbook: Workbook,
-    changes: sms_core::Incoming,
 }
 
 /// A file size in words people read ("2.4 MB").
@@ -52,7 +43,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     let pending = RwSignal::new(None::<Pending>);
     // The open workbook's engine holds the changes a preview showed.
     let incoming = StoredValue::new_local(false);
-    let into_stored = StoredValue::new_local(None::<StoredTarget>);
+    let into_stored = StoredValue::new_local(None::<crate::keep::Target>);
     let busy = RwSignal::new(false);
 
     let preparing = RwSignal::new(false);
@@ -197,7 +188,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                     into_stored: None,
                 })),
                 Ok(Opened::PreviewStored(target, preview)) if preview.is_empty() => {
-                    let stored = target.workbook.name();
+                    let stored = target.name.clone();
                     message.set(Some((
                         true,
                         format!(
@@ -207,7 +198,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                     )))
                 }
                 Ok(Opened::PreviewStored(target, preview)) => {
-                    let stored = target.workbook.name();
+                    let stored = target.name.clone();
                     into_stored.set_value(Some(*target));
                     pending.set(Some(Pending {
                         file: file.name(),
@@ -376,7 +367,7 @@ enum Opened {
     Preview(MergePreview),
     /// A copy of another workbook of this browser, loaded, and what
     /// merging the file into it would change.
-    PreviewStored(Box<StoredTarget>, MergePreview),
+    PreviewStored(Box<crate::keep::Target>, MergePreview),
     /// Another workbook, kept in this browser; the message says how.
     Kept(String),
 }
@@ -435,77 +426,56 @@ async fn open_file(
     })?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
 
-    // A file of the open workbook is read by the file worker, which sends
-    // back only the changes it lacks: the file's whole document is never
-    // loaded on the page. (Another workbook's file is kept or merged into
-    // this browser's copy of it, which needs its document here.)
-    if let Some(open_id) = state.workbook_id() {
-        let have = match state.ask(Query::ChangeHashes) {
+    // The file worker reads the file, off the page: for a file of the open
+    // workbook it sends back only the changes the workbook lacks (the
+    // engine previews and merges them); another workbook's file it merges
+    // into this browser's copy of that workbook, or keeps whole.
+    let open_id = state.workbook_id();
+    let have = match open_id {
+        Some(_) => match state.ask(Query::ChangeHashes) {
             Some(Answer::ChangeHashes(h)) => h,
             _ => return Err(STILL_OPENING.into()),
-        };
-        match crate::file_worker::read(&bytes, &open_id, &have).await {
-            Ok(crate::file_worker::Read::Same(changes)) => {
-                return preview(state, &name, changes, incoming);
-            }
-            Ok(crate::file_worker::Read::Other) => {}
-            Err(crate::worker::Failed::Said(e)) => {
-                return Err(format!(
-                    "“{name}” could not be opened: {e}. Nothing was changed."
-                ))
-            }
-            // Without the worker (it could not start), the page reads the
-            // file itself, as below.
-            Err(crate::worker::Failed::Module(_)) => {}
+        },
+        None => Vec::new(),
+    };
+    let id = match crate::file_worker::read(&bytes, open_id.as_ref(), &have).await {
+        Ok(crate::file_worker::Read::Same(changes)) => {
+            return preview(state, &name, changes, incoming);
         }
-    }
-
-    if let Some(needed) = memory_short_for(bytes.len()) {
-        return Err(format!(
-            "“{name}” is too large to open beside this workbook in this tab: it would need about {needed:.1} GB of memory, more than a browser tab can use. Merging files of workbooks this large is not possible in the browser yet. Nothing was changed."
-        ));
-    }
-    let mut other = Workbook::read_file(&bytes, platform::new_actor())
-        .map_err(|e| format!("“{name}” could not be opened: {e}. Nothing was changed."))?;
-
-    let open_id = state.summary(|s| s.id.clone());
-    if open_id.as_ref() == Some(other.id()) {
-        // What the file holds beyond the open workbook, checked and
-        // previewed by the engine like the file worker's answer.
-        let have: std::collections::HashSet<_> = match state.ask(Query::ChangeHashes) {
-            Some(Answer::ChangeHashes(h)) => h.into_iter().collect(),
-            _ => return Err(STILL_OPENING.into()),
-        };
-        let changes = other.changes_not_in(&have);
-        drop(other);
-        return preview(state, &name, changes, incoming);
-    }
+        Ok(crate::file_worker::Read::Other { id }) => id,
+        Err(crate::worker::Failed::Said(e)) => {
+            return Err(format!(
+                "“{name}” could not be opened: {e}. Nothing was changed."
+            ))
+        }
+        Err(crate::worker::Failed::Module(e)) => {
+            return Err(format!(
+                "“{name}” could not be opened: the app's file reader could not start ({e}). Reload the page and try again. Nothing was changed."
+            ))
+        }
+    };
 
     // Another workbook this browser holds: previewed and confirmed like
     // the open one, never merged straight away.
-    if let Some(target) = load_stored(state, &mut other).await? {
-        drop(other);
-        let preview = target.workbook.preview_incoming(&target.changes);
+    let (target, preview) = crate::keep::prepare(state, &bytes, false, &id)
+        .await
+        .map_err(|e| match e {
+            KeepError::NotSaving => format!(
+                "“{name}” is another workbook, and this browser is not saving workbooks, so it cannot be kept. Nothing was changed."
+            ),
+            e => format!("“{name}” could not be opened: {e}. Nothing was changed."),
+        })?;
+    drop(bytes);
+    if let Some(preview) = preview {
         return Ok(Opened::PreviewStored(Box::new(target), preview));
     }
-
-    match keep_workbook(state, &mut other).await {
-        Ok(Kept::Added) => Ok(Opened::Kept(format!(
-            "“{}” was added to the workbooks in this browser. Open it from the list.",
-            other.name()
-        ))),
-        Ok(Kept::MergedInto(stored)) => Ok(Opened::Kept(format!(
-            "“{name}” belongs to “{stored}”, another workbook in this browser; it was merged into it. Open it from the list to see the changes."
-        ))),
-        Err(KeepError::NotSaving) => Err(format!(
-            "“{name}” is another workbook, and this browser is not saving workbooks, so it cannot be kept. Nothing was changed."
-        )),
-        Err(KeepError::Storage(e)) => Err(format!("“{name}” could not be stored: {e}. Nothing was changed.")),
-        Err(KeepError::Unreadable { stored, why }) => Err(format!(
-            "The copy of “{stored}” in this browser could not be read ({why}), so “{name}” was not merged into it."
-        )),
-        Err(KeepError::Merge(e)) => Err(format!("“{name}” could not be merged: {e}. Nothing was changed.")),
-    }
+    crate::keep::store(state, &target)
+        .await
+        .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
+    Ok(Opened::Kept(format!(
+        "“{}” was added to the workbooks in this browser. Open it from the list.",
+        target.name
+    )))
 }
 
 /// Why the open workbook cannot be written to a file at this moment.
@@ -517,51 +487,13 @@ fn not_now(state: AppState) -> String {
     }
 }
 
-/// This browser's copy of `other`'s workbook (not the open one) with the
-/// changes `other` brings to it, or `None` if this browser has no copy.
-async fn load_stored(
-    state: AppState,
-    other: &mut Workbook,
-) -> Result<Option<StoredTarget>, String> {
-    let Some(store) = state.store() else {
-        return Ok(None);
-    };
-    let found = stored_copy(&store, other.id()).await.map_err(|e| match e {
-        KeepError::Unreadable { stored, why } => format!(
-            "The copy of “{stored}” in this browser could not be read ({why}), so nothing was merged into it."
-        ),
-        e => format!("The workbooks in this browser could not be read: {e}. Nothing was changed."),
-    })?;
-    let Some(mut workbook) = found else {
-        return Ok(None);
-    };
-    let changes = workbook.incoming(other).map_err(|e| {
-        format!(
-            "The file could not be compared with “{}”: {e}. Nothing was changed.",
-            workbook.name()
-        )
-    })?;
-    workbook.track_changes();
-    Ok(Some(StoredTarget { workbook, changes }))
-}
-
-/// Merges a confirmed file into another workbook of this browser and
-/// stores it; returns its name.
-async fn merge_into_stored(state: AppState, target: StoredTarget) -> Result<String, String> {
-    let StoredTarget {
-        mut workbook,
-        changes,
-    } = target;
-    let store = state
-        .store()
-        .ok_or("this browser is not saving workbooks")?;
-    workbook
-        .merge_incoming(changes)
-        .map_err(|e| e.to_string())?;
-    store_copy(&store, &mut workbook)
+/// Stores a confirmed merge into another workbook of this browser;
+/// returns its name.
+async fn merge_into_stored(state: AppState, target: crate::keep::Target) -> Result<String, String> {
+    crate::keep::store(state, &target)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(workbook.name())
+    Ok(target.name)
 }
 
 /// What a merge would do beyond editing records, in words, if anything.
@@ -593,119 +525,6 @@ fn warnings(p: &MergePreview) -> Option<String> {
             join_words(&parts)
         )
     })
-}
-
-/// How much memory reading a workbook file, previewing and merging it
-/// takes, per byte of the file, at most: loading the file's document peaks
-/// at about 130 (a 9.7 MB file of a 50,000-record workbook took 1.25 GB,
-/// measured natively with `merge_memory`); the preview and the merge, made
-/// in small batches, add nothing measurable. In the page the growth is
-/// smaller still, as memory freed after the workbook's own load is used
-/// again (a 1.9 MB file at 10,000 records: 20 MB; docs/PERFORMANCE.md).
-const MEMORY_PER_FILE_BYTE: f64 = 150.0;
-
-/// The most memory a WebAssembly page can address (4 GiB), less a margin.
-const MEMORY_LIMIT: f64 = 0.95 * 4.0 * 1024.0 * 1024.0 * 1024.0;
-
-/// If opening a file of `len` bytes would take the page past what it can
-/// address — where it would stop with an error, not a message — the total
-/// it would need, in GB.
-fn memory_short_for(len: usize) -> Option<f64> {
-    #[cfg(target_arch = "wasm32")]
-    let in_use = core::arch::wasm32::memory_size(0) as f64 * 65536.0;
-    #[cfg(not(target_arch = "wasm32"))]
-    let in_use = 0.0;
-    let needed = in_use + len as f64 * MEMORY_PER_FILE_BYTE;
-    (needed > MEMORY_LIMIT).then_some(needed / 1e9)
-}
-
-/// How [`keep_workbook`] kept a workbook.
-pub(crate) enum Kept {
-    /// As a new workbook in this browser.
-    Added,
-    /// Merged into this browser's copy of it, now named so.
-    MergedInto(String),
-}
-
-/// Why [`keep_workbook`] kept nothing.
-pub(crate) enum KeepError {
-    NotSaving,
-    Storage(crate::idb::StorageError),
-    /// This browser's copy of that workbook (so named) could not be read.
-    Unreadable {
-        stored: String,
-        why: String,
-    },
-    Merge(String),
-}
-
-impl std::fmt::Display for KeepError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeepError::NotSaving => f.write_str("this browser is not saving workbooks"),
-            KeepError::Storage(e) => write!(f, "{e}"),
-            KeepError::Unreadable { stored, why } => {
-                write!(
-                    f,
-                    "the copy of “{stored}” in this browser could not be read ({why})"
-                )
-            }
-            KeepError::Merge(e) => f.write_str(e),
-        }
-    }
-}
-
-/// Stores `wb` (not the open workbook) in this browser: merged into the
-/// stored copy of that workbook if there is one, else as a new workbook.
-/// Nothing is stored when an error is returned.
-pub(crate) async fn keep_workbook(state: AppState, wb: &mut Workbook) -> Result<Kept, KeepError> {
-    let store = state.store().ok_or(KeepError::NotSaving)?;
-    let Some(mut stored) = stored_copy(&store, wb.id()).await? else {
-        store_copy(&store, wb).await.map_err(KeepError::Storage)?;
-        return Ok(Kept::Added);
-    };
-    stored
-        .merge(wb)
-        .map_err(|e| KeepError::Merge(e.to_string()))?;
-    store_copy(&store, &mut stored)
-        .await
-        .map_err(KeepError::Storage)?;
-    Ok(Kept::MergedInto(stored.name()))
-}
-
-/// This browser's copy of workbook `id`, read from storage, if it has one.
-async fn stored_copy(
-    store: &crate::idb::ChunkStore,
-    id: &sms_core::WorkbookId,
-) -> Result<Option<Workbook>, KeepError> {
-    let known = store.workbooks().await.map_err(KeepError::Storage)?;
-    let Some((_, stored_name)) = known.iter().find(|(k, _)| k == id) else {
-        return Ok(None);
-    };
-    let mut chunks = store.load(id).await.map_err(KeepError::Storage)?;
-    load_order(&mut chunks);
-    Workbook::load(
-        chunks.iter().map(|(_, b)| b.as_slice()),
-        platform::new_actor(),
-    )
-    .map(Some)
-    .map_err(|e| KeepError::Unreadable {
-        stored: stored_name.clone(),
-        why: e.to_string(),
-    })
-}
-
-/// Stores a whole workbook that is not the open one, as one snapshot beside
-/// any chunks it already has (its changes are identified by hash, so
-/// nothing is doubled), with its name.
-async fn store_copy(
-    store: &crate::idb::ChunkStore,
-    wb: &mut Workbook,
-) -> Result<(), crate::idb::StorageError> {
-    let bytes = wb.save();
-    let key = chunk_key(wb.id(), ChunkKind::Snapshot, &bytes);
-    store.write(&[(&key, &bytes)], &[], None).await?;
-    store.set_name(wb.id(), &wb.name()).await
 }
 
 /// "7 changes by Ben Harris (4) and Cleo Ortiz (3), 27 Nov 2026 to 28 Nov 2026."
@@ -787,18 +606,4 @@ pub(crate) fn save_typed(name: &str, mime: &str, bytes: &[u8]) -> Result<(), Str
     let _ = window()
         .set_timeout_with_callback_and_timeout_and_arguments_0(release.unchecked_ref(), 10_000);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn files_too_large_for_the_page_memory_are_refused_before_reading() {
-        // A 50,000-record workbook's file (about 9.7 MB) can be merged; a
-        // file three times that size would need more than 4 GiB.
-        assert_eq!(memory_short_for(9_700_000), None);
-        let needed = memory_short_for(30_000_000).expect("refused");
-        assert!((4.0..5.0).contains(&needed), "{needed} GB");
-    }
 }

@@ -15,15 +15,81 @@ pub(crate) const WORKER: &str = "./sms-file-worker_loader.js";
 pub enum Read {
     /// A file of the open workbook: the changes (change chunks) it lacks.
     Same(Vec<u8>),
-    /// A file of another workbook (the page reads it itself).
-    Other,
+    /// A file of another workbook.
+    Other { id: WorkbookId },
 }
 
-/// Reads `file` in the worker, for the open workbook `open` holding the
-/// changes `have`. `Failed::Said` carries why the file is not a workbook
+/// Another workbook made ready to keep in this browser
+/// (`sms_core::exchange::IntoCopy`, read back).
+pub struct Copy {
+    pub id: WorkbookId,
+    pub name: String,
+    pub preview: Option<sms_core::exchange::MergePreview>,
+    pub snapshot: Vec<u8>,
+}
+
+/// Makes `incoming` (a workbook file, or with `parts` a shared room's
+/// parts) ready to keep, merged into `stored` (this browser's copy of it,
+/// chunks in load order) if there is one; see the worker's `"into"`.
+pub async fn into_copy(
+    incoming: &[u8],
+    parts: bool,
+    stored: Option<&[Vec<u8>]>,
+) -> Result<Copy, Failed> {
+    let msg = js_sys::Object::new();
+    let set = |k: &str, v: &wasm_bindgen::JsValue| {
+        let _ = js_sys::Reflect::set(&msg, &k.into(), v);
+    };
+    set("op", &"into".into());
+    set("bytes", &js_sys::Uint8Array::from(incoming).into());
+    set("parts", &parts.into());
+    if let Some(stored) = stored {
+        let a = js_sys::Array::new();
+        for c in stored {
+            a.push(&js_sys::Uint8Array::from(c.as_slice()));
+        }
+        set("stored", &a);
+    }
+    let data = ask(WORKER, "file", msg).await?;
+    let text = |k: &str| {
+        js_sys::Reflect::get(&data, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let bytes = |k: &str| {
+        js_sys::Reflect::get(&data, &k.into())
+            .ok()
+            .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+            .map(|b| b.to_vec())
+    };
+    let bad = || Failed::Module("the file module gave an incomplete answer".into());
+    let id = text("id")
+        .and_then(|s| WorkbookId::parse(&s))
+        .ok_or_else(bad)?;
+    let preview = match bytes("preview") {
+        Some(b) => Some(
+            sms_core::engine::codec::decode_preview(&b)
+                .map_err(|e| Failed::Module(format!("the file module's answer is {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(Copy {
+        id,
+        name: text("name").unwrap_or_default(),
+        preview,
+        snapshot: bytes("snapshot").ok_or_else(bad)?,
+    })
+}
+
+/// Reads `file` in the worker, for the open workbook `open` (if any)
+/// holding the changes `have`. `Failed::Said` carries why the file is not a workbook
 /// file (the words of `sms_core::LoadError`); `Failed::Module` that the
 /// worker could not be used.
-pub async fn read(file: &[u8], open: &WorkbookId, have: &[ChangeHash]) -> Result<Read, Failed> {
+pub async fn read(
+    file: &[u8],
+    open: Option<&WorkbookId>,
+    have: &[ChangeHash],
+) -> Result<Read, Failed> {
     let msg = js_sys::Object::new();
     let hashes: Vec<u8> = have.iter().flat_map(|h| h.0).collect();
     let set = |k: &str, v: &wasm_bindgen::JsValue| {
@@ -31,14 +97,19 @@ pub async fn read(file: &[u8], open: &WorkbookId, have: &[ChangeHash]) -> Result
     };
     set("bytes", &js_sys::Uint8Array::from(file).into());
     set("have", &js_sys::Uint8Array::from(hashes.as_slice()).into());
-    set("workbook", &open.as_str().into());
+    set("workbook", &open.map_or("", WorkbookId::as_str).into());
     let data = ask(WORKER, "file", msg).await?;
     let same = js_sys::Reflect::get(&data, &"same".into())
         .ok()
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
     if !same {
-        return Ok(Read::Other);
+        let id = js_sys::Reflect::get(&data, &"id".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .and_then(|s| WorkbookId::parse(&s))
+            .ok_or_else(|| Failed::Module("the file module gave no workbook id".into()))?;
+        return Ok(Read::Other { id });
     }
     js_sys::Reflect::get(&data, &"changes".into())
         .ok()

@@ -18,6 +18,7 @@ mod exchange;
 mod file_worker;
 mod history;
 pub mod idb;
+mod keep;
 mod live;
 mod markdown;
 mod pages;

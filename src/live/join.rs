@@ -8,14 +8,14 @@ use sms_core::{
     crypto::{b64, RoomId, RoomKey},
     sync::LiveSync,
     wire::{ClientOut, ErrorCode, ServerIn},
-    Workbook, WorkbookId,
+    WorkbookId,
 };
 use wasm_bindgen::{closure::Closure, JsCast};
 
 use super::settings::*;
 use super::*;
 use crate::share_link::{socket_url, Invite};
-use crate::{platform, state::AppState};
+use crate::state::AppState;
 
 /// Blobs received so far, and how the reading ended (the head, or why not).
 type Fetched = (Vec<(u64, Vec<u8>)>, Option<Result<u64, String>>);
@@ -185,18 +185,16 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         live.stored(stored);
         return Ok(format!("Joined “{name}”: it is shared live now."));
     }
-    let mut joined = Workbook::load(parts.iter().map(Vec::as_slice), platform::new_actor())
+    // Another workbook: the file worker reads the room's parts and merges
+    // them into this browser's copy, if it has one.
+    let (target, _) = crate::keep::prepare(state, &parts.concat(), true, &id)
+        .await
         .map_err(|e| {
-            format!("The shared workbook could not be opened: {e}. Nothing was stored.")
+            format!("The shared workbook could not be stored: {e}. Nothing was changed.")
         })?;
     drop(parts);
-    if joined.id() != &id {
-        return Err(
-            "The shared workbook holds messages of two workbooks; nothing was stored.".into(),
-        );
-    }
-    let name = joined.name();
-    crate::exchange::keep_workbook(state, &mut joined)
+    let name = target.name.clone();
+    crate::keep::store(state, &target)
         .await
         .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
     if !keep(&id, &settings) {

@@ -4,8 +4,7 @@
 //! merge changed), `workbooks` (create, open, delete, rename).
 //!
 //! The page reaches the document only through `sms_core::engine`: every
-//! change is an [`Edit`] sent with [`AppState::change`] (or, for what has
-//! no command yet, [`AppState::edit`]), every question a [`Query`] asked
+//! change is an [`Edit`] sent with [`AppState::change`], every question a [`Query`] asked
 //! with [`AppState::ask`]. Each edit comes back with an `Update` that
 //! brings the read model and summary up to date, then
 //! [`AppState::request_save`] writes the new changes as one incremental
@@ -19,7 +18,7 @@ use sms_core::{
     engine::{self, Answer, Done, Edit, Engine, Query},
     storage::ChunkLedger,
     view::Summary,
-    ChangeContext, ChangeHash, Delta, RecordIndex, Workbook, WorkbookError, WorkbookId,
+    ChangeContext, ChangeHash, Delta, RecordIndex, WorkbookError, WorkbookId,
 };
 
 mod import;
@@ -227,17 +226,6 @@ impl AppState {
         self.index.with_value(f)
     }
 
-    /// Runs `f` on the open workbook for something that commits nothing
-    /// and has no [`Query`] yet (reports, exports, live sync's bookkeeping).
-    pub fn with_workbook<T>(&self, f: impl FnOnce(&mut Workbook) -> T) -> Option<T> {
-        if self.is_importing() || !self.ensure_loaded() {
-            return None;
-        }
-        self.engine
-            .try_update_value(|e| e.as_mut().map(|e| f(e.workbook())))
-            .flatten()
-    }
-
     /// Reads from the records without tracking changes.
     pub fn index_untracked<T>(&self, f: impl FnOnce(&RecordIndex) -> T) -> T {
         self.index.with_value(f)
@@ -250,15 +238,6 @@ impl AppState {
     /// Makes one change of the workbook and schedules its save.
     pub fn change(&self, edit: Edit) -> Result<Done, WorkbookError> {
         self.edit_engine(|e, ctx| e.edit(edit, ctx))
-    }
-
-    /// Applies one change the engine has no [`Edit`] for yet (live sync's
-    /// entries, joins) and schedules its save.
-    pub fn edit<T>(
-        &self,
-        f: impl FnOnce(&mut Workbook, &ChangeContext) -> Result<T, WorkbookError>,
-    ) -> Result<T, WorkbookError> {
-        self.edit_engine(|e, ctx| e.edit_with(|wb| f(wb, ctx)))
     }
 
     fn edit_engine<T>(

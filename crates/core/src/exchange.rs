@@ -133,3 +133,70 @@ pub fn export_name(name: &str, extension: &str, today: NaiveDate) -> String {
         today.format("%Y-%m-%d")
     )
 }
+
+/// Another workbook (not the open one) made ready to keep in this
+/// browser: read from a file or a shared room, and merged into this
+/// browser's copy of it when there is one. Nothing is stored by this: the
+/// caller stores `snapshot` once the person has confirmed `preview`.
+#[derive(Debug)]
+pub struct IntoCopy {
+    pub id: crate::WorkbookId,
+    /// Its name, after the merge.
+    pub name: String,
+    /// What the merge changes in this browser's copy (`None`: there was no
+    /// copy, so the whole workbook is new here).
+    pub preview: Option<MergePreview>,
+    /// The whole workbook to store, merged.
+    pub snapshot: Vec<u8>,
+}
+
+/// Why another workbook could not be made ready to keep.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IntoCopyError {
+    #[error("{0}")]
+    Unreadable(crate::LoadError),
+    /// This browser's copy of it could not be read.
+    #[error("this browser's copy could not be read ({0})")]
+    Stored(crate::LoadError),
+    #[error("{0}")]
+    Merge(crate::WorkbookError),
+}
+
+/// Reads `incoming` (a workbook file, or with `parts` the parts of a shared
+/// room) and merges it into `stored`, this browser's copy of the same
+/// workbook in load order, if it has one. Runs off the page (the file
+/// worker): it holds both documents at once.
+pub fn into_copy(
+    incoming: &[u8],
+    parts: bool,
+    stored: Option<&[Vec<u8>]>,
+    actor: crate::ActorBytes,
+) -> Result<IntoCopy, IntoCopyError> {
+    use crate::Workbook;
+    let mut other = if parts {
+        Workbook::load(std::iter::once(incoming), actor)
+    } else {
+        Workbook::read_file(incoming, actor)
+    }
+    .map_err(IntoCopyError::Unreadable)?;
+    let Some(stored) = stored else {
+        return Ok(IntoCopy {
+            id: other.id().clone(),
+            name: other.name(),
+            preview: None,
+            snapshot: other.save(),
+        });
+    };
+    let mut copy =
+        Workbook::load(stored.iter().map(Vec::as_slice), actor).map_err(IntoCopyError::Stored)?;
+    let changes = copy.incoming(&mut other).map_err(IntoCopyError::Merge)?;
+    drop(other);
+    let preview = copy.preview_incoming(&changes);
+    copy.merge_incoming(changes).map_err(IntoCopyError::Merge)?;
+    Ok(IntoCopy {
+        id: copy.id().clone(),
+        name: copy.name(),
+        preview: Some(preview),
+        snapshot: copy.save(),
+    })
+}

@@ -347,6 +347,18 @@ impl Reader<'_> {
     }
 }
 
+/// A merge preview as bytes (the file worker sends one for a workbook that
+/// is not the open one).
+pub fn encode_preview(p: &MergePreview) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    w.preview(p);
+    w.0
+}
+
+pub fn decode_preview(bytes: &[u8]) -> Result<MergePreview, Malformed> {
+    whole(bytes, |r| r.preview())
+}
+
 /// Reads a whole message with `f`, refusing trailing bytes.
 fn whole<T>(
     bytes: &[u8],

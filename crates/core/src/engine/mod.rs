@@ -607,8 +607,8 @@ impl Engine {
         self.wb.change_hashes().into_iter().collect()
     }
 
-    /// The workbook itself, for what has no command yet (live sync, imports
-    /// and reports read it directly).
+    /// The workbook itself, for tests and benchmarks that compare what the
+    /// engine says with the document (the app uses commands only).
     pub fn workbook(&mut self) -> &mut Workbook {
         &mut self.wb
     }

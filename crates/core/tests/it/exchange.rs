@@ -219,3 +219,72 @@ fn changes_stored_by_another_tab_are_absorbed_without_being_saved_again() {
     let _ = a.absorb_stored(&chunk[..chunk.len() / 2]);
     assert_eq!(a.heads(), heads);
 }
+
+mod into_copy {
+    use crate::common::*;
+    use sms_core::engine::codec::{decode_preview, encode_preview};
+    use sms_core::exchange::{into_copy, IntoCopyError};
+    use sms_core::Workbook;
+
+    #[test]
+    fn a_new_workbook_is_kept_whole_and_a_known_one_is_merged_after_a_preview() {
+        let mut ours = new_workbook();
+        ours.add_record("risk", &rid(1), &risk("Ours"), &ctx("Ana", 1))
+            .unwrap();
+        let mut theirs = ours.fork(actor(2));
+        theirs
+            .add_record("risk", &rid(2), &risk("Theirs"), &ctx("Ben", 2))
+            .unwrap();
+        ours.add_record("risk", &rid(3), &risk("Ours later"), &ctx("Ana", 3))
+            .unwrap();
+        let file = theirs.to_file();
+
+        // No copy here: the file's workbook, whole.
+        let kept = into_copy(&file, false, None, actor(5)).unwrap();
+        assert!(kept.preview.is_none());
+        assert_eq!(&kept.id, ours.id());
+        let mut back = Workbook::load([kept.snapshot.as_slice()], actor(6)).unwrap();
+        assert_eq!(risks(&back).len(), 2);
+
+        // A copy here: merged, with what the merge changes said first.
+        let stored = vec![ours.save()];
+        let merged = into_copy(&file, false, Some(&stored), actor(5)).unwrap();
+        let p = merged.preview.expect("a preview");
+        assert_eq!(p.records.len(), 1, "one record is new to our copy");
+        let p2 = decode_preview(&encode_preview(&p)).unwrap();
+        assert_eq!(preview_facts(&p), preview_facts(&p2));
+        back = Workbook::load([merged.snapshot.as_slice()], actor(6)).unwrap();
+        assert_eq!(risks(&back).len(), 3, "both sides kept");
+
+        // A room's parts (a document and later changes) read the same way.
+        let mut parts = ours.save();
+        let before = ours.heads();
+        ours.add_record("risk", &rid(4), &risk("After"), &ctx("Ana", 4))
+            .unwrap();
+        parts.extend(ours.changes_after(&before));
+        let kept = into_copy(&parts, true, None, actor(5)).unwrap();
+        back = Workbook::load([kept.snapshot.as_slice()], actor(6)).unwrap();
+        assert_eq!(risks(&back).len(), 3);
+    }
+
+    #[test]
+    fn damaged_files_and_copies_are_refused_in_words() {
+        let mut wb = new_workbook();
+        let file = wb.to_file();
+        let e = into_copy(b"not a workbook", false, None, actor(5)).unwrap_err();
+        assert!(matches!(e, IntoCopyError::Unreadable(_)), "{e}");
+        let e = into_copy(&file, false, Some(&[b"damaged".to_vec()]), actor(5)).unwrap_err();
+        assert!(matches!(e, IntoCopyError::Stored(_)), "{e}");
+        assert!(e.to_string().contains("this browser's copy"));
+        // A copy of another workbook under the same name is not merged.
+        let mut other = Workbook::create(
+            sms_core::WorkbookId::from_random([0x77; 16]),
+            "Other",
+            actor(7),
+            &ctx("Ben", 0),
+        )
+        .unwrap();
+        let e = into_copy(&file, false, Some(&[other.save()]), actor(5)).unwrap_err();
+        assert!(matches!(e, IntoCopyError::Merge(_)), "{e}");
+    }
+}

@@ -1,0 +1,106 @@
+//! Keeping another workbook (not the open one) in this browser: a file of
+//! it, or a shared room of it joined. The file worker reads it and, when
+//! this browser has a copy, merges it into that copy and says what the
+//! merge changes (`sms_core::exchange::into_copy`); the page only stores
+//! the result, so no workbook document is ever loaded on the page for it.
+
+use sms_core::{
+    exchange::MergePreview,
+    storage::{chunk_key, load_order, ChunkKind},
+    WorkbookId,
+};
+
+use crate::{file_worker, idb::ChunkStore, state::AppState, worker::Failed};
+
+/// Another workbook made ready to keep: stored once the person confirms.
+pub(crate) struct Target {
+    pub(crate) id: WorkbookId,
+    /// Its name after the merge.
+    pub(crate) name: String,
+    snapshot: Vec<u8>,
+}
+
+/// Why a workbook could not be kept; nothing was stored.
+pub(crate) enum KeepError {
+    NotSaving,
+    Storage(crate::idb::StorageError),
+    /// The file worker said why (the file, or this browser's copy of the
+    /// workbook, could not be read or merged).
+    Said(String),
+    /// The file worker could not be used.
+    Module(String),
+}
+
+impl std::fmt::Display for KeepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeepError::NotSaving => f.write_str("this browser is not saving workbooks"),
+            KeepError::Storage(e) => write!(f, "{e}"),
+            KeepError::Said(e) => f.write_str(e),
+            KeepError::Module(e) => write!(f, "the app's file reader could not start ({e})"),
+        }
+    }
+}
+
+/// This browser's copy of workbook `id` (its chunks in load order), if it
+/// has one.
+async fn stored_copy(
+    store: &ChunkStore,
+    id: &WorkbookId,
+) -> Result<Option<Vec<Vec<u8>>>, KeepError> {
+    let known = store.workbooks().await.map_err(KeepError::Storage)?;
+    if !known.iter().any(|(k, _)| k == id) {
+        return Ok(None);
+    }
+    let mut chunks = store.load(id).await.map_err(KeepError::Storage)?;
+    load_order(&mut chunks);
+    Ok(Some(chunks.into_iter().map(|(_, b)| b).collect()))
+}
+
+/// Makes workbook `id` from `incoming` (a file, or with `parts` a shared
+/// room's parts) ready to keep: with what merging it into this browser's
+/// copy changes, or `None` when this browser has no copy.
+pub(crate) async fn prepare(
+    state: AppState,
+    incoming: &[u8],
+    parts: bool,
+    id: &WorkbookId,
+) -> Result<(Target, Option<MergePreview>), KeepError> {
+    let store = state.store().ok_or(KeepError::NotSaving)?;
+    let stored = stored_copy(&store, id).await?;
+    let copy = file_worker::into_copy(incoming, parts, stored.as_deref())
+        .await
+        .map_err(|e| match e {
+            Failed::Said(s) => KeepError::Said(s),
+            Failed::Module(s) => KeepError::Module(s),
+        })?;
+    if &copy.id != id {
+        return Err(KeepError::Said(
+            "it holds another workbook than it said".into(),
+        ));
+    }
+    Ok((
+        Target {
+            id: copy.id,
+            name: copy.name,
+            snapshot: copy.snapshot,
+        },
+        copy.preview,
+    ))
+}
+
+/// Stores a prepared workbook, as one snapshot beside any chunks it has
+/// already (its changes are identified by hash, so nothing is doubled),
+/// with its name.
+pub(crate) async fn store(state: AppState, target: &Target) -> Result<(), KeepError> {
+    let store = state.store().ok_or(KeepError::NotSaving)?;
+    let key = chunk_key(&target.id, ChunkKind::Snapshot, &target.snapshot);
+    store
+        .write(&[(&key, &target.snapshot)], &[], None)
+        .await
+        .map_err(KeepError::Storage)?;
+    store
+        .set_name(&target.id, &target.name)
+        .await
+        .map_err(KeepError::Storage)
+}

@@ -19,68 +19,6 @@ pub enum Read {
     Other { id: WorkbookId },
 }
 
-/// Another workbook made ready to keep in this browser
-/// (`sms_core::exchange::IntoCopy`, read back).
-pub struct Copy {
-    pub id: WorkbookId,
-    pub name: String,
-    pub preview: Option<sms_core::exchange::MergePreview>,
-    pub snapshot: Vec<u8>,
-}
-
-/// Makes `incoming` (a workbook file, or with `parts` a shared room's
-/// parts) ready to keep, merged into `stored` (this browser's copy of it,
-/// chunks in load order) if there is one; see the worker's `"into"`.
-pub async fn into_copy(
-    incoming: &[u8],
-    parts: bool,
-    stored: Option<&[Vec<u8>]>,
-) -> Result<Copy, Failed> {
-    let msg = js_sys::Object::new();
-    let set = |k: &str, v: &wasm_bindgen::JsValue| {
-        let _ = js_sys::Reflect::set(&msg, &k.into(), v);
-    };
-    set("op", &"into".into());
-    set("bytes", &js_sys::Uint8Array::from(incoming).into());
-    set("parts", &parts.into());
-    if let Some(stored) = stored {
-        let a = js_sys::Array::new();
-        for c in stored {
-            a.push(&js_sys::Uint8Array::from(c.as_slice()));
-        }
-        set("stored", &a);
-    }
-    let data = ask(WORKER, "file", msg).await?;
-    let text = |k: &str| {
-        js_sys::Reflect::get(&data, &k.into())
-            .ok()
-            .and_then(|v| v.as_string())
-    };
-    let bytes = |k: &str| {
-        js_sys::Reflect::get(&data, &k.into())
-            .ok()
-            .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
-            .map(|b| b.to_vec())
-    };
-    let bad = || Failed::Module("the file module gave an incomplete answer".into());
-    let id = text("id")
-        .and_then(|s| WorkbookId::parse(&s))
-        .ok_or_else(bad)?;
-    let preview = match bytes("preview") {
-        Some(b) => Some(
-            sms_core::engine::codec::decode_preview(&b)
-                .map_err(|e| Failed::Module(format!("the file module's answer is {e}")))?,
-        ),
-        None => None,
-    };
-    Ok(Copy {
-        id,
-        name: text("name").unwrap_or_default(),
-        preview,
-        snapshot: bytes("snapshot").ok_or_else(bad)?,
-    })
-}
-
 /// Reads `file` in the worker, for the open workbook `open` (if any)
 /// holding the changes `have`. `Failed::Said` carries why the file is not a workbook
 /// file (the words of `sms_core::LoadError`); `Failed::Module` that the

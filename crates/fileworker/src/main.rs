@@ -9,7 +9,7 @@
 //! started; then `{"ok":true,"id":…,"name":…,"same":true,"changes":…}`
 //! (change chunks the open workbook lacks) for a file of the open
 //! workbook, `{"ok":true,"id":…,"name":…,"same":false}` for a file of
-//! another one (the page reads that itself), or `{"ok":false,"error":…}`
+//! another one, or `{"ok":false,"error":…}`
 //! when the file cannot be read (the words of `sms_core::LoadError`).
 //!
 //! It also builds the demo workbook, so the page's start-up module carries
@@ -17,24 +17,13 @@
 //! `text` (the demo data, `demo.json`), `id`, `actor` (16 bytes), `author`,
 //! `at` (milliseconds) and `seed` (16 random bytes for the record ids);
 //! answered with `{"ok":true,"bytes":…,"name":…}`, the workbook saved.
-//!
-//! And it makes another workbook (not the open one) ready to keep in this
-//! browser (`sms_core::exchange::into_copy`): `op` `"into"` with `bytes`
-//! (a workbook file, or with `parts` true a shared room's parts), and
-//! `stored` (this browser's copy of that workbook, its chunks in load
-//! order, an array of `Uint8Array`s; absent when it has none); answered
-//! with `{"ok":true,"id":…,"name":…,"snapshot":…,"preview":…}` (`preview`,
-//! the merge preview in the engine's encoding, only when merged into a
-//! copy) or `{"ok":false,"error":…}`.
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
     use std::collections::HashSet;
 
     use chrono::{TimeZone, Utc};
-    use sms_core::{
-        demo, exchange, ActorBytes, ChangeContext, ChangeHash, RecordId, Workbook, WorkbookId,
-    };
+    use sms_core::{demo, ActorBytes, ChangeContext, ChangeHash, RecordId, Workbook, WorkbookId};
     use wasm_bindgen::{prelude::*, JsCast};
 
     fn reply(scope: &web_sys::DedicatedWorkerGlobalScope, fields: &[(&str, JsValue)]) {
@@ -89,51 +78,7 @@ mod worker {
         Ok((wb.save(), wb.name()))
     }
 
-    fn into_copy(scope: &web_sys::DedicatedWorkerGlobalScope, data: &JsValue) {
-        let incoming = bytes_of(data, "bytes");
-        let parts = js_sys::Reflect::get(data, &"parts".into())
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        let stored: Option<Vec<Vec<u8>>> = js_sys::Reflect::get(data, &"stored".into())
-            .ok()
-            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
-                    .map(|b| b.to_vec())
-                    .collect()
-            });
-        // The actor is never used to write: the copy is only merged into.
-        match exchange::into_copy(&incoming, parts, stored.as_deref(), ActorBytes([0; 16])) {
-            Ok(c) => {
-                let mut fields = vec![
-                    ("ok", JsValue::from(true)),
-                    ("id", c.id.as_str().into()),
-                    ("name", c.name.into()),
-                    (
-                        "snapshot",
-                        js_sys::Uint8Array::from(c.snapshot.as_slice()).into(),
-                    ),
-                ];
-                if let Some(p) = &c.preview {
-                    let bytes = sms_core::engine::codec::encode_preview(p);
-                    fields.push(("preview", js_sys::Uint8Array::from(bytes.as_slice()).into()));
-                }
-                reply(scope, &fields);
-            }
-            Err(e) => reply(
-                scope,
-                &[("ok", false.into()), ("error", e.to_string().into())],
-            ),
-        }
-    }
-
     fn handle(scope: &web_sys::DedicatedWorkerGlobalScope, data: &JsValue) {
-        if text_of(data, "op") == "into" {
-            into_copy(scope, data);
-            return;
-        }
         if text_of(data, "op") == "demo" {
             match demo_workbook(data) {
                 Ok((bytes, name)) => reply(

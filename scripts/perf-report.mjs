@@ -11,7 +11,7 @@
 //   --criterion  criterion's output directory (<target dir>/criterion); the
 //                median of <group>/<n>/new/estimates.json is reported for the
 //                groups load, edit, merge_1000, preview_1000, materialize, view_open,
-//                view_patch and filter
+//                view_patch, filter, engine_edit and engine_refresh
 //   --size-log   output of `cargo bench -p sms-core --bench suite`; its lines
 //                `SIZE {json}` give the sizes of the generated workbooks
 //   --since      ignore criterion estimates written before this time (so a
@@ -195,6 +195,13 @@ export function browserMeasures(browser) {
     { label: 'Merge: confirm → incident list drawn with the merged records', fmt: fmt.ms, value: v((r) => r.merge.list) },
     { label: 'Merge: confirm → durable ("Saved")', fmt: fmt.ms, value: v((r) => r.merge.saved) },
     { label: 'Merge: longest main-thread task', fmt: fmt.task, value: v((r) => r.merge.longestTask) },
+    { label: 'Report: management review pack, navigation → drawn', fmt: fmt.ms, value: v((r) => r.report?.ms) },
+    {
+      label: 'Report: longest main-thread task',
+      fmt: fmt.task,
+      value: v((r) => r.report?.longestTask),
+      target: '≤ 50 ms',
+    },
     { label: 'Filter: search keystroke → drawn, median', fmt: fmt.ms, value: v((r) => r.keystroke.median) },
     {
       label: 'Filter: search keystroke → drawn, worst',
@@ -222,6 +229,8 @@ export function browserMeasures(browser) {
   warm.met = (sizes) => allMet(sizes, warm.value, (n) => (n >= 50000 ? 1000 : 300), sizes.filter((n) => n >= 10000));
   const warmTask = byLabel('Warm start: longest');
   warmTask.met = (sizes) => allMet(sizes, warmTask.value, () => 100);
+  const reportTask = byLabel('Report: longest');
+  reportTask.met = (sizes) => allMet(sizes, reportTask.value, () => 50);
   const save = byLabel('Edit → durable ("Saved"), p95');
   save.met = (sizes) => {
     const each = allMet(sizes, save.value, () => 20);
@@ -248,6 +257,8 @@ const CRITERION_GROUPS = [
   ['view_open', 'the fast start: decode and check the stored view and make it the read model (`View::assemble`, `RecordIndex::from_stored`)'],
   ['view_patch', "the view's part written with one edit's chunk (`ViewPart::patch`)"],
   ['filter', 'one search keystroke on the incident list (`SortedList::filter`)'],
+  ['engine_edit', 'one form save through the document engine, its update read and the reply encoded (`Engine::edit`, `encode_edited`)'],
+  ['engine_refresh', 'the whole read model as one engine message, read, encoded and decoded (`Engine::read_all`)'],
 ];
 
 function criterionMeasures(dir, since) {

@@ -33,6 +33,9 @@
 //   save          "Save incident" on an edited title until the header says
 //                 "Saved" (written to IndexedDB, strict durability): the
 //                 first edit after the start apart, then p50/p95 of 24
+//   report        the management review pack (#/reports/review: every
+//                 register's figures and five charts) from navigation until
+//                 its article is drawn, and the longest task in that time
 //   heap, wasm    JS heap in use after garbage collection; wasm memory
 //   merge         on #/workbooks, "Open a workbook file…" with the file of
 //                 1,000 changes: change event until the summary is drawn;
@@ -325,6 +328,19 @@ async function measure(n) {
     const [first, ...rest] = saves;
     r.save = { first, p50: pct(rest, 50), p95: pct(rest, 95), samples: rest.length, runs: rest };
     log(n, 'saved', `first ${first.toFixed(1)} ms, p50 ${r.save.p50.toFixed(1)} ms, p95 ${r.save.p95.toFixed(1)} ms`);
+
+    // The review pack, drawn from the read model.
+    await page.goto(new URL('#/workbooks', server.url).href);
+    await page.evaluate(() => window.__settle());
+    const t0 = await page.evaluate(() => performance.now());
+    await page.goto(new URL('#/reports/review', server.url).href);
+    await page.locator('article.report').first().waitFor({ timeout: LONG });
+    await page.evaluate(() => window.__settle());
+    r.report = await page.evaluate((t0) => {
+      const end = performance.now();
+      return { ms: end - t0, longestTask: window.__longestBetween(t0, end) };
+    }, t0);
+    log(n, 'report', `${r.report.ms.toFixed(0)} ms, longest task ${r.report.longestTask.toFixed(0)} ms`);
 
     const cdp = await context.newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage').catch(() => {});

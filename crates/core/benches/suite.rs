@@ -21,7 +21,12 @@
 //!   made the read model (`View::assemble`, `RecordIndex::from_stored`);
 //! - `view_patch`: the view's part written with one edit's chunk;
 //! - `filter`: one search keystroke on the incident list
-//!   (`SortedList::filter`).
+//!   (`SortedList::filter`);
+//! - `engine_edit`: one form save through the document engine, as the page
+//!   sends it (`Edit::UpdateRecord` against the heads shown), with its
+//!   update read and the reply encoded (`engine::codec::encode_edited`);
+//! - `engine_refresh`: the whole read model as the engine sends it when a
+//!   screen starts from nothing (`Engine::read_all`), encoded and decoded.
 //!
 //! `SMS_BENCH_QUICK=1` takes fewer, shorter samples (for CI). Before the
 //! timings it prints one line per size, `SIZE {json}`: n, live records,
@@ -351,6 +356,59 @@ fn bench_all(c: &mut Criterion, fixtures: &mut [Fixture]) {
     g.finish();
 }
 
+/// The document engine's share: what a page (or a worker) pays per edit and
+/// for a whole read model.
+fn bench_engine(c: &mut Criterion, fixtures: &mut [Fixture]) {
+    use sms_core::engine::{codec, Done, Edit, Engine};
+    let mut g = c.benchmark_group("engine_edit");
+    for f in fixtures.iter_mut() {
+        configure(&mut g, f.n);
+        let wb = Workbook::load([f.bytes.as_slice()], actor(6)).unwrap();
+        let mut engine = Engine::from_workbook(wb, &ctx("Chen Wei")).engine;
+        let ctx = ctx("Chen Wei");
+        let mut turn = 0;
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter(|| {
+                turn ^= 1;
+                let seen = engine.read(&Delta::default()).heads;
+                let (r, update) = engine.edit(
+                    Edit::UpdateRecord {
+                        id: f.incident.clone(),
+                        record: f.versions[turn].clone(),
+                        seen,
+                    },
+                    &ctx,
+                );
+                assert_eq!(r.as_ref().ok(), Some(&Done::Changed(true)));
+                let reply = codec::encode_edited(&r, &update);
+                (reply, engine.take_save(false))
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("engine_refresh");
+    g.sampling_mode(SamplingMode::Flat);
+    for f in fixtures.iter_mut() {
+        configure(&mut g, f.n);
+        let wb = Workbook::load([f.bytes.as_slice()], actor(7)).unwrap();
+        let mut engine = Engine::from_workbook(wb, &ctx("Chen Wei")).engine;
+        let bytes = codec::encode_edited(&Ok(Done::Nothing), &engine.read_all());
+        eprintln!(
+            "{} records: whole read model as one engine message, {} bytes",
+            f.n,
+            bytes.len()
+        );
+        g.bench_function(BenchmarkId::from_parameter(f.n), |b| {
+            b.iter_with_large_drop(|| {
+                let bytes = codec::encode_edited(&Ok(Done::Nothing), &engine.read_all());
+                codec::decode_edited(black_box(&bytes)).expect("decoded")
+            })
+        });
+    }
+    g.finish();
+}
+
 fn main() {
     if memory::run_child() {
         return;
@@ -361,5 +419,6 @@ fn main() {
         println!("SIZE {}", f.describe());
     }
     bench_all(&mut c, &mut fixtures);
+    bench_engine(&mut c, &mut fixtures);
     c.final_summary();
 }

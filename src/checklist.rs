@@ -3,7 +3,7 @@
 //! readiness.
 
 use leptos::prelude::*;
-use sms_core::engine::{Answer, Edit, Query};
+use sms_core::engine::{Edit, Query};
 use sms_core::{
     catalogue::{self, Clause},
     checklist::{rollups, ItemStatus, Rollup},
@@ -406,19 +406,13 @@ fn take_in_item_changes(
         ),
     ];
     let who = |field: &str| {
-        state
-            .ask(Query::ChecklistVersions {
+        crate::conflicts::last_author(crate::conflicts::versions_of(
+            state,
+            Query::ChecklistVersions {
                 number: clause.number.to_owned(),
                 field: field.to_owned(),
-            })
-            .and_then(|a| match a {
-                Answer::Versions(v) => Some(v),
-                _ => None,
-            })
-            .and_then(|v| v.into_iter().max_by_key(|v| v.at))
-            .map(|v| v.author)
-            .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
-            .unwrap_or_else(|| "Someone".into())
+            },
+        ))
     };
     let mut notes = Vec::new();
     for (field, get, set) in fields {
@@ -500,18 +494,13 @@ fn item_conflict_box(
     draft: RwSignal<sms_core::checklist::ItemState>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let versions = RwSignal::new(
-        state
-            .ask(Query::ChecklistVersions {
-                number: clause.number.to_owned(),
-                field: field.to_owned(),
-            })
-            .and_then(|a| match a {
-                Answer::Versions(v) => Some(v),
-                _ => None,
-            })
-            .unwrap_or_default(),
-    );
+    let versions = RwSignal::new(crate::conflicts::versions_of(
+        state,
+        Query::ChecklistVersions {
+            number: clause.number.to_owned(),
+            field: field.to_owned(),
+        },
+    ));
     // The heads these values were read at: keeping one supersedes exactly
     // them, and a value that arrives later stays as a conflict.
     let read_at = StoredValue::new(state.heads());

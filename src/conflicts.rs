@@ -107,6 +107,27 @@ pub fn ConflictsPage() -> impl IntoView {
     }
 }
 
+/// Every value a field holds (`q` asks for a record field's or a
+/// checklist field's), with its author and time; none when the workbook
+/// cannot answer.
+pub(crate) fn versions_of(state: AppState, q: Query) -> Vec<FieldVersion> {
+    match state.ask(q) {
+        Some(Answer::Versions(v)) => v,
+        _ => Vec::new(),
+    }
+}
+
+/// Who last changed a field, from its values: "Someone" when that is not
+/// known or has no name.
+pub(crate) fn last_author(versions: Vec<FieldVersion>) -> String {
+    versions
+        .into_iter()
+        .max_by_key(|v| v.at)
+        .map(|v| v.author)
+        .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
+        .unwrap_or_else(|| "Someone".into())
+}
+
 /// On a record's form, above a conflicted field: every value with its
 /// author and time, and a button to keep each. Keeping one stores it at once
 /// and puts it into the form.
@@ -118,18 +139,13 @@ pub fn conflict_box(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let f = def.field(key).expect("conflicts name declared fields");
-    let versions = RwSignal::new(
-        state
-            .ask(Query::FieldVersions {
-                id: id.clone(),
-                key: key.to_owned(),
-            })
-            .and_then(|a| match a {
-                Answer::Versions(v) => Some(v),
-                _ => None,
-            })
-            .unwrap_or_default(),
-    );
+    let versions = RwSignal::new(versions_of(
+        state,
+        Query::FieldVersions {
+            id: id.clone(),
+            key: key.to_owned(),
+        },
+    ));
     // The heads these values were read at: keeping one supersedes exactly
     // them, and a value that arrives later stays as a conflict.
     let read_at = StoredValue::new(state.heads());

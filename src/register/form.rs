@@ -1,7 +1,7 @@
 //! The form of one record, generated from its register's declaration.
 
 use leptos::prelude::*;
-use sms_core::engine::{Answer, Edit, Query};
+use sms_core::engine::{Edit, Query};
 use sms_core::{
     registers::{FieldDef, Kind, RegisterDef},
     RecordDraft, RecordId, RecordIndex, WorkbookError,
@@ -592,18 +592,13 @@ fn take_in_changes(
         if now == saw {
             continue;
         }
-        let who = match state.ask(Query::FieldVersions {
-            id: id.clone(),
-            key: f.key.to_owned(),
-        }) {
-            Some(Answer::Versions(v)) => v,
-            _ => Vec::new(),
-        }
-        .into_iter()
-        .max_by_key(|v| v.at)
-        .map(|v| v.author)
-        .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
-        .unwrap_or_else(|| "Someone".into());
+        let who = crate::conflicts::last_author(crate::conflicts::versions_of(
+            state,
+            Query::FieldVersions {
+                id: id.clone(),
+                key: f.key.to_owned(),
+            },
+        ));
         let mine = draft.with_untracked(|d| d.get(f.key).to_owned());
         let label = f.label;
         if mine == saw {

@@ -214,9 +214,13 @@ impl Writer {
             None => self.0.push(0),
         }
     }
-    /// A record with its register, deleted mark, creation and conflicts.
+    /// A record: its id, then [`Self::stored`].
     pub(crate) fn record(&mut self, id: &RecordId, r: &StoredRecord) {
         self.str(id.as_str());
+        self.stored(r);
+    }
+    /// A record's register, deleted mark, creation, conflicts and values.
+    pub(crate) fn stored(&mut self, r: &StoredRecord) {
         self.str(r.def.id);
         self.0.push(u8::from(r.deleted));
         self.time(r.info.created_at);
@@ -287,6 +291,9 @@ impl<'a> Reader<'a> {
     }
     pub(crate) fn record(&mut self) -> Result<(RecordId, StoredRecord), Malformed> {
         let id = RecordId::parse(self.str()?).ok_or_else(|| corrupt("record id"))?;
+        Ok((id, self.stored()?))
+    }
+    pub(crate) fn stored(&mut self) -> Result<StoredRecord, Malformed> {
         let def = registers::register(self.str()?).ok_or_else(|| corrupt("register"))?;
         let deleted = self.byte()? != 0;
         let created_at = self.time()?;
@@ -302,19 +309,16 @@ impl<'a> Reader<'a> {
             let key = field_key(def, self.str()?)?;
             values.insert(key, self.value()?);
         }
-        Ok((
-            id,
-            StoredRecord {
-                def,
-                deleted,
-                record: Record { values },
-                info: RecordInfo {
-                    created_at,
-                    created_by,
-                },
-                conflicts,
+        Ok(StoredRecord {
+            def,
+            deleted,
+            record: Record { values },
+            info: RecordInfo {
+                created_at,
+                created_by,
             },
-        ))
+            conflicts,
+        })
     }
     pub(crate) fn item(&mut self) -> Result<(&'static Clause, ItemState), Malformed> {
         let clause = catalogue::clause(self.str()?).ok_or_else(|| corrupt("clause"))?;

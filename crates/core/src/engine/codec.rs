@@ -670,9 +670,7 @@ impl Answer {
                 match r {
                     Some(r) => {
                         w.bool(true);
-                        // The id is not part of the answer; a placeholder
-                        // keeps the record's layout.
-                        w.record(&RecordId::from_random([0; 16]), r);
+                        w.stored(r);
                     }
                     None => w.bool(false),
                 }
@@ -754,7 +752,7 @@ impl Answer {
                     }
                     Answer::RecordHistory(out)
                 }
-                4 => Answer::RecordAt(if r.bool()? { Some(r.record()?.1) } else { None }),
+                4 => Answer::RecordAt(if r.bool()? { Some(r.stored()?) } else { None }),
                 5 => {
                     let n = r.len(3)?;
                     let mut out = Vec::with_capacity(n);

@@ -14,8 +14,6 @@
 //! [`Edit::MergePreviewed`] applies them, so nothing a person has not seen
 //! is merged, and no change object ever leaves the engine.
 
-use std::collections::HashSet;
-
 pub mod codec;
 mod live;
 
@@ -476,11 +474,6 @@ impl Engine {
         }
     }
 
-    /// Whether an import is writing into an open change.
-    pub fn importing(&self) -> bool {
-        self.import.is_some()
-    }
-
     fn edit_now(
         &mut self,
         edit: Edit,
@@ -599,12 +592,6 @@ impl Engine {
             ToStore::Chunk(self.wb.take_unsaved()?)
         };
         Some((out, self.wb.heads()))
-    }
-
-    /// The hashes of every change held, for a worker reading a file of
-    /// this workbook ([`Workbook::changes_not_in`]).
-    pub fn change_set(&mut self) -> HashSet<ChangeHash> {
-        self.wb.change_hashes().into_iter().collect()
     }
 
     /// The workbook itself, for tests and benchmarks that compare what the

@@ -43,10 +43,10 @@ fn known_key(key: &str) -> Result<&'static str, Malformed> {
 }
 
 impl Writer {
-    fn hash(&mut self, h: &ChangeHash) {
+    pub(crate) fn hash(&mut self, h: &ChangeHash) {
         self.0.extend_from_slice(&h.0);
     }
-    fn hashes(&mut self, hs: &[ChangeHash]) {
+    pub(crate) fn hashes(&mut self, hs: &[ChangeHash]) {
         self.uint(hs.len() as u64);
         for h in hs {
             self.hash(h);
@@ -80,7 +80,7 @@ impl Writer {
             self.str(s.as_ref());
         }
     }
-    fn context(&mut self, c: &ChangeContext) {
+    pub(crate) fn context(&mut self, c: &ChangeContext) {
         self.str(&c.author);
         self.int(c.at.timestamp());
         self.uint(u64::from(c.at.timestamp_subsec_nanos()));
@@ -193,14 +193,14 @@ impl Writer {
 }
 
 impl Reader<'_> {
-    fn hash(&mut self) -> Result<ChangeHash, Malformed> {
+    pub(crate) fn hash(&mut self) -> Result<ChangeHash, Malformed> {
         let b: [u8; 32] = self
             .take(32)?
             .try_into()
             .map_err(|_| corrupt("change hash"))?;
         Ok(ChangeHash(b))
     }
-    fn hashes(&mut self) -> Result<Vec<ChangeHash>, Malformed> {
+    pub(crate) fn hashes(&mut self) -> Result<Vec<ChangeHash>, Malformed> {
         let n = self.len(32)?;
         (0..n).map(|_| self.hash()).collect()
     }
@@ -234,7 +234,7 @@ impl Reader<'_> {
         let n = self.len(1)?;
         (0..n).map(|_| self.string()).collect()
     }
-    fn context(&mut self) -> Result<ChangeContext, Malformed> {
+    pub(crate) fn context(&mut self) -> Result<ChangeContext, Malformed> {
         let author = self.string()?;
         let secs = self.int()?;
         let nanos = u32::try_from(self.uint()?).map_err(|_| corrupt("time"))?;
@@ -844,7 +844,7 @@ pub fn encode_edited(result: &Result<Done, WorkbookError>, update: &Update) -> V
     w.0
 }
 
-type Edited = (Result<Done, WorkbookError>, Update);
+pub type Edited = (Result<Done, WorkbookError>, Update);
 
 pub fn decode_edited(bytes: &[u8]) -> Result<Edited, Malformed> {
     whole(bytes, |r| {

@@ -15,6 +15,7 @@
 //! is merged, and no change object ever leaves the engine.
 
 pub mod codec;
+pub mod host;
 mod live;
 
 pub use live::{LiveCommand, LiveReply, LiveState};

@@ -533,3 +533,158 @@ mod live {
         assert!(outcome.is_err() && state.is_none());
     }
 }
+
+mod host {
+    use super::*;
+    use sms_core::engine::codec::decode_edited;
+    use sms_core::engine::host::{
+        decode_copy, decode_opened, encode_create, encode_entry, encode_into, encode_open, Host,
+    };
+
+    fn nonce() -> [u8; 12] {
+        [7; 12]
+    }
+
+    #[test]
+    fn a_host_answers_byte_messages_as_the_engine_would() {
+        let mut wb = seeded();
+        let heads = wb.heads();
+        let chunks = vec![wb.save()];
+        let mut host = Host::new();
+        // Nothing open yet: said in words.
+        let e = host
+            .handle("query", &Query::Heads.encode(), &[], nonce)
+            .unwrap_err();
+        assert!(e.contains("no workbook"), "{e}");
+        // Opened with the heads the screen shows: nothing to read again.
+        let c = ctx("Ana", 5);
+        let out = host
+            .handle(
+                "open",
+                &encode_open(actor(9), &c, Some(&heads)),
+                &chunks,
+                nonce,
+            )
+            .unwrap();
+        let (id, upgraded, update) = decode_opened(&out).unwrap();
+        assert_eq!(&id, wb.id());
+        assert!(!upgraded && update.is_none());
+        // An edit, its update, then the chunk to store.
+        let edit = Edit::AddRecord {
+            register: "risk".into(),
+            id: rid(50),
+            record: risk("Through the host"),
+        };
+        let out = host.handle("edit", &edit.encode(&c), &[], nonce).unwrap();
+        let (r, u) = decode_edited(&out).unwrap();
+        assert_eq!(r.unwrap(), Done::Changed(true));
+        assert_eq!(u.records.len(), 1);
+        let out = host.handle("save", &[0], &[], nonce).unwrap();
+        assert!(matches!(
+            ToStore::decode(&out).unwrap(),
+            Some((ToStore::Chunk(_), _))
+        ));
+        // An entry when no room is joined: refused in the answer's words.
+        let out = host
+            .handle("entry", &encode_entry(1, b"blob"), &[], nonce)
+            .unwrap();
+        let (outcome, _, state) = sms_core::engine::codec::decode_live_entry(&out).unwrap();
+        assert!(outcome.is_err() && state.is_none());
+        // Damaged requests and unknown operations are refused in words.
+        assert!(host
+            .handle("edit", b"\xff\xff", &[], nonce)
+            .unwrap_err()
+            .contains("request"));
+        assert!(host
+            .handle("fly", &[], &[], nonce)
+            .unwrap_err()
+            .contains("unknown"));
+        assert!(host.handle("open", &[1, 2, 3], &chunks, nonce).is_err());
+        assert!(host
+            .handle(
+                "open",
+                &encode_open(actor(9), &c, None),
+                &[b"garbage".to_vec()],
+                nonce
+            )
+            .is_err());
+        // A new workbook: created, with everything for the screen.
+        let id = sms_core::WorkbookId::from_random([0x42; 16]);
+        let out = host
+            .handle(
+                "create",
+                &encode_create(&id, "Fresh", actor(3), &c),
+                &[],
+                nonce,
+            )
+            .unwrap();
+        let (got, _, update) = decode_opened(&out).unwrap();
+        assert_eq!(got, id);
+        assert_eq!(update.unwrap().name.as_deref(), Some("Fresh"));
+    }
+
+    #[test]
+    fn blank_and_into_leave_the_open_workbook_alone() {
+        let mut wb = seeded();
+        let heads = wb.heads();
+        let chunks = vec![wb.save()];
+        let mut host = Host::new();
+        let c = ctx("Ana", 5);
+        host.handle(
+            "open",
+            &encode_open(actor(9), &c, Some(&heads)),
+            &chunks,
+            nonce,
+        )
+        .unwrap();
+        // A blank workbook comes back as a snapshot to store.
+        let id = sms_core::WorkbookId::from_random([0x43; 16]);
+        let snap = host
+            .handle(
+                "blank",
+                &encode_create(&id, "Another", actor(3), &c),
+                &[],
+                nonce,
+            )
+            .unwrap();
+        let blank = Workbook::load([snap.as_slice()], actor(4)).unwrap();
+        assert_eq!(blank.id(), &id);
+        assert_eq!(blank.name(), "Another");
+        // Another workbook's file, with no copy here: kept whole.
+        let mut other = seeded();
+        other
+            .add_record("risk", &rid(77), &risk("Theirs"), &ctx("Bo", 6))
+            .unwrap();
+        let file = other.save();
+        let out = host
+            .handle(
+                "into",
+                &encode_into(&file, true, actor(5), false),
+                &[],
+                nonce,
+            )
+            .unwrap();
+        let copy = decode_copy(&out).unwrap();
+        assert_eq!(&copy.id, other.id());
+        assert!(copy.preview.is_none());
+        // With this browser's (older) copy: merged, and the preview says so.
+        let out = host
+            .handle(
+                "into",
+                &encode_into(&file, true, actor(5), true),
+                &chunks,
+                nonce,
+            )
+            .unwrap();
+        let copy = decode_copy(&out).unwrap();
+        let preview = copy.preview.expect("a preview");
+        assert!(preview.records.contains(&rid(77)), "{preview:?}");
+        // The open workbook is untouched by either.
+        let out = host
+            .handle("query", &Query::Heads.encode(), &[], nonce)
+            .unwrap();
+        assert!(matches!(Answer::decode(&out).unwrap(), Answer::Heads(h) if h == heads));
+        // A damaged request is refused in words.
+        assert!(host.handle("into", &[1], &[], nonce).is_err());
+    }
+}

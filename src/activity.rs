@@ -13,12 +13,15 @@ const PAGE: usize = 100;
 pub fn ActivityPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let shown = RwSignal::new(PAGE);
+    let history = state.answer(
+        || Some(Query::History),
+        |a| match a {
+            Answer::History(h) => Some(h),
+            _ => None,
+        },
+    );
     let changes = Memo::new(move |_| {
-        state.revision.track();
-        let mut all = match state.ask(Query::History) {
-            Some(Answer::History(h)) => h,
-            _ => Vec::new(),
-        };
+        let mut all = history.get().unwrap_or_default();
         all.reverse();
         all
     });

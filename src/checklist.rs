@@ -224,17 +224,21 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let s = draft.get_untracked();
-        match state.change(Edit::SetChecklistItem {
-            number: clause.number.to_owned(),
-            state: s.clone(),
-            seen: seen.get_value(),
-        }) {
-            Ok(_) => {
-                errors.set(Vec::new());
-                let now = state
-                    .summary(|s| s.checklist_item(clause.number))
-                    .unwrap_or_default();
-                notice.0.set(Some(if now.conflicts.is_empty() {
+        leptos::task::spawn_local(async move {
+            match state
+                .change(Edit::SetChecklistItem {
+                    number: clause.number.to_owned(),
+                    state: s.clone(),
+                    seen: seen.get_value(),
+                })
+                .await
+            {
+                Ok(_) => {
+                    errors.set(Vec::new());
+                    let now = state
+                        .summary(|s| s.checklist_item(clause.number))
+                        .unwrap_or_default();
+                    notice.0.set(Some(if now.conflicts.is_empty() {
                     format!("Saved {} {}.", clause.number, clause.title)
                 } else {
                     format!(
@@ -244,14 +248,15 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         now.conflicts.join(", ")
                     )
                 }));
-                navigate(&Route::Checklist);
+                    navigate(&Route::Checklist);
+                }
+                Err(WorkbookError::Invalid(es)) => errors.set(es),
+                Err(e) => errors.set(vec![sms_core::FieldError {
+                    field: "status",
+                    message: format!("Could not save: {e}."),
+                }]),
             }
-            Err(WorkbookError::Invalid(es)) => errors.set(es),
-            Err(e) => errors.set(vec![sms_core::FieldError {
-                field: "status",
-                message: format!("Could not save: {e}."),
-            }]),
-        }
+        });
     };
 
     let title_of = move |id: &RecordId| {
@@ -406,15 +411,12 @@ fn take_in_item_changes(
         ),
     ];
     let who = |field: &str| {
-        crate::conflicts::last_author(crate::conflicts::versions_of(
-            state,
-            Query::ChecklistVersions {
-                number: clause.number.to_owned(),
-                field: field.to_owned(),
-            },
-        ))
+        Some(Query::ChecklistVersions {
+            number: clause.number.to_owned(),
+            field: field.to_owned(),
+        })
     };
-    let mut notes = Vec::new();
+    let mut notes: Vec<crate::conflicts::Note> = Vec::new();
     for (field, get, set) in fields {
         let (new, saw) = (get(&now), base.with_value(get));
         if new == saw {
@@ -424,14 +426,16 @@ fn take_in_item_changes(
         let label = sms_core::checklist::field_label(field);
         if mine == saw {
             draft.update(|d| set(d, new.clone()));
-            notes.push(format!(
-                "{} changed {label} while you were editing; the page shows the new value.",
-                who(field)
+            notes.push((
+                who(field),
+                format!(
+                    "{{who}} changed {label} while you were editing; the page shows the new value."
+                ),
             ));
         } else if mine != new {
-            notes.push(format!(
-                "{} also changed {label} while you were editing. If you save, both values are kept as a conflict for you to choose from.",
-                who(field)
+            notes.push((
+                who(field),
+                format!("{{who}} also changed {label} while you were editing. If you save, both values are kept as a conflict for you to choose from."),
             ));
         }
         base.update_value(|b| set(b, new));
@@ -460,13 +464,14 @@ fn take_in_item_changes(
             d.evidence.sort();
         });
         base.update_value(|b| b.evidence = now.evidence.clone());
-        notes.push(
+        notes.push((
+            None,
             "Someone changed the evidence links while you were editing; the page shows them."
                 .into(),
-        );
+        ));
     }
     crate::conflicts::note_conflicts(conflicted, &now.conflicts);
-    crate::conflicts::tell(others, notes);
+    crate::conflicts::tell_who(state, others, notes);
 }
 
 /// Where the conflict box of `field` goes: shown while the field is
@@ -494,16 +499,13 @@ fn item_conflict_box(
     draft: RwSignal<sms_core::checklist::ItemState>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let versions = RwSignal::new(crate::conflicts::versions_of(
+    let (versions, read_at) = crate::conflicts::read_versions(
         state,
         Query::ChecklistVersions {
             number: clause.number.to_owned(),
             field: field.to_owned(),
         },
-    ));
-    // The heads these values were read at: keeping one supersedes exactly
-    // them, and a value that arrives later stays as a conflict.
-    let read_at = StoredValue::new(state.heads());
+    );
     let label = sms_core::checklist::field_label(field);
     let shown = move |v: &sms_core::FieldVersion| -> String {
         let text = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
@@ -515,7 +517,7 @@ fn item_conflict_box(
             text
         }
     };
-    let keep = move |v: &sms_core::FieldVersion| -> Result<(), String> {
+    let keep = move |v: sms_core::FieldVersion| async move {
         let value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
         let heads = read_at.get_value();
         state
@@ -525,6 +527,7 @@ fn item_conflict_box(
                 value: value.clone(),
                 seen: heads.clone(),
             })
+            .await
             .map_err(|e| e.to_string())?;
         draft.update(|d| match field {
             "status" => d.status = ItemStatus::from_key(&value).unwrap_or_default(),

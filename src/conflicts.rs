@@ -107,27 +107,6 @@ pub fn ConflictsPage() -> impl IntoView {
     }
 }
 
-/// Every value a field holds (`q` asks for a record field's or a
-/// checklist field's), with its author and time; none when the workbook
-/// cannot answer.
-pub(crate) fn versions_of(state: AppState, q: Query) -> Vec<FieldVersion> {
-    match state.ask(q) {
-        Some(Answer::Versions(v)) => v,
-        _ => Vec::new(),
-    }
-}
-
-/// Who last changed a field, from its values: "Someone" when that is not
-/// known or has no name.
-pub(crate) fn last_author(versions: Vec<FieldVersion>) -> String {
-    versions
-        .into_iter()
-        .max_by_key(|v| v.at)
-        .map(|v| v.author)
-        .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED)
-        .unwrap_or_else(|| "Someone".into())
-}
-
 /// On a record's form, above a conflicted field: every value with its
 /// author and time, and a button to keep each. Keeping one stores it at once
 /// and puts it into the form.
@@ -139,19 +118,15 @@ pub fn conflict_box(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let f = def.field(key).expect("conflicts name declared fields");
-    let versions = RwSignal::new(versions_of(
+    let (versions, read_at) = read_versions(
         state,
         Query::FieldVersions {
             id: id.clone(),
             key: key.to_owned(),
         },
-    ));
-    // The heads these values were read at: keeping one supersedes exactly
-    // them, and a value that arrives later stays as a conflict.
-    let read_at = StoredValue::new(state.heads());
-
+    );
     let id = StoredValue::new(id);
-    let keep = move |v: &FieldVersion| -> Result<(), String> {
+    let keep = move |v: FieldVersion| async move {
         let id = id.get_value();
         let heads = read_at.get_value();
         state
@@ -161,6 +136,7 @@ pub fn conflict_box(
                 value: v.value.clone(),
                 seen: heads.clone(),
             })
+            .await
             .map_err(|e| e.to_string())?;
         let draft_value = v.value.as_ref().map(|x| x.to_draft()).unwrap_or_default();
         draft.update(|d| d.set(key, draft_value));
@@ -170,26 +146,56 @@ pub fn conflict_box(
     versions_box(f.label, versions, shown, keep)
 }
 
+/// The values a conflicted field holds, read once (`q` asks for them),
+/// and the heads they were read at: keeping one supersedes exactly them,
+/// and a value that arrives later stays as a conflict.
+pub(crate) fn read_versions(
+    state: AppState,
+    q: Query,
+) -> (
+    RwSignal<Vec<FieldVersion>>,
+    StoredValue<Vec<sms_core::ChangeHash>>,
+) {
+    let versions = RwSignal::new(Vec::new());
+    let read_at = StoredValue::new(state.heads());
+    leptos::task::spawn_local(async move {
+        read_at.set_value(state.heads());
+        if let Some(Answer::Versions(v)) = state.ask(q).await {
+            versions.set(v);
+        }
+    });
+    (versions, read_at)
+}
+
 /// The box above a field (of a record or a checklist item) two people
 /// changed at the same time: every value with its author and time, and
 /// "Keep this" on each. `keep` stores the chosen value; once it has, the
 /// box says whose value was kept.
-pub(crate) fn versions_box(
+pub(crate) fn versions_box<Keep>(
     label: &'static str,
     versions: RwSignal<Vec<FieldVersion>>,
     shown: impl Fn(&FieldVersion) -> String + 'static,
-    keep: impl Fn(&FieldVersion) -> Result<(), String> + 'static,
-) -> impl IntoView {
+    keep: impl Fn(FieldVersion) -> Keep + 'static,
+) -> impl IntoView
+where
+    Keep: std::future::Future<Output = Result<(), String>> + 'static,
+{
     let error = RwSignal::new(None::<String>);
     let settled = RwSignal::new(None::<String>);
     let shown = StoredValue::new_local(shown);
     let keep = StoredValue::new_local(keep);
-    let choose = move |v: FieldVersion| match keep.with_value(|k| k(&v)) {
-        Ok(()) => {
-            settled.set(Some(format!("Kept the value by {}.", v.author)));
-            versions.set(Vec::new());
-        }
-        Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
+    let choose = move |v: FieldVersion| {
+        let author = v.author.clone();
+        let kept = keep.with_value(|k| k(v));
+        leptos::task::spawn_local(async move {
+            match kept.await {
+                Ok(()) => {
+                    settled.set(Some(format!("Kept the value by {author}.")));
+                    versions.set(Vec::new());
+                }
+                Err(e) => error.set(Some(format!("Could not keep it: {e}."))),
+            }
+        });
     };
     view! {
         <Show when=move || !versions.with(Vec::is_empty) fallback=move || settled.get().map(|m| view! { <p class="notice" role="status">{m}</p> })>
@@ -238,6 +244,37 @@ pub(crate) fn others_note(others: RwSignal<Vec<String>>) -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// What a form tells about a change made elsewhere: the words, with
+/// `{who}` standing for the last person who changed the field the query
+/// asks about (found first), or plain words.
+pub(crate) type Note = (Option<Query>, String);
+
+/// Adds notes that name who changed a field, once those are found.
+pub(crate) fn tell_who(state: AppState, others: RwSignal<Vec<String>>, notes: Vec<Note>) {
+    if notes.is_empty() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let mut out = Vec::with_capacity(notes.len());
+        for (q, text) in notes {
+            let who = match q {
+                Some(q) => match state.ask(q).await {
+                    Some(Answer::Versions(v)) => v
+                        .into_iter()
+                        .max_by_key(|v| v.at)
+                        .map(|v| v.author)
+                        .filter(|a| !a.trim().is_empty() && a != sms_core::UNNAMED),
+                    _ => None,
+                }
+                .unwrap_or_else(|| "Someone".into()),
+                None => String::new(),
+            };
+            out.push(text.replace("{who}", &who));
+        }
+        tell(others, out);
+    });
 }
 
 /// Adds what a form says others changed while it was open, each once.

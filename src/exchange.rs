@@ -57,7 +57,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             // Let "Preparing the file…" show before the document is written
             // out (a large workbook takes a moment).
             crate::platform::next_paint().await;
-            let out = match state.ask(Query::File) {
+            let out = match state.ask(Query::File).await {
                 Some(Answer::File { name, bytes }) => Some((name, bytes)),
                 _ => None,
             };
@@ -252,25 +252,27 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             return;
         }
         incoming.set_value(false);
-        match state.change(Edit::MergePreviewed) {
-            Ok(_) => {
-                let ids = p.preview.records.clone();
-                state.mark_merged(ids);
-                message.set(Some((
-                    true,
-                    format!(
-                        "Merged {} from “{}”.",
-                        plural(p.preview.changes, "change"),
-                        p.file
-                    ),
-                )));
-            }
-            Err(e) => message.set(Some((
-                false,
-                format!("Could not merge: {e}. Nothing was changed."),
-            ))),
-        }
         pending.set(None);
+        spawn_local(async move {
+            match state.change(Edit::MergePreviewed).await {
+                Ok(_) => {
+                    let ids = p.preview.records.clone();
+                    state.mark_merged(ids);
+                    message.set(Some((
+                        true,
+                        format!(
+                            "Merged {} from “{}”.",
+                            plural(p.preview.changes, "change"),
+                            p.file
+                        ),
+                    )));
+                }
+                Err(e) => message.set(Some((
+                    false,
+                    format!("Could not merge: {e}. Nothing was changed."),
+                ))),
+            }
+        });
     };
     let cancel = move |_| {
         forget_preview(state, incoming);
@@ -376,19 +378,21 @@ enum Opened {
 fn forget_preview(state: AppState, incoming: StoredValue<bool, LocalStorage>) {
     if incoming.get_value() {
         incoming.set_value(false);
-        state.ask(Query::DropPreview);
+        spawn_local(async move {
+            state.ask(Query::DropPreview).await;
+        });
     }
 }
 
 /// Asks the open workbook's engine what merging `changes` would do; it
 /// keeps them for the merge (`incoming` says so).
-fn preview(
+async fn preview(
     state: AppState,
     name: &str,
     changes: Vec<u8>,
     incoming: StoredValue<bool, LocalStorage>,
 ) -> Result<Opened, String> {
-    match state.ask(Query::Preview { changes }) {
+    match state.ask(Query::Preview { changes }).await {
         Some(Answer::Preview(Ok(p))) => {
             incoming.set_value(true);
             Ok(Opened::Preview(p))
@@ -432,7 +436,7 @@ async fn open_file(
     // into this browser's copy of that workbook, or keeps whole.
     let open_id = state.workbook_id();
     let have = match open_id {
-        Some(_) => match state.ask(Query::ChangeHashes) {
+        Some(_) => match state.ask(Query::ChangeHashes).await {
             Some(Answer::ChangeHashes(h)) => h,
             _ => return Err(STILL_OPENING.into()),
         },
@@ -440,7 +444,7 @@ async fn open_file(
     };
     let id = match crate::file_worker::read(&bytes, open_id.as_ref(), &have).await {
         Ok(crate::file_worker::Read::Same(changes)) => {
-            return preview(state, &name, changes, incoming);
+            return preview(state, &name, changes, incoming).await;
         }
         Ok(crate::file_worker::Read::Other { id }) => id,
         Err(crate::worker::Failed::Said(e)) => {

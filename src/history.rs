@@ -20,16 +20,15 @@ const SHORT: usize = 160;
 pub fn UndoButton() -> impl IntoView {
     let state = expect_context::<AppState>();
     let message = RwSignal::new(None::<String>);
-    let candidate = Memo::new(move |_| {
-        state.revision.track();
-        state
-            .if_loaded(Query::Undoable)
-            .and_then(|a| match a {
-                Answer::Entry(e) => e,
-                _ => None,
-            })
-            .map(|e| (e.hash, e.meta.summary))
-    });
+    // Asked only once the document is loaded (never loading it for this).
+    let entry = state.answer(
+        move || state.is_loaded().then_some(Query::Undoable),
+        |a| match a {
+            Answer::Entry(e) => Some(e),
+            _ => None,
+        },
+    );
+    let candidate = Memo::new(move |_| entry.get().flatten().map(|e| (e.hash, e.meta.summary)));
     // A message stays until the next change.
     let seen = StoredValue::new(0u64);
     Effect::new(move |_| {
@@ -39,25 +38,34 @@ pub fn UndoButton() -> impl IntoView {
         }
         seen.set_value(r);
     });
+    let route = expect_context::<RwSignal<crate::route::Route>>();
     let undo = move |_| {
         let Some((hash, _)) = candidate.get_untracked() else {
             return;
         };
-        message.set(Some(match state.undo(&hash) {
-            Ok(o) if o.reverted == 0 => format!(
-                "Nothing undone: what “{}” changed has been changed again since.",
-                o.undone
-            ),
-            Ok(o) if o.kept > 0 => format!(
-                "Undone: {}. {} value{} changed again since {} kept.",
-                o.undone,
-                o.kept,
-                if o.kept == 1 { "" } else { "s" },
-                if o.kept == 1 { "was" } else { "were" }
-            ),
-            Ok(o) => format!("Undone: {}.", o.undone),
-            Err(e) => format!("Could not undo: {e}."),
-        }));
+        // The record whose form is open, read now: the task below runs
+        // outside the component.
+        let open = match route.get_untracked() {
+            crate::route::Route::Record(id) => Some(id),
+            _ => None,
+        };
+        leptos::task::spawn_local(async move {
+            message.set(Some(match state.undo(&hash, open).await {
+                Ok(o) if o.reverted == 0 => format!(
+                    "Nothing undone: what “{}” changed has been changed again since.",
+                    o.undone
+                ),
+                Ok(o) if o.kept > 0 => format!(
+                    "Undone: {}. {} value{} changed again since {} kept.",
+                    o.undone,
+                    o.kept,
+                    if o.kept == 1 { "" } else { "s" },
+                    if o.kept == 1 { "was" } else { "were" }
+                ),
+                Ok(o) => format!("Undone: {}.", o.undone),
+                Err(e) => format!("Could not undo: {e}."),
+            }));
+        });
     };
     view! {
         <Show when=move || candidate.with(Option::is_some)>
@@ -116,31 +124,46 @@ pub fn RecordHistory(
     let open = RwSignal::new(false);
     let viewing = RwSignal::new(None::<ChangeHash>);
     let status = RwSignal::new(None::<String>);
-    let timeline = {
+    // `None` until the timeline has come.
+    let asked = {
         let id = id.clone();
-        move || -> Vec<RecordChange> {
-            if !open.get() {
-                return Vec::new();
-            }
-            state.revision.track();
-            let mut t = state
-                .ask(Query::RecordHistory { id: id.clone() })
-                .and_then(|a| match a {
-                    Answer::RecordHistory(h) => Some(h),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            t.reverse();
-            t
-        }
+        state.answer(
+            move || open.get().then(|| Query::RecordHistory { id: id.clone() }),
+            |a| match a {
+                Answer::RecordHistory(h) => Some(h),
+                _ => None,
+            },
+        )
     };
+    let timeline = move || -> Option<Vec<RecordChange>> {
+        if !open.get() {
+            return Some(Vec::new());
+        }
+        let mut t = asked.get()?;
+        t.reverse();
+        Some(t)
+    };
+    // The record as it was after the change being looked at, once read.
+    let old_record = RwSignal::new(None::<(ChangeHash, Option<StoredRecord>)>);
+    let id_at = StoredValue::new(id.clone());
+    Effect::new(move |_| {
+        let Some(hash) = viewing.get() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let id = id_at.get_value();
+            if let Some(Answer::RecordAt(r)) = state.ask(Query::RecordAt { id, hash }).await {
+                old_record.set(Some((hash, r)));
+            }
+        });
+    });
     let as_it_was = move |hash: ChangeHash, label: String| {
-        let old: Option<StoredRecord> = match state.ask(Query::RecordAt {
-            id: id.clone(),
-            hash,
-        }) {
-            Some(Answer::RecordAt(r)) => r,
-            _ => None,
+        let Some(old) = old_record.with(|o| {
+            o.as_ref()
+                .filter(|(h, _)| *h == hash)
+                .map(|(_, r)| r.clone())
+        }) else {
+            return ().into_any();
         };
         let Some(old) = old else {
             return view! { <p class="empty">"The record did not exist then."</p> }.into_any();
@@ -182,7 +205,9 @@ pub fn RecordHistory(
     };
     let as_it_was = StoredValue::new(as_it_was);
     let entries = move || {
-        let t = timeline();
+        let Some(t) = timeline() else {
+            return ().into_any();
+        };
         if open.get() && t.is_empty() {
             return view! { <p class="empty">"No changes recorded for this record."</p> }
                 .into_any();

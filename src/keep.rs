@@ -1,9 +1,9 @@
 //! Keeping another workbook (not the open one) in this browser: a file of
-//! it, or a shared room of it joined. `sms_core::exchange::into_copy`
-//! reads it and, when this browser has a copy, merges it into that copy
-//! and says what the merge changes; then it is stored. It runs on the
-//! page, beside the open workbook, so it is refused in words when the
-//! page's memory could not hold it.
+//! it, or a shared room of it joined. The document worker reads it
+//! (`sms_core::exchange::into_copy`) and, when this browser has a copy,
+//! merges it into that copy and says what the merge changes; then it is
+//! stored. The worker refuses it in words when its memory could not hold
+//! it beside the open workbook.
 
 use sms_core::{
     exchange::MergePreview,
@@ -26,11 +26,8 @@ pub(crate) enum KeepError {
     NotSaving,
     Storage(crate::idb::StorageError),
     /// The file, or this browser's copy of the workbook, could not be read
-    /// or merged: why.
+    /// or merged, or would not fit in memory: why.
     Said(String),
-    /// Reading it would take the page past the memory it can use: the
-    /// total needed, in GB.
-    TooLarge(f64),
 }
 
 impl std::fmt::Display for KeepError {
@@ -39,10 +36,6 @@ impl std::fmt::Display for KeepError {
             KeepError::NotSaving => f.write_str("this browser is not saving workbooks"),
             KeepError::Storage(e) => write!(f, "{e}"),
             KeepError::Said(e) => f.write_str(e),
-            KeepError::TooLarge(gb) => write!(
-                f,
-                "it is too large to open beside the open workbook in this tab (it would need about {gb:.1} GB of memory, more than a browser tab can use)"
-            ),
         }
     }
 }
@@ -73,13 +66,11 @@ pub(crate) async fn prepare(
 ) -> Result<(Target, Option<MergePreview>), KeepError> {
     let store = state.store().ok_or(KeepError::NotSaving)?;
     let stored = stored_copy(&store, id).await?;
-    let size = incoming.len() + stored.iter().flatten().map(Vec::len).sum::<usize>();
-    if let Some(gb) = memory_short_for(size) {
-        return Err(KeepError::TooLarge(gb));
-    }
-    let copy =
-        sms_core::exchange::into_copy(incoming, parts, stored.as_deref(), platform::new_actor())
-            .map_err(|e| KeepError::Said(e.to_string()))?;
+    let copy = state
+        .doc()
+        .copy_to_keep(incoming, parts, platform::new_actor(), stored.as_deref())
+        .await
+        .map_err(KeepError::Said)?;
     if &copy.id != id {
         return Err(KeepError::Said(
             "it holds another workbook than it said".into(),
@@ -109,40 +100,4 @@ pub(crate) async fn store(state: AppState, target: &Target) -> Result<(), KeepEr
         .set_name(&target.id, &target.name)
         .await
         .map_err(KeepError::Storage)
-}
-
-/// How much memory reading a workbook's bytes and merging them takes, per
-/// byte, at most: loading a document peaks at about 130 per byte of its
-/// file (a 9.7 MB file of a 50,000-record workbook took 1.25 GB, measured
-/// natively with `merge_memory`); the preview and the merge, made in small
-/// batches, add nothing measurable.
-const MEMORY_PER_FILE_BYTE: f64 = 150.0;
-
-/// The most memory a WebAssembly page can address (4 GiB), less a margin.
-const MEMORY_LIMIT: f64 = 0.95 * 4.0 * 1024.0 * 1024.0 * 1024.0;
-
-/// If reading `len` bytes of workbooks would take the page past what it
-/// can address — where it would stop with an error, not a message — the
-/// total it would need, in GB.
-fn memory_short_for(len: usize) -> Option<f64> {
-    #[cfg(target_arch = "wasm32")]
-    let in_use = core::arch::wasm32::memory_size(0) as f64 * 65536.0;
-    #[cfg(not(target_arch = "wasm32"))]
-    let in_use = 0.0;
-    let needed = in_use + len as f64 * MEMORY_PER_FILE_BYTE;
-    (needed > MEMORY_LIMIT).then_some(needed / 1e9)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn workbooks_too_large_for_the_page_memory_are_refused_before_reading() {
-        // A 50,000-record workbook's file (about 9.7 MB) can be kept; one
-        // three times that size would need more than 4 GiB.
-        assert_eq!(memory_short_for(9_700_000), None);
-        let needed = memory_short_for(30_000_000).expect("refused");
-        assert!((4.0..5.0).contains(&needed), "{needed} GB");
-    }
 }

@@ -14,6 +14,7 @@ mod conflicts;
 mod dashboard;
 mod demo;
 mod display;
+mod doc;
 mod exchange;
 mod file_worker;
 mod history;

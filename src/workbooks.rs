@@ -55,14 +55,19 @@ pub fn WorkbooksPage() -> impl IntoView {
     };
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match state.rename(&rename_to.get_untracked(), &rename_seen.get_value()) {
-            Ok(()) => {
-                rename_seen.set_value(state.heads());
-                rename_msg.set(Some((true, "Renamed.".into())));
-                list.refetch();
+        spawn_local(async move {
+            match state
+                .rename(&rename_to.get_untracked(), &rename_seen.get_value())
+                .await
+            {
+                Ok(()) => {
+                    rename_seen.set_value(state.heads());
+                    rename_msg.set(Some((true, "Renamed.".into())));
+                    list.refetch();
+                }
+                Err(e) => rename_msg.set(Some((false, format!("Could not rename: {e}.")))),
             }
-            Err(e) => rename_msg.set(Some((false, format!("Could not rename: {e}.")))),
-        }
+        });
     };
 
     view! {

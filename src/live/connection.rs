@@ -74,10 +74,21 @@ impl Live {
     }
 
     pub(super) fn opened(self, state: AppState) {
-        // Asking again for entries that did not apply counts as a try.
-        if self.room_state().is_some_and(|s| s.unsettled) {
-            self.room(state, LiveCommand::Retrying);
-        }
+        // Asking again for entries that did not apply counts as a try (and
+        // the engine says from where to ask).
+        let retrying = self
+            .room_state()
+            .is_some_and(|s| s.unsettled)
+            .then(|| self.room(state, LiveCommand::Retrying));
+        leptos::task::spawn_local(async move {
+            if let Some(r) = retrying {
+                r.await;
+            }
+            self.hello();
+        });
+    }
+
+    fn hello(self) {
         let hello = {
             let inner = self.inner();
             let i = inner.borrow();
@@ -110,7 +121,7 @@ impl Live {
         let joined = i.room.is_some();
         drop(i);
         if joined {
-            self.room(state, LiveCommand::Disconnected);
+            self.tell(state, LiveCommand::Disconnected);
         }
         let inner = self.inner();
         let mut i = inner.borrow_mut();

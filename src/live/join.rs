@@ -175,6 +175,7 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         drop(parts);
         state
             .change(sms_core::engine::Edit::MergeChanges { changes })
+            .await
             .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
         let name = state
             .summary_untracked(|s| s.name.clone())

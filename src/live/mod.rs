@@ -122,12 +122,19 @@ struct Inner {
     timer: Option<i32>,
     /// Leaving or a fatal error: do not reconnect.
     stopped: bool,
-    /// Frames that arrived during an import, handled after it.
-    deferred: Vec<String>,
     /// When the unanswered keep-alive was sent (ms since the epoch).
     ping_sent: Option<f64>,
     /// The timer that asks the room again for entries that did not apply.
     retry_timer: Option<i32>,
+    /// Counts the times sharing began, so a start answered late does not
+    /// connect a room left or begun again meanwhile.
+    session: u64,
+    /// Frames from the relay not yet handled, in the order they came; one
+    /// is handled at a time, each to the end (its answers from the
+    /// engine included) before the next.
+    inbox: std::collections::VecDeque<String>,
+    /// The inbox is being worked through.
+    reading: bool,
     /// The warning shown is about entries that did not apply yet (cleared
     /// once they have).
     retry_note: bool,
@@ -147,27 +154,39 @@ pub struct Live {
 }
 
 impl Live {
-    /// Runs a room command in the engine and keeps the room state it
-    /// tells; the blobs to send, if any.
-    fn room(self, state: AppState, cmd: LiveCommand) -> Vec<sms_core::sync::Outgoing> {
-        let Some(reply) = state.live(cmd, nonce) else {
-            return Vec::new();
-        };
-        if let (Some(room), Some(s)) = (self.inner().borrow_mut().room.as_mut(), reply.state) {
-            room.state = s;
+    /// Runs a room command in the engine (sent at once, so the engine sees
+    /// commands in the order they were made) and, when it answers, keeps
+    /// the room state it tells; the blobs to send, if any.
+    fn room(
+        self,
+        state: AppState,
+        cmd: LiveCommand,
+    ) -> impl std::future::Future<Output = Vec<sms_core::sync::Outgoing>> {
+        let reply = state.live(cmd);
+        async move {
+            let Some(reply) = reply.await else {
+                return Vec::new();
+            };
+            if let (Some(room), Some(s)) = (self.inner().borrow_mut().room.as_mut(), reply.state) {
+                room.state = s;
+            }
+            reply.out
         }
-        reply.out
+    }
+
+    /// Runs a room command whose blobs are not wanted; the room state it
+    /// tells is kept when it answers.
+    fn tell(self, state: AppState, cmd: LiveCommand) {
+        let reply = self.room(state, cmd);
+        leptos::task::spawn_local(async move {
+            reply.await;
+        });
     }
 
     /// The room state the page keeps, if a room is joined.
     fn room_state(self) -> Option<LiveState> {
         self.inner().borrow().room.as_ref().map(|r| r.state.clone())
     }
-}
-
-fn nonce() -> [u8; 12] {
-    let r = platform::random16();
-    r[..12].try_into().expect("12 of 16 bytes")
 }
 
 impl Default for Live {
@@ -273,26 +292,23 @@ impl Live {
         let set_aside: Vec<ChangeHash> =
             s.set_aside.iter().filter_map(|h| h.parse().ok()).collect();
         let token = key.token();
-        let started = state.live(
-            LiveCommand::Start {
-                room,
-                key,
-                seq: s.seq,
-                snapshot_upto: s.snapshot_upto,
-                in_room: in_room.clone(),
-                set_aside: set_aside.clone(),
-            },
-            nonce,
-        );
-        let room_state = started.and_then(|r| r.state).unwrap_or(LiveState {
+        let started = state.live(LiveCommand::Start {
+            room,
+            key,
+            seq: s.seq,
+            snapshot_upto: s.snapshot_upto,
+            in_room: in_room.clone(),
+            set_aside: set_aside.clone(),
+        });
+        let room_state = LiveState {
             seq: s.seq,
             snapshot_upto: s.snapshot_upto,
             in_room,
             set_aside,
             since: s.seq,
             ..LiveState::default()
-        });
-        {
+        };
+        let session = {
             let inner = self.inner();
             let mut i = inner.borrow_mut();
             i.room = Some(Room {
@@ -303,8 +319,24 @@ impl Live {
             i.saved = Some(s);
             i.stopped = false;
             i.attempt = 0;
-        }
-        self.connect(state);
+            i.session += 1;
+            i.session
+        };
+        // Connects once the engine has the room (its hello says from where
+        // the room is read), unless sharing stopped or began again since.
+        leptos::task::spawn_local(async move {
+            let started = started.await;
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            if i.session != session || i.stopped || i.saved.is_none() {
+                return;
+            }
+            if let (Some(room), Some(s)) = (i.room.as_mut(), started.and_then(|r| r.state)) {
+                room.state = s;
+            }
+            drop(i);
+            self.connect(state);
+        });
     }
 
     fn persist(&self) {

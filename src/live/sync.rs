@@ -18,7 +18,7 @@ impl Live {
     /// (read model, save). One that does not open or apply is never
     /// applied: it is asked for again later, or, when it can never apply
     /// (refused by the checks), skipped; either way the person is told.
-    pub(super) fn apply(self, state: AppState, seq: u64, blob: &str) {
+    pub(super) async fn apply(self, state: AppState, seq: u64, blob: &str) {
         if self.inner().borrow().room.is_none() {
             return;
         }
@@ -26,10 +26,10 @@ impl Live {
             None => {
                 // Its text was damaged: asked for again like an entry that
                 // failed to open.
-                self.room(state, LiveCommand::Missed { seq });
+                self.room(state, LiveCommand::Missed { seq }).await;
                 Err(SyncError::Malformed)
             }
-            Some(bytes) => match state.live_entry(seq, &bytes) {
+            Some(bytes) => match state.live_entry(seq, &bytes).await {
                 Some((outcome, _, room_state)) => {
                     if let (Some(room), Some(s)) =
                         (self.inner().borrow_mut().room.as_mut(), room_state)
@@ -148,15 +148,42 @@ impl Live {
             }
             i.ping_sent = None;
         }
-        self.room(state, LiveCommand::Disconnected);
+        self.tell(state, LiveCommand::Disconnected);
         self.connect(state);
     }
 
+    /// A frame from the relay: handled after those before it.
     pub(super) fn received(self, state: AppState, text: &str) {
-        if state.is_importing() {
-            self.inner().borrow_mut().deferred.push(text.to_owned());
-            return;
+        self.inner().borrow_mut().inbox.push_back(text.to_owned());
+        self.read_inbox(state);
+    }
+
+    /// Works through the inbox, one frame at a time, unless that is
+    /// happening already or an import runs (frames then wait for it).
+    fn read_inbox(self, state: AppState) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            if i.reading || i.inbox.is_empty() || state.is_importing() {
+                return;
+            }
+            i.reading = true;
         }
+        leptos::task::spawn_local(async move {
+            loop {
+                if state.is_importing() {
+                    break;
+                }
+                let Some(text) = self.inner().borrow_mut().inbox.pop_front() else {
+                    break;
+                };
+                self.handle(state, &text).await;
+            }
+            self.inner().borrow_mut().reading = false;
+        });
+    }
+
+    async fn handle(self, state: AppState, text: &str) {
         let Ok(msg) = ServerIn::parse(text) else {
             return;
         };
@@ -173,13 +200,14 @@ impl Live {
                     if head < seq {
                         // The relay lost entries (restored from an older
                         // backup): send everything again on catching up.
-                        self.room(state, LiveCommand::RoomReset);
+                        self.room(state, LiveCommand::RoomReset).await;
                     }
-                    self.room(state, LiveCommand::SnapshotAt { upto: snapshot });
+                    self.room(state, LiveCommand::SnapshotAt { upto: snapshot })
+                        .await;
                 }
             }
             ServerIn::Snapshot { upto, blob } | ServerIn::Blob { seq: upto, blob } => {
-                self.apply(state, upto, &blob);
+                self.apply(state, upto, &blob).await;
                 self.persist();
             }
             ServerIn::CaughtUp { head } => {
@@ -194,8 +222,8 @@ impl Live {
                 }
                 self.persist();
                 self.status.set(Some(LiveStatus::Connected));
-                self.flush(state);
-                self.maybe_snapshot(state);
+                self.push(state).await;
+                self.maybe_snapshot(state).await;
                 self.schedule_retry(state);
             }
             ServerIn::Ack { id, seq } => {
@@ -209,13 +237,15 @@ impl Live {
                                 heads,
                                 seq: is_push.then_some(seq),
                             },
-                        );
+                        )
+                        .await;
                         if is_push {
                             let inner = self.inner();
                             let mut i = inner.borrow_mut();
                             i.head = i.head.max(seq);
                         } else {
-                            self.room(state, LiveCommand::SnapshotAt { upto: seq });
+                            self.room(state, LiveCommand::SnapshotAt { upto: seq })
+                                .await;
                         }
                     }
                 }
@@ -246,15 +276,19 @@ impl Live {
         }
     }
 
-    /// Sends what the room has not got yet, when connected and caught up.
+    /// Sends what the room has not got yet, when connected and caught up;
+    /// first handles frames that waited for an import.
     pub fn flush(self, state: AppState) {
         if state.is_importing() {
             return;
         }
-        let deferred = std::mem::take(&mut self.inner().borrow_mut().deferred);
-        for text in deferred {
-            self.received(state, &text);
-        }
+        self.read_inbox(state);
+        let push = self.push(state);
+        leptos::task::spawn_local(push);
+    }
+
+    /// Asks the engine what the room has not got yet and sends it.
+    fn push(self, state: AppState) -> impl std::future::Future<Output = ()> {
         let ready = {
             let inner = self.inner();
             let i = inner.borrow();
@@ -264,39 +298,44 @@ impl Live {
                     .as_ref()
                     .is_some_and(|ws| ws.ready_state() == web_sys::WebSocket::OPEN)
         };
-        if !ready {
-            return;
-        }
-        let batches = self.room(
-            state,
-            LiveCommand::Outgoing {
-                max_bytes: MAX_PUSH_BYTES,
-            },
-        );
-        let inner = self.inner();
-        for out in batches {
-            let id = {
-                let mut i = inner.borrow_mut();
-                i.next_id += 1;
-                let id = i.next_id;
-                i.inflight.insert(id, (out.heads.clone(), Kind::Push));
-                id
+        let batches = ready.then(|| {
+            self.room(
+                state,
+                LiveCommand::Outgoing {
+                    max_bytes: MAX_PUSH_BYTES,
+                },
+            )
+        });
+        async move {
+            let Some(batches) = batches else {
+                return;
             };
-            self.status.set(Some(LiveStatus::Syncing));
-            if !self.send(&ClientOut::Push {
-                id,
-                blob: &b64::encode(&out.blob),
-            }) {
-                // The socket closed meanwhile: everything unacknowledged is
-                // sent again after reconnecting.
-                inner.borrow_mut().inflight.remove(&id);
-                break;
+            let batches = batches.await;
+            let inner = self.inner();
+            for out in batches {
+                let id = {
+                    let mut i = inner.borrow_mut();
+                    i.next_id += 1;
+                    let id = i.next_id;
+                    i.inflight.insert(id, (out.heads.clone(), Kind::Push));
+                    id
+                };
+                self.status.set(Some(LiveStatus::Syncing));
+                if !self.send(&ClientOut::Push {
+                    id,
+                    blob: &b64::encode(&out.blob),
+                }) {
+                    // The socket closed meanwhile: everything unacknowledged
+                    // is sent again after reconnecting.
+                    inner.borrow_mut().inflight.remove(&id);
+                    break;
+                }
             }
         }
     }
 
     /// Offers the room a snapshot when its log has grown long.
-    pub(super) fn maybe_snapshot(self, state: AppState) {
+    pub(super) async fn maybe_snapshot(self, state: AppState) {
         let inner = self.inner();
         let head = inner.borrow().head;
         if inner.borrow().room.is_none() {
@@ -310,6 +349,7 @@ impl Live {
                     max_bytes: MAX_PUSH_BYTES * 2,
                 },
             )
+            .await
             .into_iter()
             .next()
             .map(|out| (out, head));

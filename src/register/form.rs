@@ -91,37 +91,36 @@ pub fn RecordForm(
                 return;
             }
         };
-        let result = match &edit_id {
-            None => {
-                let id = crate::platform::new_record_id();
-                state.change(Edit::AddRecord {
-                    register: def.id.to_owned(),
-                    id,
-                    record: record.clone(),
-                })
-            }
-            Some(id) => state.change(Edit::UpdateRecord {
+        let edit = match &edit_id {
+            None => Edit::AddRecord {
+                register: def.id.to_owned(),
+                id: crate::platform::new_record_id(),
+                record: record.clone(),
+            },
+            Some(id) => Edit::UpdateRecord {
                 id: id.clone(),
                 record: record.clone(),
                 seen: seen.get_value(),
-            }),
-        }
-        .map(|_| ());
-        let title = record.text(def.title).to_owned();
-        match result {
-            Ok(()) => {
-                // Fields someone else changed to another value meanwhile
-                // are now conflicts: say so rather than pick one.
-                let now_conflicted: Vec<String> = edit_id
-                    .as_ref()
-                    .and_then(|id| {
-                        state.index_untracked(|ix| ix.get(id).map(|e| e.conflicts.clone()))
-                    })
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|k| def.field(k).map(|f| f.label_lower()))
-                    .collect();
-                notice.0.set(Some(if is_new {
+            },
+        };
+        let edit_id = edit_id.clone();
+        leptos::task::spawn_local(async move {
+            let result = state.change(edit).await.map(|_| ());
+            let title = record.text(def.title).to_owned();
+            match result {
+                Ok(()) => {
+                    // Fields someone else changed to another value meanwhile
+                    // are now conflicts: say so rather than pick one.
+                    let now_conflicted: Vec<String> = edit_id
+                        .as_ref()
+                        .and_then(|id| {
+                            state.index_untracked(|ix| ix.get(id).map(|e| e.conflicts.clone()))
+                        })
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|k| def.field(k).map(|f| f.label_lower()))
+                        .collect();
+                    notice.0.set(Some(if is_new {
                     format!("Added “{title}”.")
                 } else if now_conflicted.is_empty() {
                     format!("Saved changes to “{title}”.")
@@ -131,16 +130,17 @@ pub fn RecordForm(
                         now_conflicted.join(", ")
                     )
                 }));
-                navigate(&Route::List(def.id));
-            }
-            Err(WorkbookError::Invalid(errors)) => {
-                if let Some(f) = errors.first().and_then(|e| def.field(e.field)) {
-                    focus(&control_id(f));
+                    navigate(&Route::List(def.id));
                 }
-                store_errors.set(errors);
+                Err(WorkbookError::Invalid(errors)) => {
+                    if let Some(f) = errors.first().and_then(|e| def.field(e.field)) {
+                        focus(&control_id(f));
+                    }
+                    store_errors.set(errors);
+                }
+                Err(e) => save_error.set(Some(format!("Could not save: {e}."))),
             }
-            Err(e) => save_error.set(Some(format!("Could not save: {e}."))),
-        }
+        });
     };
 
     let heading = if is_new {
@@ -585,40 +585,42 @@ fn take_in_changes(
     }) else {
         return;
     };
-    let mut notes = Vec::new();
+    let mut notes: Vec<crate::conflicts::Note> = Vec::new();
     for f in def.stored_fields() {
         let now = current.get(f.key).to_owned();
         let saw = base.with_value(|b| b.get(f.key).to_owned());
         if now == saw {
             continue;
         }
-        let who = crate::conflicts::last_author(crate::conflicts::versions_of(
-            state,
-            Query::FieldVersions {
-                id: id.clone(),
-                key: f.key.to_owned(),
-            },
-        ));
+        let q = Some(Query::FieldVersions {
+            id: id.clone(),
+            key: f.key.to_owned(),
+        });
         let mine = draft.with_untracked(|d| d.get(f.key).to_owned());
         let label = f.label;
         if mine == saw {
             draft.update(|d| d.set(f.key, now.clone()));
-            notes.push(format!(
-                "{who} changed {label} while you were editing; the form shows the new value."
+            notes.push((
+                q,
+                format!(
+                    "{{who}} changed {label} while you were editing; the form shows the new value."
+                ),
             ));
         } else if mine != now {
-            notes.push(format!(
-                "{who} also changed {label} while you were editing. If you save, both values are kept as a conflict for you to choose from."
+            notes.push((
+                q,
+                format!("{{who}} also changed {label} while you were editing. If you save, both values are kept as a conflict for you to choose from."),
             ));
         }
         base.update_value(|b| b.set(f.key, now));
     }
     if deleted {
-        notes.push(
+        notes.push((
+            None,
             "Someone deleted this record while you were editing. Saving keeps your changes in it; restore it from the deleted records to see them."
                 .into(),
-        );
+        ));
     }
     crate::conflicts::note_conflicts(conflicted, &conflicts);
-    crate::conflicts::tell(others, notes);
+    crate::conflicts::tell_who(state, others, notes);
 }

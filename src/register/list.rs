@@ -462,10 +462,13 @@ pub fn DeletedList(def: &'static RegisterDef) -> impl IntoView {
                             <li>
                                 <span>{title.clone()}</span>
                                 <button type="button" aria-label=label on:click=move |_| {
-                                    match state.change(Edit::RestoreRecord { id: id.clone() }) {
-                                        Ok(_) => notice.0.set(Some(format!("Restored “{title}”."))),
-                                        Err(e) => notice.0.set(Some(format!("Could not restore: {e}."))),
-                                    }
+                                    let (id, title) = (id.clone(), title.clone());
+                                    leptos::task::spawn_local(async move {
+                                        match state.change(Edit::RestoreRecord { id }).await {
+                                            Ok(_) => notice.0.set(Some(format!("Restored “{title}”."))),
+                                            Err(e) => notice.0.set(Some(format!("Could not restore: {e}."))),
+                                        }
+                                    });
                                 }>"Restore"</button>
                             </li>
                         }

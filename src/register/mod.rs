@@ -27,16 +27,21 @@ fn ConfirmDelete(
         let Some((id, title)) = to_delete.get_untracked() else {
             return;
         };
-        match state.change(sms_core::engine::Edit::DeleteRecord { id }) {
-            Ok(_) => {
-                notice.0.set(Some(format!(
-                    "Deleted “{title}”. You can restore it from the deleted records."
-                )));
-                error.set(None);
-                to_delete.set(None);
+        leptos::task::spawn_local(async move {
+            match state
+                .change(sms_core::engine::Edit::DeleteRecord { id })
+                .await
+            {
+                Ok(_) => {
+                    notice.0.set(Some(format!(
+                        "Deleted “{title}”. You can restore it from the deleted records."
+                    )));
+                    error.set(None);
+                    to_delete.set(None);
+                }
+                Err(e) => error.set(Some(format!("Could not delete: {e}."))),
             }
-            Err(e) => error.set(Some(format!("Could not delete: {e}."))),
-        }
+        });
     };
     view! {
         <ConfirmDialog

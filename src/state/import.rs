@@ -1,5 +1,5 @@
-//! Importing checked records as one change, a slice at a time so the
-//! page stays responsive, with progress on screen.
+//! Importing checked records as one change, written by the document
+//! worker a step at a time, with progress on screen.
 
 use leptos::prelude::*;
 use sms_core::{
@@ -10,28 +10,28 @@ use sms_core::{
 use super::AppState;
 use crate::platform;
 
-/// How long an import writes, or opening a view reads, before letting the
-/// page breathe (ms).
-pub(super) const SLICE_MS: f64 = 40.0;
+/// Records an import step writes: the worker writes them while the page
+/// stays free, so a step is sized for progress, not for the page.
+const STEP: usize = 250;
 
 impl AppState {
     /// One step of an import, sent to the engine.
-    fn run_import(
+    async fn run_import(
         &self,
         edit: Edit,
         ctx: &sms_core::ChangeContext,
     ) -> Result<(Done, sms_core::engine::Update), WorkbookError> {
         let (r, update) = self
-            .engine
-            .try_update_value(|e| e.as_mut().map(|e| e.edit(edit, ctx)))
-            .flatten()
-            .ok_or_else(|| WorkbookError::Document("the workbook is still opening".into()))?;
+            .doc()
+            .edit(&edit, ctx)
+            .await
+            .map_err(WorkbookError::Document)?;
         r.map(|done| (done, update))
     }
 
-    /// Imports checked records into `register` as one change, writing them
-    /// a slice at a time and letting the page breathe in between, with
-    /// `importing` telling the screen how far it has got.
+    /// Imports checked records into `register` as one change, written by
+    /// the document worker a step at a time, with `importing` telling the
+    /// screen how far it has got.
     pub async fn import(
         &self,
         register: &'static str,
@@ -42,50 +42,57 @@ impl AppState {
             return Err(WorkbookError::Document("another import is running".into()));
         }
         let ctx = self.context();
-        self.ensure_loaded();
-        let total = match self.run_import(
-            Edit::BeginImport {
-                register: register.to_owned(),
-                records,
-                source: source.to_owned(),
-            },
-            &ctx,
-        )? {
-            (Done::Import { total, .. }, _) => total,
-            _ => return Err(WorkbookError::Document("the import did not start".into())),
+        if !self.ensure_loaded() {
+            return Err(WorkbookError::Document("no workbook is open".into()));
+        }
+        // Marked before the first await, so nothing else is sent to the
+        // worker while its import is open.
+        self.importing.set(Some((0, records.len())));
+        let begun = self
+            .run_import(
+                Edit::BeginImport {
+                    register: register.to_owned(),
+                    records,
+                    source: source.to_owned(),
+                },
+                &ctx,
+            )
+            .await;
+        let total = match begun {
+            Ok((Done::Import { total, .. }, _)) => total,
+            Ok(_) => {
+                self.importing.set(None);
+                return Err(WorkbookError::Document("the import did not start".into()));
+            }
+            Err(e) => {
+                self.importing.set(None);
+                return Err(e);
+            }
         };
         self.importing.set(Some((0, total)));
-        platform::next_paint().await;
         let mut outcome = Ok(());
         let mut written = 0;
         while written < total {
-            let started = js_sys::Date::now();
-            while written < total && js_sys::Date::now() - started < SLICE_MS {
-                match self.run_import(Edit::ImportStep { n: 25 }, &ctx) {
-                    Ok((Done::Import { written: w, .. }, _)) => written = w,
-                    Ok(_) => {}
-                    Err(e) => {
-                        outcome = Err(e);
-                        break;
-                    }
+            match self.run_import(Edit::ImportStep { n: STEP }, &ctx).await {
+                Ok((Done::Import { written: w, .. }, _)) => written = w,
+                Ok(_) => {}
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
                 }
             }
-            if outcome.is_err() {
-                break;
-            }
             self.importing.set(Some((written, total)));
-            platform::next_paint().await;
         }
         let result = match outcome {
             Err(e) => Err(e),
-            Ok(()) => self.run_import(Edit::FinishImport, &ctx),
+            Ok(()) => self.run_import(Edit::FinishImport, &ctx).await,
         };
         let result = match result {
             Ok((done, update)) => {
-                // The read model takes the new records in slices too.
+                // The read model takes the new records in slices.
                 for part in update.split(500) {
                     self.take_update(&part);
-                    platform::next_paint().await;
+                    platform::yield_now().await;
                 }
                 match done {
                     Done::Imported(n) => Ok(n),

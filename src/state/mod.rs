@@ -3,19 +3,23 @@
 //! IndexedDB), `tabs` (other tabs' changes), `import`, `marks` (records a
 //! merge changed), `workbooks` (create, open, delete, rename).
 //!
-//! The page reaches the document only through `sms_core::engine`: every
-//! change is an [`Edit`] sent with [`AppState::change`], every question a [`Query`] asked
-//! with [`AppState::ask`]. Each edit comes back with an `Update` that
+//! The page never holds the document: it lives in the document worker
+//! (`crate::doc`), which runs `sms_core::engine`. Every change is an
+//! [`Edit`] sent with [`AppState::change`], every question a [`Query`]
+//! asked with [`AppState::ask`]. Requests reach the worker in the order
+//! they are made and are answered in that order, and each answer is taken
+//! as it comes, so the read model always shows the worker's document as of
+//! the last answer. Each edit comes back with an `Update` that
 //! brings the read model and summary up to date, then
 //! [`AppState::request_save`] writes the new changes as one incremental
 //! chunk, or a compacted snapshot when the ledger asks for one. Writes run one at a time; "Saved" is shown only when nothing
 //! is left unwritten and the last write has reached the disk.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, future::Future, rc::Rc};
 
 use leptos::prelude::*;
 use sms_core::{
-    engine::{self, Answer, Done, Edit, Engine, Query},
+    engine::{self, Answer, Done, Edit, Query},
     storage::ChunkLedger,
     view::Summary,
     ChangeContext, ChangeHash, Delta, RecordIndex, WorkbookError, WorkbookId,
@@ -32,7 +36,7 @@ use open::Pending;
 use save::Saver;
 use tabs::Told;
 
-use crate::platform;
+use crate::{doc::Doc, platform};
 
 /// What the save indicator shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,11 +61,16 @@ pub enum Phase {
 /// Handles to the app's state; `Copy`, so components capture it freely.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    /// The open workbook's document, reached only through the engine.
-    engine: StoredValue<Option<Engine>, LocalStorage>,
+    /// The document worker, holding the open workbook's document.
+    doc: StoredValue<Doc, LocalStorage>,
+    /// The worker has the open workbook's document, or has been asked to
+    /// open it (requests sent now are answered after it).
+    loaded: StoredValue<bool, LocalStorage>,
     /// Set while the workbook is shown from its stored view and its
     /// document is not loaded yet; see [`AppState::ensure_loaded`].
     pending: StoredValue<Option<Pending>, LocalStorage>,
+    /// The heads the read model shows (see [`AppState::heads`]).
+    shown_heads: StoredValue<Vec<ChangeHash>, LocalStorage>,
     /// Id, name and checklist of the open workbook, kept in step like the
     /// read model.
     summary: StoredValue<Option<Summary>, LocalStorage>,
@@ -99,8 +108,10 @@ pub struct AppState {
 impl AppState {
     pub fn new() -> Self {
         AppState {
-            engine: StoredValue::new_local(None),
+            doc: StoredValue::new_local(Doc::default()),
+            loaded: StoredValue::new_local(false),
             pending: StoredValue::new_local(None),
+            shown_heads: StoredValue::new_local(Vec::new()),
             summary: StoredValue::new_local(None),
             index: StoredValue::new_local(RecordIndex::default()),
             channel: StoredValue::new_local(None),
@@ -145,48 +156,59 @@ impl AppState {
     }
 
     /// The document heads the read model shows: what a form opened now
-    /// saw, so that its save is written against them.
+    /// saw, so that its save is written against them. Kept on the page
+    /// from the view it opened from and every update since.
     pub fn heads(&self) -> Vec<ChangeHash> {
-        if let Some(h) = self
-            .pending
-            .with_value(|p| p.as_ref().map(|p| p.heads.clone()))
-        {
-            return h;
-        }
-        match self.ask_loaded(Query::Heads) {
-            Some(Answer::Heads(h)) => h,
-            _ => Vec::new(),
-        }
+        self.shown_heads.get_value()
     }
 
-    /// Whether the document is loaded (not only shown from its view).
+    /// Whether the document is open in its worker, or being opened
+    /// there (not only shown from its view).
     pub fn is_loaded(&self) -> bool {
-        self.engine.with_value(Option::is_some)
+        self.loaded.get_value()
     }
 
-    /// Asks the engine only if the document is loaded already (never
-    /// loads it), tracking `revision`.
-    pub fn if_loaded(&self, q: Query) -> Option<Answer> {
-        self.revision.track();
-        if self.is_importing() {
-            return None;
-        }
-        self.ask_loaded(q)
-    }
-
-    fn ask_loaded(&self, q: Query) -> Option<Answer> {
-        self.engine
-            .try_update_value(|e| e.as_mut().map(|e| e.query(q)))
-            .flatten()
+    /// The document worker.
+    pub(crate) fn doc(&self) -> Doc {
+        self.doc.get_value()
     }
 
     /// Asks the open workbook a question (loading its document first);
-    /// `None` while an import runs or when no document can be opened.
-    pub fn ask(&self, q: Query) -> Option<Answer> {
-        if self.is_importing() || !self.ensure_loaded() {
-            return None;
-        }
-        self.ask_loaded(q)
+    /// `None` while an import runs or when no document can be opened. The
+    /// question is sent at once.
+    pub fn ask(&self, q: Query) -> impl Future<Output = Option<Answer>> {
+        let asked = (!self.is_importing() && self.ensure_loaded()).then(|| self.doc().query(&q));
+        async move { asked?.await.ok() }
+    }
+
+    /// The answer to the question `q` gives (none: nothing is asked),
+    /// picked by `pick`, asked again after every change of the workbook
+    /// (and when `q` changes); `None` until it has come. An answer that
+    /// comes after a newer question was asked is dropped.
+    pub fn answer<T: Send + Sync + 'static>(
+        &self,
+        q: impl Fn() -> Option<Query> + 'static,
+        pick: impl Fn(Answer) -> Option<T> + Copy + 'static,
+    ) -> ReadSignal<Option<T>> {
+        let state = *self;
+        let out = RwSignal::new(None);
+        let asked = StoredValue::new(0u64);
+        Effect::new(move |_| {
+            state.revision.track();
+            let Some(q) = q() else {
+                out.set(None);
+                return;
+            };
+            asked.update_value(|n| *n += 1);
+            let mine = asked.get_value();
+            leptos::task::spawn_local(async move {
+                let a = state.ask(q).await.and_then(pick);
+                if asked.get_value() == mine {
+                    out.set(a);
+                }
+            });
+        });
+        out.read_only()
     }
 
     /// After a change of the document: the read model and summary take
@@ -194,6 +216,9 @@ impl AppState {
     pub(super) fn take_update(&self, update: &engine::Update) {
         if update.is_empty() {
             return;
+        }
+        if !update.heads.is_empty() {
+            self.shown_heads.set_value(update.heads.clone());
         }
         let delta = update.delta();
         self.index.update_value(|ix| {
@@ -235,102 +260,89 @@ impl AppState {
         ChangeContext::new(self.author.get_untracked(), platform::now())
     }
 
-    /// Makes one change of the workbook and schedules its save.
-    pub fn change(&self, edit: Edit) -> Result<Done, WorkbookError> {
-        self.edit_engine(|e, ctx| e.edit(edit, ctx))
+    /// Makes one change of the workbook (sent at once) and schedules its
+    /// save.
+    pub fn change(&self, edit: Edit) -> impl Future<Output = Result<Done, WorkbookError>> {
+        let sent = if self.is_importing() {
+            Err(WorkbookError::Document(
+                "an import is running; wait until it has finished".into(),
+            ))
+        } else if !self.ensure_loaded() {
+            Err(WorkbookError::Document("no workbook is open".into()))
+        } else {
+            Ok(self.doc().edit(&edit, &self.context()))
+        };
+        let state = *self;
+        async move {
+            let (out, update) = sent?.await.map_err(WorkbookError::Document)?;
+            // Even a failed operation may have touched the document: its
+            // update is taken either way.
+            state.took(&update, out.is_ok());
+            out
+        }
     }
 
-    fn edit_engine<T>(
-        &self,
-        f: impl FnOnce(&mut Engine, &ChangeContext) -> (Result<T, WorkbookError>, engine::Update),
-    ) -> Result<T, WorkbookError> {
-        if self.is_importing() {
-            return Err(WorkbookError::Document(
-                "an import is running; wait until it has finished".into(),
-            ));
-        }
-        let ctx = self.context();
-        self.ensure_loaded();
-        // Even a failed operation may have touched the document: its
-        // update is taken either way.
-        let out = self
-            .engine
-            .try_update_value(|e| e.as_mut().map(|e| f(e, &ctx)));
-        let (out, update) = match out {
-            Some(Some(r)) => r,
-            Some(None) => {
-                return Err(WorkbookError::Document(
-                    "the workbook is still opening".into(),
-                ))
-            }
-            None => return Err(WorkbookError::Document("the app is closing".into())),
-        };
-        self.take_update(&update);
-        if out.is_ok() {
+    /// Takes an update the worker answered with; when something changed,
+    /// views read again and the change is saved.
+    fn took(&self, update: &engine::Update, changed: bool) {
+        self.take_update(update);
+        if changed {
             self.revision.update(|r| *r += 1);
             self.request_save();
         }
-        out
     }
 
-    /// Runs a command of the open workbook's live room (loading the
-    /// document first); `None` while an import runs or when no document
-    /// can be opened.
+    /// Runs a command of the open workbook's live room (sent at once,
+    /// loading the document first); `None` while an import runs or when no
+    /// document can be opened.
     pub fn live(
         &self,
         cmd: engine::LiveCommand,
-        nonce: impl FnMut() -> [u8; 12],
-    ) -> Option<engine::LiveReply> {
-        if self.is_importing() || !self.ensure_loaded() {
-            return None;
-        }
-        self.engine
-            .try_update_value(|e| e.as_mut().map(|e| e.live(cmd, nonce)))
-            .flatten()
+    ) -> impl Future<Output = Option<engine::LiveReply>> {
+        let sent = (!self.is_importing() && self.ensure_loaded()).then(|| self.doc().live(&cmd));
+        async move { sent?.await.ok() }
     }
 
-    /// Opens and applies entry `seq` from the live room through the usual
-    /// path (read model, save); `None` when no document is open.
-    pub fn live_entry(&self, seq: u64, blob: &[u8]) -> Option<engine::codec::LiveEntry> {
-        if !self.ensure_loaded() {
-            return None;
+    /// Opens and applies entry `seq` from the live room (sent at once)
+    /// through the usual path (read model, save); `None` when no document
+    /// is open.
+    pub fn live_entry(
+        &self,
+        seq: u64,
+        blob: &[u8],
+    ) -> impl Future<Output = Option<engine::codec::LiveEntry>> {
+        let sent = self.ensure_loaded().then(|| self.doc().entry(seq, blob));
+        let state = *self;
+        async move {
+            let entry = sent?.await.ok()?;
+            state.took(&entry.1, !entry.1.is_empty());
+            Some(entry)
         }
-        let entry = self
-            .engine
-            .try_update_value(|e| e.as_mut().map(|e| e.live_entry(seq, blob)))
-            .flatten()?;
-        self.take_update(&entry.1);
-        if !entry.1.is_empty() {
-            self.revision.update(|r| *r += 1);
-            self.request_save();
-        }
-        Some(entry)
     }
 
     pub fn is_importing(&self) -> bool {
         self.importing.with_untracked(Option::is_some)
     }
 
-    /// Undoes this tab's change `hash` (see `Workbook::undo`); an open form
-    /// of a record it touched reads the record again.
-    pub fn undo(
+    /// Undoes this tab's change `hash` (see `Workbook::undo`); the form of
+    /// record `open`, if one is open and the change touched it, reads the
+    /// record again.
+    pub async fn undo(
         &self,
         hash: &sms_core::ChangeHash,
+        open: Option<sms_core::RecordId>,
     ) -> Result<sms_core::UndoOutcome, WorkbookError> {
-        let touched = match self.ask(Query::Entry { hash: *hash }) {
+        let touched = match self.ask(Query::Entry { hash: *hash }).await {
             Some(Answer::Entry(e)) => e,
             _ => None,
         }
         .and_then(|e| e.meta.touches)
         .map(|t| t.records)
         .unwrap_or_default();
-        let Done::Undo(outcome) = self.change(Edit::Undo { hash: *hash })? else {
+        let Done::Undo(outcome) = self.change(Edit::Undo { hash: *hash }).await? else {
             return Err(WorkbookError::Document("the undo said nothing".into()));
         };
-        let open = match expect_context::<RwSignal<crate::route::Route>>().get_untracked() {
-            crate::route::Route::Record(id) => touched.iter().any(|t| t == id.as_str()),
-            _ => false,
-        };
+        let open = open.is_some_and(|id| touched.iter().any(|t| t == id.as_str()));
         if open && outcome.reverted > 0 {
             self.reloads.update(|n| *n += 1);
         }

@@ -4,13 +4,12 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use sms_core::{
-    engine::{Engine, Opened},
+    engine,
     storage::load_order,
     view::{chunk_digest, Assembler, Summary, ViewError},
     ChangeHash, RecordIndex, WorkbookId,
 };
 
-use super::import::SLICE_MS;
 use super::{AppState, Phase, SaveState};
 use crate::{
     idb::{ChunkStore, StorageError, DB_NAME},
@@ -25,82 +24,92 @@ pub(super) struct Pending {
     pub(super) heads: Vec<ChangeHash>,
 }
 
+/// A workbook the document worker opened: its id and the read model it
+/// sent (everything, when the screen showed something else).
+pub(super) struct Opened {
+    pub(super) id: WorkbookId,
+    pub(super) update: Option<engine::Update>,
+}
+
 impl AppState {
-    /// Loads the document of a workbook shown from its stored view, if
-    /// that has not happened yet. Runs on the main thread in one go (an
-    /// Automerge load cannot be split), so callers reach it either because
-    /// the person asked for something only the document can do (an edit,
-    /// history, a report, an export) or after painting. The read model and
-    /// summary from the view stay as they are when the document's heads
-    /// are the view's; otherwise they are read again from the document.
-    /// Returns whether a document is open.
+    /// Asks the document worker to open the document of a workbook shown
+    /// from its stored view, if that has not happened yet. The worker
+    /// loads it off the page, so the person can keep reading meanwhile;
+    /// requests made after this are answered after it (an edit made
+    /// during the load waits for it, and is never lost). The read model
+    /// stays as it is when the document's heads are the view's; otherwise
+    /// it is read again from the document. Returns whether a document is
+    /// open or being opened.
     pub fn ensure_loaded(&self) -> bool {
         let Some(p) = self.pending.try_update_value(Option::take).flatten() else {
             return self.is_loaded();
         };
         platform::mark("sms:document-load-start");
-        match Engine::open(
-            p.chunks.iter().map(|(_, b)| b.as_slice()),
-            p.actor,
-            &self.context(),
-            Some(&p.heads),
-        ) {
-            Ok(opened) => {
-                if let Some(update) = &opened.update {
-                    // The view was not the document's state after all.
-                    let id = opened.engine.id().clone();
-                    let (index, summary) = update.screen(id);
-                    self.index.set_value(index);
-                    self.summary.set_value(Some(summary));
-                    self.saver.get_value().borrow_mut().view_base_due = true;
+        self.opening.set(true);
+        let chunks: Vec<Vec<u8>> = p.chunks.into_iter().map(|(_, b)| b).collect();
+        let opening = self
+            .doc()
+            .open(p.actor, &self.context(), Some(&p.heads), &chunks);
+        drop(chunks);
+        self.loaded.set_value(true);
+        let state = *self;
+        let actor = p.actor;
+        spawn_local(async move {
+            match opening.await {
+                Ok((id, _, update)) => {
+                    if let Some(update) = &update {
+                        // The view was not the document's state after all.
+                        let (index, summary) = update.screen(id);
+                        state.shown_heads.set_value(update.heads.clone());
+                        state.index.set_value(index);
+                        state.summary.set_value(Some(summary));
+                        state.saver.get_value().borrow_mut().view_base_due = true;
+                    }
+                    platform::mark("sms:document-loaded");
+                    state.revision.update(|r| *r += 1);
+                    state.request_save();
                 }
-                self.engine.set_value(Some(opened.engine));
-                platform::mark("sms:document-loaded");
-                self.revision.update(|r| *r += 1);
-                self.request_save();
-                true
+                Err(e) => {
+                    state.loaded.set_value(false);
+                    state.unreadable(actor, &e);
+                }
             }
-            Err(e) => {
-                self.unreadable(p.actor, &e);
-                false
-            }
-        }
+            state.opening.set(false);
+        });
+        true
     }
 
-    /// Loads the document after the next paint, unless it is loaded.
+    /// Starts loading the document after the next paint, unless it is
+    /// loaded.
     pub fn preload(&self) {
         if self.pending.with_value(Option::is_none) {
             return;
         }
         let state = *self;
-        self.opening.set(true);
         spawn_local(async move {
             platform::next_paint().await;
             state.ensure_loaded();
-            state.opening.set(false);
         });
     }
 
-    /// Makes an opened document the open workbook, with the read model its
-    /// update lists.
+    /// Makes a workbook the worker opened the open workbook, with the read
+    /// model its update lists.
     pub(super) fn set_opened(&self, opened: Opened) {
-        let Opened {
-            mut engine, update, ..
-        } = opened;
-        let id = engine.id().clone();
-        let (index, summary) = update
-            .unwrap_or_else(|| engine.read_all())
-            .screen(id.clone());
+        let Opened { id, update } = opened;
+        let update = update.unwrap_or_default();
+        self.shown_heads.set_value(update.heads.clone());
+        let (index, summary) = update.screen(id.clone());
         self.index.set_value(index);
         self.summary.set_value(Some(summary));
         self.show_marks(&id);
-        self.engine.set_value(Some(engine));
+        self.loaded.set_value(true);
         self.listen_to_other_tabs();
     }
 
     /// Shows a workbook from its stored view; its document is loaded when
     /// first needed ([`AppState::ensure_loaded`]).
     pub(super) fn set_view(&self, summary: Summary, index: RecordIndex, pending: Pending) {
+        self.shown_heads.set_value(pending.heads.clone());
         self.index.set_value(index);
         self.show_marks(&summary.id);
         self.summary.set_value(Some(summary));
@@ -184,17 +193,18 @@ impl AppState {
     ) {
         // Documents from an older version are upgraded in one change,
         // saved like any other edit.
-        match Engine::open(
-            chunks.iter().map(|(_, b)| b.as_slice()),
-            actor,
-            &self.context(),
-            None,
-        ) {
-            Ok(opened) => {
-                if let Some(name) = opened.update.as_ref().and_then(|u| u.name.as_ref()) {
+        let chunks: Vec<Vec<u8>> = chunks.into_iter().map(|(_, b)| b).collect();
+        let opening = self.doc().open(actor, &self.context(), None, &chunks);
+        drop(chunks);
+        match opening.await {
+            Ok((opened_id, _, update)) => {
+                if let Some(name) = update.as_ref().and_then(|u| u.name.as_ref()) {
                     let _ = store.set_name(id, name).await;
                 }
-                self.set_opened(opened);
+                self.set_opened(Opened {
+                    id: opened_id,
+                    update,
+                });
                 self.ready(SaveState::Saved);
                 platform::mark("sms:document-loaded");
                 // Writes the upgrade, if any, and the new view.
@@ -206,7 +216,7 @@ impl AppState {
 
     /// The stored workbook could not be read: it is never overwritten.
     /// Saving stops and the demo opens in memory, with the reason shown.
-    pub(super) fn unreadable(self, actor: sms_core::ActorBytes, e: &sms_core::LoadError) {
+    pub(super) fn unreadable(self, actor: sms_core::ActorBytes, e: &str) {
         self.saver.get_value().borrow_mut().store = None;
         self.open_in_memory(
             actor,
@@ -216,15 +226,17 @@ impl AppState {
         );
     }
 
-    /// A new copy of the demo workbook, with its own id; if its data cannot
-    /// be fetched, an empty workbook, and the person is told why.
-    pub(super) async fn demo(&self, actor: sms_core::ActorBytes) -> Opened {
+    /// Opens a new copy of the demo workbook, with its own id; if its data
+    /// cannot be fetched, an empty workbook, and the person is told why.
+    /// `None` when the document module cannot open even that (said in
+    /// the report).
+    pub(super) async fn demo(&self, actor: sms_core::ActorBytes) -> Option<Opened> {
         let id = platform::new_workbook_id();
         let ctx = self.context();
         let why = match crate::demo::build(id.clone(), actor, &ctx).await {
-            Ok(demo) => match Engine::open([demo.bytes.as_slice()], actor, &ctx, None) {
-                Ok(opened) => return opened,
-                Err(e) => e.to_string(),
+            Ok(demo) => match self.doc().open(actor, &ctx, None, &[demo.bytes]).await {
+                Ok((id, _, update)) => return Some(Opened { id, update }),
+                Err(e) => e,
             },
             Err(e) => e,
         };
@@ -232,19 +244,28 @@ impl AppState {
             "{}. An empty workbook was started instead; you can open a copy of the demo later from Workbooks.",
             capitalised(&why)
         )));
-        Engine::create(id, EMPTY_NAME, actor, &ctx).expect("a valid name")
+        match self.doc().create(&id, EMPTY_NAME, actor, &ctx).await {
+            Ok((id, _, update)) => Some(Opened { id, update }),
+            Err(e) => {
+                self.report.set(Some(format!(
+                    "{}. No workbook can be opened in this browser.",
+                    capitalised(&e)
+                )));
+                None
+            }
+        }
     }
 
     pub(super) async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
-        let mut opened = self.demo(actor).await;
-        let update = opened
-            .update
-            .take()
-            .unwrap_or_else(|| opened.engine.read_all());
-        if let Some(name) = &update.name {
-            let _ = store.set_name(opened.engine.id(), name).await;
+        let Some(opened) = self.demo(actor).await else {
+            self.ready(SaveState::NotSaving(
+                "the document module could not be started".into(),
+            ));
+            return;
+        };
+        if let Some(name) = opened.update.as_ref().and_then(|u| u.name.as_ref()) {
+            let _ = store.set_name(&opened.id, name).await;
         }
-        opened.update = Some(update);
         let saver = self.saver.get_value();
         {
             let mut s = saver.borrow_mut();
@@ -260,8 +281,9 @@ impl AppState {
 
     pub(super) fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
         spawn_local(async move {
-            let opened = self.demo(actor).await;
-            self.set_opened(opened);
+            if let Some(opened) = self.demo(actor).await {
+                self.set_opened(opened);
+            }
             self.ready(SaveState::NotSaving(why));
         });
     }
@@ -307,6 +329,9 @@ async fn read_view(mut a: Assembler) -> Result<(Summary, Vec<ChangeHash>, Record
     }
     Ok((view.summary, view.heads, index))
 }
+
+/// How long opening a view reads before letting the page breathe (ms).
+const SLICE_MS: f64 = 40.0;
 
 /// The name of the workbook started when the demo could not be loaded.
 const EMPTY_NAME: &str = "My service management system";

@@ -68,12 +68,11 @@ impl AppState {
     pub(super) async fn flush(self, saver: Rc<RefCell<Saver>>) {
         self.save.set(SaveState::Saving);
         loop {
-            let (store, snapshot_due, base_due) = {
+            let (store, snapshot_due) = {
                 let s = saver.borrow();
                 (
                     s.store.clone().expect("checked by request_save"),
                     s.needs_snapshot || s.ledger.needs_compaction(),
-                    s.view_base_due,
                 )
             };
             if self.is_importing() {
@@ -83,26 +82,37 @@ impl AppState {
                 return;
             }
             // The bytes to store and the view's part describing them are
-            // taken together, so the part says exactly what the chunk holds.
-            let job = self.engine.try_update_value(|e| {
-                let e = e.as_mut()?;
-                let job = match e.take_save(snapshot_due) {
-                    Some((ToStore::Snapshot(bytes), heads)) => (Job::Snapshot(bytes), heads),
-                    Some((ToStore::Chunk(bytes), heads)) => (Job::Chunk(bytes), heads),
-                    None if base_due => {
-                        let heads = match e.query(Query::Heads) {
-                            Answer::Heads(h) => h,
-                            _ => Vec::new(),
-                        };
-                        (Job::View, heads)
-                    }
-                    None => return None,
-                };
-                Some((job.0, e.id().clone(), job.1))
-            });
-            let Some(Some((job, id, heads))) = job else {
+            // taken together — the answer is taken before anything else
+            // the worker says, so the read model and `view_dirty` are then
+            // exactly what the chunk holds.
+            let (Some(id), true) = (self.workbook_id(), self.is_loaded()) else {
                 break;
             };
+            let to_store = self.doc().save(snapshot_due).await;
+            // Whether the view starts again from a base is known only now
+            // (the document's opening may have read everything again).
+            let base_due = saver.borrow().view_base_due;
+            let job = match to_store {
+                Ok(Some((ToStore::Snapshot(bytes), heads))) => (Job::Snapshot(bytes), heads),
+                Ok(Some((ToStore::Chunk(bytes), heads))) => (Job::Chunk(bytes), heads),
+                Ok(None) if base_due => match self.doc().query(&Query::Heads).await {
+                    Ok(Answer::Heads(heads)) => (Job::View, heads),
+                    _ => break,
+                },
+                Ok(None) => break,
+                Err(e) => {
+                    // The worker cannot say what to store: nothing is
+                    // marked saved.
+                    let mut s = saver.borrow_mut();
+                    s.busy = false;
+                    drop(s);
+                    self.save.set(SaveState::Failed(format!(
+                        "Not saved: {e}. Reload the page to start the document module again."
+                    )));
+                    return;
+                }
+            };
+            let (job, heads) = job;
             let (known, dirty) = {
                 let mut s = saver.borrow_mut();
                 (s.known.clone(), std::mem::take(&mut s.view_dirty))

@@ -1,7 +1,7 @@
 //! Other tabs of this app on the same workbook: every chunk a tab stores is
 //! announced on a BroadcastChannel and applied by the others.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 use sms_core::WorkbookId;
 use wasm_bindgen::JsCast;
 
@@ -62,27 +62,33 @@ impl AppState {
         if !self.ensure_loaded() {
             return;
         }
-        let ctx = self.context();
-        let applied = self.engine.try_update_value(|e| {
-            let e = e.as_mut().filter(|e| e.id().as_str() == workbook)?;
-            let (r, update) = e.edit(
-                sms_core::engine::Edit::Absorb {
-                    bytes: bytes.to_vec(),
-                },
-                &ctx,
-            );
+        let sent = self.doc().edit(
+            &sms_core::engine::Edit::Absorb {
+                bytes: bytes.to_vec(),
+            },
+            &self.context(),
+        );
+        let state = *self;
+        spawn_local(async move {
+            let (r, update) = match sent.await {
+                Ok(answer) => answer,
+                Err(e) => (
+                    Err(sms_core::WorkbookError::Document(e)),
+                    Default::default(),
+                ),
+            };
             // Even a refused chunk may have been applied in part.
-            self.take_update(&update);
+            state.take_update(&update);
             if let Err(e) = r {
                 // This tab keeps working without it; the chunk stays in
                 // storage for the next start, which checks it again.
-                self.report.set(Some(format!(
+                state.report.set(Some(format!(
                     "Changes saved by another tab were not applied here: {e}. Your work in this tab is kept."
                 )));
-                return None;
+                return;
             }
             {
-                let saver = self.saver.get_value();
+                let saver = state.saver.get_value();
                 let mut s = saver.borrow_mut();
                 match key {
                     Some(k) => {
@@ -92,11 +98,10 @@ impl AppState {
                     None => s.view_base_due = true,
                 }
             }
-            Some(!update.is_empty())
+            if !update.is_empty() {
+                state.revision.update(|r| *r += 1);
+            }
         });
-        if applied.flatten() == Some(true) {
-            self.revision.update(|r| *r += 1);
-        }
     }
 
     /// Tells the other tabs about a chunk this tab has stored.

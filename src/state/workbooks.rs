@@ -18,14 +18,7 @@ impl AppState {
         let id = platform::new_workbook_id();
         let ctx = self.context();
         let (bytes, name) = match name {
-            Some(name) => {
-                let mut opened = sms_core::engine::Engine::create(id.clone(), &name, actor, &ctx)
-                    .map_err(|e| e.to_string())?;
-                match opened.engine.take_save(true) {
-                    Some((sms_core::engine::ToStore::Snapshot(bytes), _)) => (bytes, name),
-                    _ => return Err("the new workbook could not be written".into()),
-                }
-            }
+            Some(name) => (self.doc().blank(&id, &name, actor, &ctx).await?, name),
             None => {
                 let demo = crate::demo::build(id.clone(), actor, &ctx).await?;
                 (demo.bytes, demo.name)
@@ -75,11 +68,12 @@ impl AppState {
     /// Renames the open workbook from a form opened at `seen` (a rename
     /// made elsewhere meanwhile is not silently overwritten: both stay, as
     /// concurrent values, and one is shown on every copy).
-    pub fn rename(&self, name: &str, seen: &[ChangeHash]) -> Result<(), WorkbookError> {
+    pub async fn rename(&self, name: &str, seen: &[ChangeHash]) -> Result<(), WorkbookError> {
         self.change(sms_core::engine::Edit::Rename {
             name: name.to_owned(),
             seen: seen.to_vec(),
-        })?;
+        })
+        .await?;
         if let (Some(store), Some((id, name))) = (
             self.store(),
             self.summary(|s| (s.id.clone(), s.name.clone())),

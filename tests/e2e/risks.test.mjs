@@ -242,6 +242,7 @@ test('without IndexedDB the app says it is not saving and still works', async ()
     /Not saving: this browser does not let the app store data .*changes are lost when this tab closes/,
   );
   await reg.add({ title: 'Kept in memory', owner: 'Ana' });
+  await reg.row('Kept in memory').first().waitFor();
   assert.equal(await reg.row('Kept in memory').count(), 1);
   assertNoProblems(page);
   await page.close();

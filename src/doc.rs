@@ -13,6 +13,7 @@ use sms_core::{
         host, Answer, Edit, LiveCommand, LiveReply, Query, ToStore, Update,
     },
     exchange::IntoCopy,
+    sync::RoomRead,
     ActorBytes, ChangeContext, ChangeHash, WorkbookId,
 };
 
@@ -254,6 +255,18 @@ impl Doc {
             stored.unwrap_or_default(),
         );
         async move { host::decode_copy(&asked.await.map_err(said)?).map_err(unreadable) }
+    }
+
+    /// A room read once for joining (`blobs` in order), opened with its
+    /// key; `None` when it holds no message yet.
+    pub fn read_room(
+        &self,
+        room: &str,
+        key: &str,
+        blobs: &[Vec<u8>],
+    ) -> impl Future<Output = Result<Option<RoomRead>, String>> {
+        let asked = self.request("room", &host::encode_room(room, key), blobs);
+        async move { host::decode_room(&asked.await.map_err(said)?).map_err(unreadable) }
     }
 
     /// One change of the open workbook: its outcome and what it touched.

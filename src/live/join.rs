@@ -6,9 +6,7 @@ use std::{cell::RefCell, rc::Rc};
 use leptos::prelude::*;
 use sms_core::{
     crypto::{b64, RoomId, RoomKey},
-    sync::LiveSync,
     wire::{ClientOut, ErrorCode, ServerIn},
-    WorkbookId,
 };
 use wasm_bindgen::{closure::Closure, JsCast};
 
@@ -24,10 +22,8 @@ type Fetched = (Vec<(u64, Vec<u8>)>, Option<Result<u64, String>>);
 /// in order and the room's head.
 async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
     let url = socket_url(&invite.relay)?;
-    let sync = LiveSync::new(
-        RoomId::parse(&invite.room).ok_or("The link is damaged.")?,
-        RoomKey::parse(&invite.key).ok_or("The link is damaged.")?,
-    );
+    RoomId::parse(&invite.room).ok_or("The link is damaged.")?;
+    let key = RoomKey::parse(&invite.key).ok_or("The link is damaged.")?;
     let ws = web_sys::WebSocket::new(&url).map_err(|_| {
         format!(
             "“{}” is not an address a browser can connect to.",
@@ -47,7 +43,7 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
     };
     let hello = ClientOut::Hello {
         room: &invite.room,
-        token: &b64::encode(&sync.token()),
+        token: &b64::encode(&key.token()),
         since: 0,
         create: false,
     }
@@ -131,33 +127,20 @@ fn futures_channel() -> (js_sys::Function, js_sys::Promise) {
 /// opens it, shared. Nothing is stored if anything fails.
 pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String, String> {
     let (blobs, head) = fetch_room(invite).await?;
-    let sync = LiveSync::new(
-        RoomId::parse(&invite.room).ok_or("The link is damaged.")?,
-        RoomKey::parse(&invite.key).ok_or("The link is damaged.")?,
-    );
-    let mut parts = Vec::new();
-    let mut in_room: Vec<String> = Vec::new();
-    let mut workbook: Option<WorkbookId> = None;
-    for (_, blob) in &blobs {
-        let env = sync.open(blob).map_err(|e| {
-            format!(
-                "A message in the shared workbook could not be opened ({e}); nothing was stored."
-            )
-        })?;
-        if workbook.get_or_insert(env.workbook.clone()) != &env.workbook {
-            return Err(
-                "The shared workbook holds messages of two workbooks; nothing was stored.".into(),
-            );
-        }
-        in_room.extend(env.heads.iter().map(|h| h.to_string()));
-        parts.push(env.bytes);
-    }
-    if parts.is_empty() {
+    let blobs: Vec<Vec<u8>> = blobs.into_iter().map(|(_, b)| b).collect();
+    // The document worker opens the messages with the room's key.
+    let read = state
+        .doc()
+        .read_room(&invite.room, &invite.key, &blobs)
+        .await
+        .map_err(|e| format!("{}; nothing was stored.", capitalised(&e)))?;
+    drop(blobs);
+    let Some(read) = read else {
         return Err("The shared workbook is empty so far. Ask the person who shared it to keep the app open until it says “Live: connected”, then try again.".into());
-    }
-    let id = workbook.ok_or("The shared workbook is empty so far.")?;
-    in_room.sort();
-    in_room.dedup();
+    };
+    let id = read.workbook;
+    let in_room: Vec<String> = read.in_room.iter().map(|h| h.to_string()).collect();
+    let parts = read.bytes;
     let settings = Saved {
         room: invite.room.clone(),
         key: invite.key.clone(),
@@ -171,10 +154,8 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
     // The open workbook itself: its changes are checked and merged by the
     // engine, and the page stays.
     if state.workbook_id().as_ref() == Some(&id) {
-        let changes = parts.concat();
-        drop(parts);
         state
-            .change(sms_core::engine::Edit::MergeChanges { changes })
+            .change(sms_core::engine::Edit::MergeChanges { changes: parts })
             .await
             .map_err(|e| format!("Could not merge: {e}. Nothing was changed."))?;
         let name = state
@@ -186,9 +167,9 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         live.stored(stored);
         return Ok(format!("Joined “{name}”: it is shared live now."));
     }
-    // Another workbook: the file worker reads the room's parts and merges
-    // them into this browser's copy, if it has one.
-    let (target, _) = crate::keep::prepare(state, &parts.concat(), true, &id)
+    // Another workbook: the document worker reads the room's parts and
+    // merges them into this browser's copy, if it has one.
+    let (target, _) = crate::keep::prepare(state, &parts, true, &id)
         .await
         .map_err(|e| {
             format!("The shared workbook could not be stored: {e}. Nothing was changed.")
@@ -211,4 +192,12 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
     crate::route::navigate(&crate::route::Route::Dashboard);
     let _ = window().location().reload();
     Ok(format!("Joined “{name}”."))
+}
+
+/// `s` with its first letter in capitals.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

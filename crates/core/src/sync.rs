@@ -548,3 +548,51 @@ impl LiveSync {
 fn holds(wb: &mut Workbook, hash: &ChangeHash) -> bool {
     wb.doc.get_change_meta_by_hash(hash).is_some()
 }
+
+/// A room read once, for joining from a share link: the workbook its
+/// messages belong to, the heads they bring (every change up to them is in
+/// the room) and their bytes, concatenated in order.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RoomRead {
+    pub workbook: WorkbookId,
+    pub in_room: Vec<ChangeHash>,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a room read once cannot be joined; nothing is stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadRoomError {
+    #[error("a message in the shared workbook could not be opened ({0})")]
+    Open(SyncError),
+    #[error("the shared workbook holds messages of two workbooks")]
+    TwoWorkbooks,
+}
+
+/// Opens every blob of a room (in order) with its key; `None` when the
+/// room holds no message yet.
+pub fn read_room(
+    room: RoomId,
+    key: RoomKey,
+    blobs: &[Vec<u8>],
+) -> Result<Option<RoomRead>, ReadRoomError> {
+    let sync = LiveSync::new(room, key);
+    let mut read: Option<RoomRead> = None;
+    for blob in blobs {
+        let env = sync.open(blob).map_err(ReadRoomError::Open)?;
+        let r = read.get_or_insert_with(|| RoomRead {
+            workbook: env.workbook.clone(),
+            in_room: Vec::new(),
+            bytes: Vec::new(),
+        });
+        if r.workbook != env.workbook {
+            return Err(ReadRoomError::TwoWorkbooks);
+        }
+        r.in_room.extend(env.heads);
+        r.bytes.extend_from_slice(&env.bytes);
+    }
+    if let Some(r) = read.as_mut() {
+        r.in_room.sort();
+        r.in_room.dedup();
+    }
+    Ok(read)
+}

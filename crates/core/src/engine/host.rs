@@ -7,10 +7,11 @@
 //! Operations: `open` (actor, context, the heads shown, if any; the chunks
 //! as parts), `create` (id, name, actor, context), `edit`, `query`,
 //! `save` (one byte: 1 for a snapshot), `live` (a room command) and
-//! `entry` (a room entry: its number and blob). Two more leave the open
+//! `entry` (a room entry: its number and blob). Three more leave the open
 //! workbook alone: `blank` (like `create`, answered with the new
-//! workbook's snapshot, to be stored and opened later) and `into`
-//! (another workbook kept in this browser: see [`encode_into`]).
+//! workbook's snapshot, to be stored and opened later), `into` (another
+//! workbook kept in this browser: see [`encode_into`]) and `room` (a room
+//! read once for joining, opened with its key: see [`encode_room`]).
 
 use super::codec::{
     decode_edited, decode_preview, encode_edited, encode_live_entry, encode_preview, Edited,
@@ -63,6 +64,23 @@ impl Host {
                 let mut wb =
                     crate::Workbook::create(id, &name, actor, &ctx).map_err(|e| e.to_string())?;
                 Ok(wb.save())
+            }
+            "room" => {
+                let mut r = Reader::new(bytes);
+                let room = crate::crypto::RoomId::parse(r.str().map_err(words)?)
+                    .ok_or_else(|| "the room in the link is damaged".to_owned())?;
+                let key = crate::crypto::RoomKey::parse(r.str().map_err(words)?)
+                    .ok_or_else(|| "the key in the link is damaged".to_owned())?;
+                done(&r).map_err(words)?;
+                let read = crate::sync::read_room(room, key, parts).map_err(|e| e.to_string())?;
+                let mut w = Writer(Vec::new());
+                w.bool(read.is_some());
+                if let Some(read) = read {
+                    w.str(read.workbook.as_str());
+                    w.hashes(&read.in_room);
+                    w.bytes(&read.bytes);
+                }
+                Ok(w.0)
             }
             "into" => {
                 let (incoming, as_parts, actor, has_stored) = decode_into(bytes).map_err(words)?;
@@ -260,6 +278,33 @@ fn memory_short_for(len: usize) -> Option<f64> {
     let in_use = 0.0;
     let needed = in_use + len as f64 * MEMORY_PER_FILE_BYTE;
     (needed > MEMORY_LIMIT).then_some(needed / 1e9)
+}
+
+/// A request to open a room's blobs (as the request's parts) read once
+/// for joining: the room and its key, as a share link writes them.
+pub fn encode_room(room: &str, key: &str) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    w.str(room);
+    w.str(key);
+    w.0
+}
+
+/// The answer to `room`: `None` when the room holds no message yet.
+pub fn decode_room(bytes: &[u8]) -> Result<Option<crate::sync::RoomRead>, Malformed> {
+    let mut r = Reader::new(bytes);
+    if !r.bool()? {
+        done(&r)?;
+        return Ok(None);
+    }
+    let workbook = WorkbookId::parse(r.str()?).ok_or_else(|| corrupt("workbook id"))?;
+    let in_room = r.hashes()?;
+    let bytes = r.bytes()?.to_vec();
+    done(&r)?;
+    Ok(Some(crate::sync::RoomRead {
+        workbook,
+        in_room,
+        bytes,
+    }))
 }
 
 /// A room entry to apply.

@@ -538,7 +538,8 @@ mod host {
     use super::*;
     use sms_core::engine::codec::decode_edited;
     use sms_core::engine::host::{
-        decode_copy, decode_opened, encode_create, encode_entry, encode_into, encode_open, Host,
+        decode_copy, decode_opened, decode_room, encode_create, encode_entry, encode_into,
+        encode_open, encode_room, Host,
     };
 
     fn nonce() -> [u8; 12] {
@@ -686,5 +687,26 @@ mod host {
         assert!(matches!(Answer::decode(&out).unwrap(), Answer::Heads(h) if h == heads));
         // A damaged request is refused in words.
         assert!(host.handle("into", &[1], &[], nonce).is_err());
+        // A room read once: an empty one is said to be empty; a damaged
+        // link or blob is refused in words.
+        let room = sms_core::crypto::RoomId([3; 16]).to_hex();
+        let key = sms_core::crypto::RoomKey::from_bytes([4; 32]).to_base64url();
+        let out = host
+            .handle("room", &encode_room(&room, &key), &[], nonce)
+            .unwrap();
+        assert_eq!(decode_room(&out).unwrap(), None);
+        let e = host
+            .handle("room", &encode_room("not a room", &key), &[], nonce)
+            .unwrap_err();
+        assert!(e.contains("damaged"), "{e}");
+        let e = host
+            .handle(
+                "room",
+                &encode_room(&room, &key),
+                &[b"junk".to_vec()],
+                nonce,
+            )
+            .unwrap_err();
+        assert!(e.contains("could not be opened"), "{e}");
     }
 }

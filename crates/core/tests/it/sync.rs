@@ -527,3 +527,53 @@ fn an_entry_still_waiting_after_a_retry_makes_the_copy_read_the_whole_room() {
     assert_eq!(sb.seq, 3);
     assert_eq!(risks(&ben), risks(&ana));
 }
+
+#[test]
+fn a_room_read_once_opens_in_order_and_refuses_what_is_not_one_workbook() {
+    use sms_core::sync::{read_room, ReadRoomError};
+    let (id, key) = room();
+    assert_eq!(
+        read_room(id, key.clone(), &[]).unwrap(),
+        None,
+        "an empty room"
+    );
+    let mut wb = new_workbook();
+    let first = wb.save();
+    let heads = wb.heads();
+    wb.add_record("risk", &rid(90), &risk("Joined"), &ctx("Ana", 9))
+        .unwrap();
+    let later = wb.heads();
+    let changes = wb.changes_not_in(&heads.iter().copied().collect());
+    let blobs = vec![
+        seal(&key, &id, &wb, heads.clone(), first.clone(), 1),
+        seal(&key, &id, &wb, later.clone(), changes.clone(), 2),
+    ];
+    let read = read_room(id, key.clone(), &blobs).unwrap().unwrap();
+    assert_eq!(&read.workbook, wb.id());
+    let mut all = [heads.clone(), later].concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(read.in_room, all);
+    assert_eq!(read.bytes, [first.clone(), changes].concat());
+    let joined = Workbook::load([read.bytes.as_slice()], actor(5)).unwrap();
+    assert!(joined.record(&rid(90)).is_some(), "the bytes load whole");
+
+    // A blob sealed with another key, or damaged, is refused in words.
+    let other = RoomKey::from_bytes([9; 32]);
+    let foreign = seal(&other, &id, &wb, heads.clone(), first.clone(), 3);
+    let e = read_room(id, key.clone(), &[blobs[0].clone(), foreign]).unwrap_err();
+    assert!(matches!(e, ReadRoomError::Open(_)), "{e}");
+    assert!(e.to_string().contains("could not be opened"), "{e}");
+    // Messages of two workbooks are refused.
+    let mut another = Workbook::create(
+        sms_core::WorkbookId::from_random([0x51; 16]),
+        "Another",
+        actor(6),
+        &ctx("Bo", 1),
+    )
+    .unwrap();
+    let their_heads = another.heads();
+    let mixed = seal(&key, &id, &another, their_heads, vec![1, 2, 3], 4);
+    let e = read_room(id, key, &[blobs[0].clone(), mixed]).unwrap_err();
+    assert!(matches!(e, ReadRoomError::TwoWorkbooks), "{e}");
+}

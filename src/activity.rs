@@ -63,6 +63,9 @@ pub fn ActivityPage() -> impl IntoView {
             <p class="lede">"Every change to this workbook, newest first: made here, in another tab, or merged from a colleague's file."</p>
             <p class="count">
                 {move || {
+                    if history.with(Option::is_none) {
+                        return "Reading the changes…".to_owned();
+                    }
                     let n = changes.with(Vec::len);
                     if n == 1 { "1 change".to_owned() } else { format!("{n} changes") }
                 }}

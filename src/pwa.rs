@@ -169,6 +169,9 @@ async fn register(
     options.set_scope("./");
     options.set_update_via_cache(ServiceWorkerUpdateViaCache::None);
     let reg = match JsFuture::from(container.register_with_options("sw.js", &options)).await {
+        // A browser (or policy) that blocks service workers may answer with
+        // nothing at all: the app then simply works without offline use.
+        Ok(reg) if reg.is_undefined() || reg.is_null() => return,
         Ok(reg) => reg.unchecked_into::<ServiceWorkerRegistration>(),
         Err(e) => {
             web_sys::console::error_2(&"Offline use is not available:".into(), &e);

@@ -78,6 +78,9 @@ pub struct AppState {
     /// each change's delta (never by reading the whole document again).
     index: StoredValue<RecordIndex, LocalStorage>,
     saver: StoredValue<Rc<RefCell<Saver>>, LocalStorage>,
+    /// Edits sent to the worker and not answered yet: until they are,
+    /// "Saved" is not shown.
+    unanswered: StoredValue<u32, LocalStorage>,
     /// Bumped on every change of the document; views derive from it.
     pub revision: RwSignal<u64>,
     pub save: RwSignal<SaveState>,
@@ -124,6 +127,7 @@ impl AppState {
                 view_dirty: Delta::default(),
                 view_base_due: false,
             }))),
+            unanswered: StoredValue::new_local(0),
             revision: RwSignal::new(0),
             save: RwSignal::new(SaveState::Opening),
             phase: RwSignal::new(Phase::Loading),
@@ -270,14 +274,34 @@ impl AppState {
         } else if !self.ensure_loaded() {
             Err(WorkbookError::Document("no workbook is open".into()))
         } else {
+            // Until the worker has answered, the change is not saved (the
+            // document may still be loading): the person sees that.
+            if self.save.get_untracked() == SaveState::Saved {
+                self.save.set(SaveState::Saving);
+            }
+            self.unanswered.update_value(|n| *n += 1);
             Ok(self.doc().edit(&edit, &self.context()))
         };
         let state = *self;
         async move {
-            let (out, update) = sent?.await.map_err(WorkbookError::Document)?;
+            let sent = sent?;
+            let answer = sent.await;
+            state.unanswered.update_value(|n| *n -= 1);
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(e) => {
+                    state.request_save();
+                    return Err(WorkbookError::Document(e));
+                }
+            };
+            let (out, update) = answer;
             // Even a failed operation may have touched the document: its
             // update is taken either way.
             state.took(&update, out.is_ok());
+            if out.is_err() {
+                // Says "Saved" again once nothing is left to write.
+                state.request_save();
+            }
             out
         }
     }

@@ -222,7 +222,10 @@ impl AppState {
             }
         }
         saver.borrow_mut().busy = false;
-        self.save.set(SaveState::Saved);
+        // An edit still waiting for the worker saves when it is answered.
+        if self.unanswered.get_value() == 0 {
+            self.save.set(SaveState::Saved);
+        }
     }
 
     /// The whole view as it stands (not yet tagged with a chunk set).

@@ -135,6 +135,7 @@ test('a colleague’s changes arrive by file, after a summary, and only once', a
     await ana.getByRole('link', { name: 'Activity' }).click();
     await ana.getByRole('heading', { name: 'Activity' }).waitFor();
     const newest = ana.locator('table.activity tbody tr').first();
+    await newest.waitFor();
     assert.deepEqual(
       (await newest.locator('td').allInnerTexts()).slice(1).map((t) => t.trim()),
       ['Ben Harris', 'Added risk “Courier loses backup tapes”'],

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useApp, openApp, waitReady, waitForText, assertNoProblems, fieldLabel,
+  useApp, openApp, waitReady, waitForText, assertNoProblems, fieldLabel, launch,
 } from './support.mjs';
 
 const app = useApp();
@@ -195,4 +195,52 @@ test('two tabs editing keep one view that covers both', async () => {
   assert.ok(titles.includes('Written in tab A') && titles.includes('Written in tab B'), `${titles}`);
   assertNoProblems(a);
   await a.close();
+});
+
+test('an edit made while the document is still loading in its worker is kept, and survives a reload', async () => {
+  // Service workers are blocked so that the document worker's module is
+  // fetched from the network, where the test holds it back.
+  const context = await launch({ serviceWorkers: 'block' });
+  try {
+    let page = await openApp(context, app.url, { path: '#/r/risk' });
+    await saved(page);
+    await page.close();
+
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    let servedAt = 0;
+    await context.route('**/sms-doc-worker_bg.wasm', async (route) => {
+      await held;
+      servedAt = Date.now();
+      await route.continue();
+    });
+    page = await openApp(context, app.url, { path: '#/r/risk' });
+    const before = await riskTitles(page);
+    // The workbook is on screen and can be searched while its document
+    // cannot have loaded (its module has not even arrived).
+    await page.getByRole('searchbox').fill(before[1].slice(0, 6));
+    await page.locator('p.count').waitFor();
+    await page.getByRole('searchbox').fill('');
+
+    await page.locator('table.register .record-title').first().click();
+    await page.getByLabel(fieldLabel('Title')).fill('Written while the document was loading');
+    await page.getByRole('button', { name: 'Save risk' }).click();
+    // Waiting for the document, the change is shown as not saved yet.
+    await waitForText(page.locator('header .save-state[role="status"]'), /^(Opening the whole workbook…|Saving…?)$/);
+    assert.ok(!(await marks(page)).includes('sms:document-loaded'), 'the document is not loaded yet');
+    const editedAt = Date.now();
+    release();
+    await waitForText(page.locator('.notice'), 'Saved changes to “Written while the document was loading”.');
+    await saved(page);
+    assert.ok(servedAt >= editedAt, 'the edit was made before the document could load');
+    await context.unroute('**/sms-doc-worker_bg.wasm');
+
+    await reopen(page, '#/r/risk');
+    assert.ok((await riskTitles(page)).includes('Written while the document was loading'));
+    assertNoProblems(page);
+  } finally {
+    await context.close();
+  }
 });

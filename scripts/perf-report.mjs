@@ -160,18 +160,24 @@ export function browserMeasures(browser) {
       label: 'Warm start: navigation to the incident list showing "N records" (median)',
       fmt: fmt.ms,
       value: v((r) => r.warmStart.median),
-      target: '≤ 300 ms at 10,000; ≤ 1 s at 50,000',
+      target: '≤ 300 ms at 10,000; ≤ 500 ms at 50,000',
     },
     {
       label: 'Warm start: longest main-thread task (worst run)',
       fmt: fmt.task,
       value: v((r) => r.warmStart.longestTask),
-      target: '≤ 100 ms',
+      target: '≤ 50 ms',
     },
     {
-      label: 'Document load after the list is shown (one main-thread task, when a record is opened)',
+      label: 'Document load after the list is shown (in the document worker, when a record is opened)',
       fmt: fmt.ms,
       value: v((r) => r.documentLoad),
+    },
+    {
+      label: 'Document load: longest main-thread task meanwhile',
+      fmt: fmt.task,
+      value: v((r) => r.documentLoadLongestTask),
+      target: '≤ 50 ms',
     },
     { label: 'Edit → durable ("Saved"): first edit after the warm start', fmt: fmt.ms, value: v((r) => r.save.first) },
     { label: 'Edit → durable ("Saved"), p50', fmt: fmt.ms, value: v((r) => r.save.p50) },
@@ -194,7 +200,7 @@ export function browserMeasures(browser) {
     },
     { label: 'Merge: confirm → incident list drawn with the merged records', fmt: fmt.ms, value: v((r) => r.merge.list) },
     { label: 'Merge: confirm → durable ("Saved")', fmt: fmt.ms, value: v((r) => r.merge.saved) },
-    { label: 'Merge: longest main-thread task', fmt: fmt.task, value: v((r) => r.merge.longestTask) },
+    { label: 'Merge: longest main-thread task', fmt: fmt.task, value: v((r) => r.merge.longestTask), target: '≤ 50 ms' },
     { label: 'Report: management review pack, navigation → drawn', fmt: fmt.ms, value: v((r) => r.report?.ms) },
     {
       label: 'Report: longest main-thread task',
@@ -218,17 +224,23 @@ export function browserMeasures(browser) {
       target: 'a few hundred at most (≤ 300)',
     },
     { label: 'JS heap in use (after garbage collection)', fmt: fmt.mib, value: v((r) => r.heap) },
-    { label: 'Wasm memory (after the edits; after the merge)', fmt: fmt.mib, value: v((r) => r.wasm), show: (n) => {
+    { label: 'Page wasm memory (after the edits; after the merge)', fmt: fmt.mib, value: v((r) => r.wasm), show: (n) => {
       const r = byN.get(n);
       return r ? `${fmt.mib(r.wasm)}; ${fmt.mib(r.merge?.wasmAfter)}` : '—';
     } },
+    { label: 'Document worker wasm memory (after the edits; after the merge)', fmt: fmt.mib, value: v((r) => r.workerWasm), show: (n) => {
+      const r = byN.get(n);
+      return r ? `${fmt.mib(r.workerWasm)}; ${fmt.mib(r.merge?.workerWasmAfter)}` : '—';
+    }, target: '< 1 GiB at 50,000 after the merge' },
   );
   // Targets that depend on particular sizes.
   const byLabel = (prefix) => m.find((x) => x.label.startsWith(prefix));
   const warm = byLabel('Warm start: navigation');
-  warm.met = (sizes) => allMet(sizes, warm.value, (n) => (n >= 50000 ? 1000 : 300), sizes.filter((n) => n >= 10000));
+  warm.met = (sizes) => allMet(sizes, warm.value, (n) => (n >= 50000 ? 500 : 300), sizes.filter((n) => n >= 10000));
   const warmTask = byLabel('Warm start: longest');
-  warmTask.met = (sizes) => allMet(sizes, warmTask.value, () => 100);
+  warmTask.met = (sizes) => allMet(sizes, warmTask.value, () => 50);
+  const loadTask = byLabel('Document load: longest');
+  loadTask.met = (sizes) => allMet(sizes, loadTask.value, () => 50);
   const reportTask = byLabel('Report: longest');
   reportTask.met = (sizes) => allMet(sizes, reportTask.value, () => 50);
   const save = byLabel('Edit → durable ("Saved"), p95');
@@ -239,6 +251,8 @@ export function browserMeasures(browser) {
     if (!big.length || !ok(save.value(1000))) return each;
     return each && big.every((n) => save.value(n) <= 1.5 * save.value(1000));
   };
+  const mergeTask = byLabel('Merge: longest');
+  mergeTask.met = (sizes) => allMet(sizes, mergeTask.value, () => 50);
   const merge = byLabel('Merge: confirm → page');
   merge.met = (sizes) => allMet(sizes, merge.value, () => 200, [10000]);
   const key = byLabel('Filter: search keystroke → drawn, worst');
@@ -435,7 +449,7 @@ export function report({ browser, criterionDir, sizeLines = new Map(), since, si
     '',
     '- *First visit*: a new browser profile (empty storage, no service worker) opens the app, which opens its demo workbook; from navigation start until `<body data-ready="true">`. Downloads are the page\'s own requests that started before then (Resource Timing), each counted as its file in dist/ compressed with brotli at quality 11; the service worker\'s precache requests that started meanwhile are shown apart. KB = 1,024 bytes.',
     '- *Warm start*: with the app\'s files cached by the service worker and the generated workbook stored, from navigation to `#/r/incident` until the list says "N records" (N incidents); median of 3. *Longest task*: the longest PerformanceObserver `longtask` that ran in that window, worst of the 3.',
-    '- *Document load*: a workbook shown from its stored view loads its Automerge document when a record is opened, after that page is drawn; from the app\'s performance mark `sms:document-load-start` to `sms:document-loaded` (the last warm start). That task is the longest of the session and is not part of the warm start.',
+    '- *Document load*: a workbook shown from its stored view has its Automerge document loaded by the document worker when a record is opened (or after the first paint), the page staying free; from the app\'s performance mark `sms:document-load-start` to `sms:document-loaded` (the last warm start), and the longest main-thread task in that time.',
     '- *Edit → durable*: "Save incident" on a changed title until the header says "Saved" (written to IndexedDB with strict durability). The first edit after the warm start is shown apart (it may wait for the document to load); p50 and p95 are of the 24 edits after it.',
     '- *Merge*: on the Workbooks page, "Open a workbook file…" with the 1,000-change copy: from the `change` event until the summary is drawn; then from the click on "Merge into this workbook" until the notice "Merged …" is drawn (the merge, the read-model update and the page redrawn), until the incident list (opened right after that notice) shows the merged count, and until the header says "Saved". "Drawn" means the next animation frame has run.',
     '- *Filter*: typing one character into the search box (8 characters) or choosing a status, until the next frame has been drawn. *Scroll*: jumping to the end of the list (again each frame while the end moves, as row heights become known) until its last row is drawn. *Rows in the DOM*: `<tr>` rows with a record in the list of all incidents.',

@@ -161,3 +161,10 @@ export async function tasksSettled(page) {
   await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
   await page.evaluate(() => window.__settle());
 }
+
+/** The document worker's WebAssembly memory (bytes), as it reports it. */
+export async function workerMemory(page) {
+  const w = page.workers().find((w) => w.url().includes('sms-doc-worker'));
+  if (!w) return NaN;
+  return w.evaluate(() => self.smsWasmBytes ?? NaN).catch(() => NaN);
+}

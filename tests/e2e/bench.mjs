@@ -36,7 +36,8 @@
 //   report        the management review pack (#/reports/review: every
 //                 register's figures and five charts) from navigation until
 //                 its article is drawn, and the longest task in that time
-//   heap, wasm    JS heap in use after garbage collection; wasm memory
+//   heap, wasm    JS heap in use after garbage collection; wasm memory of
+//                 the page and of the document worker
 //   merge         on #/workbooks, "Open a workbook file…" with the file of
 //                 1,000 changes: change event until the summary is drawn;
 //                 then click "Merge into this workbook" until the notice
@@ -48,7 +49,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
 import { launch, DIST, seedWorkbook, waitReady, waitForText } from './support.mjs';
-import { brotliSize, distFileOf, distSizes, generateWorkbook, max, median, pct, recorder, tasksSettled } from './bench-lib.mjs';
+import { brotliSize, distFileOf, distSizes, generateWorkbook, max, median, pct, recorder, tasksSettled, workerMemory } from './bench-lib.mjs';
 import { browserMeasures, markdownTable, tableRows } from '../../scripts/perf-report.mjs';
 
 /** Generous: a workbook of 50,000 records takes tens of seconds to open. */
@@ -317,14 +318,20 @@ async function measure(n) {
         ),
       );
     }
-    // How long loading the document took (one task, after the record
-    // page was drawn), from the app's own marks.
-    r.documentLoad = await page.evaluate(() => {
+    // How long loading the document took (in the document worker, after
+    // the record page was drawn), from the app's own marks, and the
+    // longest main-thread task meanwhile.
+    await tasksSettled(page);
+    const load = await page.evaluate(() => {
       const at = (name) => performance.getEntriesByName(name).at(-1)?.startTime;
       const start = at('sms:document-load-start');
       const end = at('sms:document-loaded');
-      return start != null && end != null ? end - start : NaN;
+      return start != null && end != null
+        ? { ms: end - start, longestTask: window.__longestBetween(start, end) }
+        : { ms: NaN, longestTask: NaN };
     });
+    r.documentLoad = load.ms;
+    r.documentLoadLongestTask = load.longestTask;
     const [first, ...rest] = saves;
     r.save = { first, p50: pct(rest, 50), p95: pct(rest, 95), samples: rest.length, runs: rest };
     log(n, 'saved', `first ${first.toFixed(1)} ms, p50 ${r.save.p50.toFixed(1)} ms, p95 ${r.save.p95.toFixed(1)} ms`);
@@ -347,6 +354,7 @@ async function measure(n) {
     await cdp.send('Performance.enable');
     r.heap = (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
     r.wasm = await page.evaluate(() => window.__smsWasmMemory?.() ?? NaN);
+    r.workerWasm = await workerMemory(page);
 
     if (!wb.merge) r.merge = { skipped: 'the generator wrote no merge file (it needs --mixed --merge)' };
     else {
@@ -505,6 +513,7 @@ async function merge(page, wb, incidents) {
   const end = done.t0 + Math.max(done.saved ?? 0, done.list ?? 0, done.painted ?? 0);
   m.longestTask = await page.evaluate(([a, b]) => window.__longestBetween(a, b), [done.t0, end]);
   m.wasmAfter = await page.evaluate(() => window.__smsWasmMemory?.() ?? NaN);
+  m.workerWasmAfter = await workerMemory(page);
   m.expectedList = expected;
   return { ...m, ...done };
 }

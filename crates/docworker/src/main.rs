@@ -8,6 +8,8 @@
 //! `Uint8Array`s, only for `open`: the stored chunks in load order).
 //! Messages out: `{"ready":true}` once started; then for each request, in
 //! the order they came, `{id, ok:true, bytes}` or `{id, ok:false, error}`.
+//! After each answer the worker's global `smsWasmBytes` holds the size of
+//! its WebAssembly memory (for the browser benchmark).
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
@@ -65,6 +67,11 @@ mod worker {
             }
         }
         let _ = scope.post_message(&msg);
+        // The module's memory after each answer, for measurements (read by
+        // the browser benchmark; `memory.grow` never shrinks it, so this is
+        // also the peak).
+        let bytes = core::arch::wasm32::memory_size(0) as f64 * 65536.0;
+        let _ = js_sys::Reflect::set(scope, &"smsWasmBytes".into(), &bytes.into());
     }
 
     pub fn start() {

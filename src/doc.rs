@@ -9,7 +9,7 @@ use std::{cell::RefCell, collections::HashMap, future::Future, rc::Rc};
 
 use sms_core::{
     engine::{
-        codec::{decode_edited, decode_live_entry, Edited, LiveEntry},
+        codec::{Edited, LiveEntry},
         host, Answer, Edit, LiveCommand, LiveReply, Query, ToStore, Update,
     },
     exchange::IntoCopy,
@@ -212,7 +212,7 @@ impl Doc {
         ctx: &ChangeContext,
         shown: Option<&[ChangeHash]>,
         chunks: &[Vec<u8>],
-    ) -> impl Future<Output = Result<(WorkbookId, bool, Option<Update>), String>> {
+    ) -> impl Future<Output = Result<host::OpenedAnswer, String>> {
         let asked = self.request("open", &host::encode_open(actor, ctx, shown), chunks);
         async move { host::decode_opened(&asked.await.map_err(said)?).map_err(unreadable) }
     }
@@ -224,9 +224,16 @@ impl Doc {
         name: &str,
         actor: ActorBytes,
         ctx: &ChangeContext,
-    ) -> impl Future<Output = Result<(WorkbookId, bool, Option<Update>), String>> {
+    ) -> impl Future<Output = Result<host::OpenedAnswer, String>> {
         let asked = self.request("create", &host::encode_create(id, name, actor, ctx), &[]);
         async move { host::decode_opened(&asked.await.map_err(said)?).map_err(unreadable) }
+    }
+
+    /// The next slice of a large read model `open` or `create` began: how
+    /// many are left after it, and the slice.
+    pub fn more(&self) -> impl Future<Output = Result<(u64, Option<Update>), String>> {
+        let asked = self.request("more", &[], &[]);
+        async move { host::decode_more(&asked.await.map_err(said)?).map_err(unreadable) }
     }
 
     /// A new, empty workbook's snapshot, to store (the open one stays).
@@ -269,14 +276,16 @@ impl Doc {
         async move { host::decode_room(&asked.await.map_err(said)?).map_err(unreadable) }
     }
 
-    /// One change of the open workbook: its outcome and what it touched.
+    /// One change of the open workbook: how many more slices of what it
+    /// touched `more` gives, its outcome and what it touched (the first
+    /// slice, when that is large).
     pub fn edit(
         &self,
         edit: &Edit,
         ctx: &ChangeContext,
-    ) -> impl Future<Output = Result<Edited, String>> {
+    ) -> impl Future<Output = Result<(u64, Edited), String>> {
         let asked = self.request("edit", &edit.encode(ctx), &[]);
-        async move { decode_edited(&asked.await.map_err(said)?).map_err(unreadable) }
+        async move { host::decode_edit_answer(&asked.await.map_err(said)?).map_err(unreadable) }
     }
 
     /// A question about the open workbook.
@@ -301,9 +310,14 @@ impl Doc {
         async move { LiveReply::decode(&asked.await.map_err(said)?).map_err(unreadable) }
     }
 
-    /// Entry `seq` of the live room, opened and applied.
-    pub fn entry(&self, seq: u64, blob: &[u8]) -> impl Future<Output = Result<LiveEntry, String>> {
+    /// Entry `seq` of the live room, opened and applied (with how many
+    /// more slices of what it touched `more` gives).
+    pub fn entry(
+        &self,
+        seq: u64,
+        blob: &[u8],
+    ) -> impl Future<Output = Result<(u64, LiveEntry), String>> {
         let asked = self.request("entry", &host::encode_entry(seq, blob), &[]);
-        async move { decode_live_entry(&asked.await.map_err(said)?).map_err(unreadable) }
+        async move { host::decode_entry_answer(&asked.await.map_err(said)?).map_err(unreadable) }
     }
 }

@@ -8,7 +8,6 @@ use sms_core::{
 };
 
 use super::AppState;
-use crate::platform;
 
 /// Records an import step writes: the worker writes them while the page
 /// stays free, so a step is sized for progress, not for the page.
@@ -20,13 +19,13 @@ impl AppState {
         &self,
         edit: Edit,
         ctx: &sms_core::ChangeContext,
-    ) -> Result<(Done, sms_core::engine::Update), WorkbookError> {
-        let (r, update) = self
+    ) -> Result<(Done, sms_core::engine::Update, u64), WorkbookError> {
+        let (more, (r, update)) = self
             .doc()
             .edit(&edit, ctx)
             .await
             .map_err(WorkbookError::Document)?;
-        r.map(|done| (done, update))
+        r.map(|done| (done, update, more))
     }
 
     /// Imports checked records into `register` as one change, written by
@@ -59,7 +58,7 @@ impl AppState {
             )
             .await;
         let total = match begun {
-            Ok((Done::Import { total, .. }, _)) => total,
+            Ok((Done::Import { total, .. }, _, _)) => total,
             Ok(_) => {
                 self.importing.set(None);
                 return Err(WorkbookError::Document("the import did not start".into()));
@@ -74,7 +73,7 @@ impl AppState {
         let mut written = 0;
         while written < total {
             match self.run_import(Edit::ImportStep { n: STEP }, &ctx).await {
-                Ok((Done::Import { written: w, .. }, _)) => written = w,
+                Ok((Done::Import { written: w, .. }, _, _)) => written = w,
                 Ok(_) => {}
                 Err(e) => {
                     outcome = Err(e);
@@ -88,12 +87,11 @@ impl AppState {
             Ok(()) => self.run_import(Edit::FinishImport, &ctx).await,
         };
         let result = match result {
-            Ok((done, update)) => {
-                // The read model takes the new records in slices.
-                for part in update.split(500) {
-                    self.take_update(&part);
-                    platform::yield_now().await;
-                }
+            Ok((done, update, more)) => {
+                // The read model takes the new records a slice at a time
+                // (saving waits for the last: the import ends with one).
+                self.take_update(&update);
+                self.take_rest(more).await;
                 match done {
                     Done::Imported(n) => Ok(n),
                     _ => Ok(0),

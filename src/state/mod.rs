@@ -81,6 +81,9 @@ pub struct AppState {
     /// Edits sent to the worker and not answered yet: until they are,
     /// "Saved" is not shown.
     unanswered: StoredValue<u32, LocalStorage>,
+    /// Large updates (a whole read model, or what a large edit touched)
+    /// still arriving in slices: nothing is saved until they are all there.
+    filling: StoredValue<u32, LocalStorage>,
     /// Bumped on every change of the document; views derive from it.
     pub revision: RwSignal<u64>,
     pub save: RwSignal<SaveState>,
@@ -128,6 +131,7 @@ impl AppState {
                 view_base_due: false,
             }))),
             unanswered: StoredValue::new_local(0),
+            filling: StoredValue::new_local(0),
             revision: RwSignal::new(0),
             save: RwSignal::new(SaveState::Opening),
             phase: RwSignal::new(Phase::Loading),
@@ -294,15 +298,51 @@ impl AppState {
                     return Err(WorkbookError::Document(e));
                 }
             };
-            let (out, update) = answer;
+            let (more, (out, update)) = answer;
             // Even a failed operation may have touched the document: its
             // update is taken either way.
-            state.took(&update, out.is_ok());
+            state.took_sliced(&update, out.is_ok(), more).await;
             if out.is_err() {
                 // Says "Saved" again once nothing is left to write.
                 state.request_save();
             }
             out
+        }
+    }
+
+    /// Takes an update the worker answered with, and the `more` slices of
+    /// it that follow (nothing is saved until the last has been taken).
+    pub(super) async fn took_sliced(&self, update: &engine::Update, changed: bool, more: u64) {
+        if more == 0 {
+            self.took(update, changed);
+            return;
+        }
+        self.filling.update_value(|n| *n += 1);
+        self.took(update, changed);
+        self.take_rest(more).await;
+        self.filling.update_value(|n| *n -= 1);
+        self.request_save();
+    }
+
+    /// Asks for and takes `more` slices of large updates, one per frame.
+    pub(super) async fn take_rest(&self, more: u64) {
+        let mut left = more;
+        while left > 0 {
+            platform::yield_now().await;
+            match self.doc().more().await {
+                Ok((l, Some(slice))) => {
+                    self.take_update(&slice);
+                    self.revision.update(|r| *r += 1);
+                    left = l;
+                }
+                Ok((_, None)) => break,
+                Err(e) => {
+                    self.report.set(Some(format!(
+                        "Part of the workbook could not be shown: {e}. Reload the page to read it again; nothing was lost."
+                    )));
+                    break;
+                }
+            }
         }
     }
 
@@ -338,8 +378,8 @@ impl AppState {
         let sent = self.ensure_loaded().then(|| self.doc().entry(seq, blob));
         let state = *self;
         async move {
-            let entry = sent?.await.ok()?;
-            state.took(&entry.1, !entry.1.is_empty());
+            let (more, entry) = sent?.await.ok()?;
+            state.took_sliced(&entry.1, !entry.1.is_empty(), more).await;
             Some(entry)
         }
     }

@@ -25,10 +25,22 @@ pub(super) struct Pending {
 }
 
 /// A workbook the document worker opened: its id and the read model it
-/// sent (everything, when the screen showed something else).
+/// sends (everything, when the screen showed something else): the first
+/// slice, and how many more it sends when asked.
 pub(super) struct Opened {
     pub(super) id: WorkbookId,
     pub(super) update: Option<engine::Update>,
+    pub(super) more: u64,
+}
+
+impl From<sms_core::engine::host::OpenedAnswer> for Opened {
+    fn from(a: sms_core::engine::host::OpenedAnswer) -> Self {
+        Opened {
+            id: a.id,
+            update: a.update,
+            more: a.more,
+        }
+    }
 }
 
 impl AppState {
@@ -56,14 +68,11 @@ impl AppState {
         let actor = p.actor;
         spawn_local(async move {
             match opening.await {
-                Ok((id, _, update)) => {
-                    if let Some(update) = &update {
+                Ok(opened) => {
+                    if opened.update.is_some() {
                         // The view was not the document's state after all.
-                        let (index, summary) = update.screen(id);
-                        state.shown_heads.set_value(update.heads.clone());
-                        state.index.set_value(index);
-                        state.summary.set_value(Some(summary));
                         state.saver.get_value().borrow_mut().view_base_due = true;
+                        state.fill_screen(opened.into()).await;
                     }
                     platform::mark("sms:document-loaded");
                     state.revision.update(|r| *r += 1);
@@ -94,16 +103,35 @@ impl AppState {
 
     /// Makes a workbook the worker opened the open workbook, with the read
     /// model its update lists.
-    pub(super) fn set_opened(&self, opened: Opened) {
-        let Opened { id, update } = opened;
-        let update = update.unwrap_or_default();
-        self.shown_heads.set_value(update.heads.clone());
-        let (index, summary) = update.screen(id.clone());
-        self.index.set_value(index);
-        self.summary.set_value(Some(summary));
+    pub(super) async fn set_opened(&self, opened: Opened) {
+        let id = opened.id.clone();
         self.show_marks(&id);
         self.loaded.set_value(true);
+        self.fill_screen(opened).await;
         self.listen_to_other_tabs();
+    }
+
+    /// Takes a whole read model the worker sends in slices: the first makes
+    /// the screen, the rest are asked for and taken one per frame, so a
+    /// large workbook never holds the page for long. Nothing is saved
+    /// meanwhile (the stored view must not be written from half a screen);
+    /// edits made meanwhile are answered in between, and the worker leaves
+    /// out of later slices what they gave newer.
+    async fn fill_screen(&self, opened: Opened) {
+        let Opened { id, update, more } = opened;
+        let first = update.unwrap_or_default();
+        self.shown_heads.set_value(first.heads.clone());
+        let (index, summary) = first.screen(id);
+        self.index.set_value(index);
+        self.summary.set_value(Some(summary));
+        if more == 0 {
+            return;
+        }
+        self.filling.update_value(|n| *n += 1);
+        self.revision.update(|r| *r += 1);
+        self.take_rest(more).await;
+        self.filling.update_value(|n| *n -= 1);
+        self.request_save();
     }
 
     /// Shows a workbook from its stored view; its document is loaded when
@@ -197,14 +225,11 @@ impl AppState {
         let opening = self.doc().open(actor, &self.context(), None, &chunks);
         drop(chunks);
         match opening.await {
-            Ok((opened_id, _, update)) => {
-                if let Some(name) = update.as_ref().and_then(|u| u.name.as_ref()) {
+            Ok(opened) => {
+                if let Some(name) = opened.update.as_ref().and_then(|u| u.name.as_ref()) {
                     let _ = store.set_name(id, name).await;
                 }
-                self.set_opened(Opened {
-                    id: opened_id,
-                    update,
-                });
+                self.set_opened(opened.into()).await;
                 self.ready(SaveState::Saved);
                 platform::mark("sms:document-loaded");
                 // Writes the upgrade, if any, and the new view.
@@ -235,7 +260,7 @@ impl AppState {
         let ctx = self.context();
         let why = match crate::demo::build(id.clone(), actor, &ctx).await {
             Ok(demo) => match self.doc().open(actor, &ctx, None, &[demo.bytes]).await {
-                Ok((id, _, update)) => return Some(Opened { id, update }),
+                Ok(opened) => return Some(opened.into()),
                 Err(e) => e,
             },
             Err(e) => e,
@@ -245,7 +270,7 @@ impl AppState {
             capitalised(&why)
         )));
         match self.doc().create(&id, EMPTY_NAME, actor, &ctx).await {
-            Ok((id, _, update)) => Some(Opened { id, update }),
+            Ok(opened) => Some(opened.into()),
             Err(e) => {
                 self.report.set(Some(format!(
                     "{}. No workbook can be opened in this browser.",
@@ -274,7 +299,7 @@ impl AppState {
             // as the one to open next time.
             s.needs_snapshot = true;
         }
-        self.set_opened(opened);
+        self.set_opened(opened).await;
         self.ready(SaveState::Saving);
         self.request_save();
     }
@@ -282,7 +307,7 @@ impl AppState {
     pub(super) fn open_in_memory(self, actor: sms_core::ActorBytes, why: String) {
         spawn_local(async move {
             if let Some(opened) = self.demo(actor).await {
-                self.set_opened(opened);
+                self.set_opened(opened).await;
             }
             self.ready(SaveState::NotSaving(why));
         });

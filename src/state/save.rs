@@ -75,9 +75,10 @@ impl AppState {
                     s.needs_snapshot || s.ledger.needs_compaction(),
                 )
             };
-            if self.is_importing() {
-                // The import's open change must not be saved half-way; it
-                // asks for a save when it ends.
+            if self.is_importing() || self.filling.get_value() > 0 {
+                // The import's open change must not be saved half-way, nor
+                // the view written from half a screen; each asks for a save
+                // when it ends.
                 saver.borrow_mut().busy = false;
                 return;
             }
@@ -89,6 +90,17 @@ impl AppState {
                 break;
             };
             let to_store = self.doc().save(snapshot_due).await;
+            if self.filling.get_value() > 0 {
+                // A whole read model began arriving meanwhile: the view
+                // must not be written from half of it. The changes just
+                // taken are written with everything else, as a snapshot,
+                // once it is all there.
+                let mut s = saver.borrow_mut();
+                s.needs_snapshot = true;
+                s.view_base_due = true;
+                s.busy = false;
+                return;
+            }
             // Whether the view starts again from a base is known only now
             // (the document's opening may have read everything again).
             let base_due = saver.borrow().view_base_due;

@@ -70,15 +70,22 @@ impl AppState {
         );
         let state = *self;
         spawn_local(async move {
-            let (r, update) = match sent.await {
+            let (more, (r, update)) = match sent.await {
                 Ok(answer) => answer,
                 Err(e) => (
-                    Err(sms_core::WorkbookError::Document(e)),
-                    Default::default(),
+                    0,
+                    (
+                        Err(sms_core::WorkbookError::Document(e)),
+                        Default::default(),
+                    ),
                 ),
             };
             // Even a refused chunk may have been applied in part.
-            state.take_update(&update);
+            if more > 0 {
+                state.took_sliced(&update, false, more).await;
+            } else {
+                state.take_update(&update);
+            }
             if let Err(e) = r {
                 // This tab keeps working without it; the chunk stays in
                 // storage for the next start, which checks it again.

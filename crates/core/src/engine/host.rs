@@ -6,8 +6,10 @@
 //!
 //! Operations: `open` (actor, context, the heads shown, if any; the chunks
 //! as parts), `create` (id, name, actor, context), `edit`, `query`,
-//! `save` (one byte: 1 for a snapshot), `live` (a room command) and
-//! `entry` (a room entry: its number and blob). Three more leave the open
+//! `save` (one byte: 1 for a snapshot), `live` (a room command),
+//! `entry` (a room entry: its number and blob) and `more` (the next slice
+//! of a large update: a whole read model `open` or `create` began, or what
+//! an edit or entry touched; their answers say how many slices are left). Three more leave the open
 //! workbook alone: `blank` (like `create`, answered with the new
 //! workbook's snapshot, to be stored and opened later), `into` (another
 //! workbook kept in this browser: see [`encode_into`]) and `room` (a room
@@ -21,10 +23,17 @@ use crate::binary::{corrupt, Malformed, Reader, Writer};
 use crate::exchange::IntoCopy;
 use crate::{ActorBytes, ChangeContext, ChangeHash, WorkbookId};
 
+/// Records per slice of a whole read model: the page takes each between
+/// frames.
+pub const SCREEN_SLICE: usize = 500;
+
 /// One open workbook's engine, reached by messages.
 #[derive(Debug, Default)]
 pub struct Host {
     engine: Option<Engine>,
+    /// The rest of a whole read model being sent a slice at a time (`more`),
+    /// less every record an answer sent since has given newer.
+    screen: std::collections::VecDeque<Update>,
 }
 
 impl Host {
@@ -58,6 +67,17 @@ impl Host {
                 let (id, name, actor, ctx) = decode_create(bytes).map_err(words)?;
                 let opened = Engine::create(id, &name, actor, &ctx).map_err(|e| e.to_string())?;
                 Ok(self.opened(opened))
+            }
+            "more" => {
+                let next = self.screen.pop_front();
+                let mut w = Writer(Vec::new());
+                w.uint(self.screen.len() as u64);
+                w.bool(next.is_some());
+                let mut out = w.0;
+                if let Some(u) = next {
+                    out.extend_from_slice(&encode_edited(&Ok(Done::Nothing), &u));
+                }
+                Ok(out)
             }
             "blank" => {
                 let (id, name, actor, ctx) = decode_create(bytes).map_err(words)?;
@@ -104,7 +124,12 @@ impl Host {
                     "edit" => {
                         let (edit, ctx) = Edit::decode(bytes).map_err(words)?;
                         let (r, u) = engine.edit(edit, &ctx);
-                        Ok(encode_edited(&r, &u))
+                        let (more, u) = sliced(&mut self.screen, u);
+                        let mut w = Writer(Vec::new());
+                        w.uint(more);
+                        let mut out = w.0;
+                        out.extend_from_slice(&encode_edited(&r, &u));
+                        Ok(out)
                     }
                     "query" => Ok(engine.query(Query::decode(bytes).map_err(words)?).encode()),
                     "save" => {
@@ -119,7 +144,13 @@ impl Host {
                         let mut r = Reader::new(bytes);
                         let seq = r.uint().map_err(words)?;
                         let blob = r.bytes().map_err(words)?;
-                        Ok(encode_live_entry(&engine.live_entry(seq, blob)))
+                        let (outcome, u, state) = engine.live_entry(seq, blob);
+                        let (more, u) = sliced(&mut self.screen, u);
+                        let mut w = Writer(Vec::new());
+                        w.uint(more);
+                        let mut out = w.0;
+                        out.extend_from_slice(&encode_live_entry(&(outcome, u, state)));
+                        Ok(out)
                     }
                     other => Err(format!("unknown request “{other}”")),
                 }
@@ -137,9 +168,18 @@ impl Host {
         } = opened;
         let id = engine.id().clone();
         self.engine = Some(engine);
+        // A large read model goes a slice at a time: the first now, the
+        // rest when asked for (`more`).
+        let mut slices: std::collections::VecDeque<Update> = update
+            .map(|u| u.split(SCREEN_SLICE))
+            .unwrap_or_default()
+            .into();
+        let update = slices.pop_front();
+        self.screen = slices;
         let mut w = Writer(Vec::new());
         w.str(id.as_str());
         w.bool(upgraded);
+        w.uint(self.screen.len() as u64);
         w.bool(update.is_some());
         let mut out = w.0;
         if let Some(u) = update {
@@ -315,12 +355,52 @@ pub fn encode_entry(seq: u64, blob: &[u8]) -> Vec<u8> {
     w.0
 }
 
-/// The answer to `open` or `create`: the workbook's id, whether it was
-/// upgraded, and the update the screen must take, if any.
-pub fn decode_opened(bytes: &[u8]) -> Result<(WorkbookId, bool, Option<Update>), Malformed> {
+/// What an answer carries of update `u`: all of it when it is small; of a
+/// large one the first slice, the rest going after the slices still to
+/// send (`more`). Those lose every record `u` gives newer first. The
+/// count of slices left to send, and what to send now.
+fn sliced(screen: &mut std::collections::VecDeque<Update>, u: Update) -> (u64, Update) {
+    forget_sent(screen, &u);
+    let mut parts: std::collections::VecDeque<Update> = u.split(SCREEN_SLICE).into();
+    let now = parts.pop_front().unwrap_or_default();
+    screen.extend(parts);
+    (screen.len() as u64, now)
+}
+
+/// Drops from the slices still to send every record `u` (an answer sent
+/// before them) gives newer; an update that lists everything replaces them.
+fn forget_sent(screen: &mut std::collections::VecDeque<Update>, u: &Update) {
+    if screen.is_empty() {
+        return;
+    }
+    if u.everything {
+        screen.clear();
+        return;
+    }
+    let sent: std::collections::HashSet<&crate::RecordId> =
+        u.records.iter().map(|(id, _)| id).collect();
+    for slice in screen.iter_mut() {
+        slice.records.retain(|(id, _)| !sent.contains(id));
+    }
+}
+
+/// The workbook a request opened: its id, whether it was upgraded, the
+/// update the screen must take (if any: the first slice of it when it is
+/// large) and how many slices `more` still gives.
+#[derive(Debug)]
+pub struct OpenedAnswer {
+    pub id: WorkbookId,
+    pub upgraded: bool,
+    pub update: Option<Update>,
+    pub more: u64,
+}
+
+/// The answer to `open` or `create`.
+pub fn decode_opened(bytes: &[u8]) -> Result<OpenedAnswer, Malformed> {
     let mut r = Reader::new(bytes);
     let id = WorkbookId::parse(r.str()?).ok_or_else(|| corrupt("workbook id"))?;
     let upgraded = r.bool()?;
+    let more = r.uint()?;
     let update = if r.bool()? {
         let (_, u): Edited = decode_edited(&bytes[r.at..])?;
         Some(u)
@@ -328,7 +408,41 @@ pub fn decode_opened(bytes: &[u8]) -> Result<(WorkbookId, bool, Option<Update>),
         done(&r)?;
         None
     };
-    Ok((id, upgraded, update))
+    Ok(OpenedAnswer {
+        id,
+        upgraded,
+        update,
+        more,
+    })
+}
+
+/// The answer to `edit`: how many slices of updates `more` still gives
+/// (this answer's update may be the first slice of a large one), and the
+/// outcome with its update.
+pub fn decode_edit_answer(bytes: &[u8]) -> Result<(u64, Edited), Malformed> {
+    let mut r = Reader::new(bytes);
+    let more = r.uint()?;
+    Ok((more, decode_edited(&bytes[r.at..])?))
+}
+
+/// The answer to `entry`, likewise.
+pub fn decode_entry_answer(bytes: &[u8]) -> Result<(u64, super::codec::LiveEntry), Malformed> {
+    let mut r = Reader::new(bytes);
+    let more = r.uint()?;
+    Ok((more, super::codec::decode_live_entry(&bytes[r.at..])?))
+}
+
+/// The answer to `more`: how many slices are left after this one, and the
+/// slice (`None` when there was none left).
+pub fn decode_more(bytes: &[u8]) -> Result<(u64, Option<Update>), Malformed> {
+    let mut r = Reader::new(bytes);
+    let left = r.uint()?;
+    if !r.bool()? {
+        done(&r)?;
+        return Ok((left, None));
+    }
+    let (_, u): Edited = decode_edited(&bytes[r.at..])?;
+    Ok((left, Some(u)))
 }
 
 fn actor(r: &mut Reader<'_>) -> Result<ActorBytes, Malformed> {

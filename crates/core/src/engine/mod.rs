@@ -101,11 +101,12 @@ impl Update {
     }
 
     /// Cut into updates of at most `n` records each (the first keeps the
-    /// name and checklist; all carry the heads), so a large one can be
-    /// taken a slice at a time. An update that lists everything is not cut.
+    /// name and checklist, and says it lists everything if this one did;
+    /// all carry the heads), so a large one can be taken a slice at a time:
+    /// taking them in order gives what taking this one gives.
     pub fn split(mut self, n: usize) -> Vec<Update> {
         let n = n.max(1);
-        if self.everything || self.records.len() <= n {
+        if self.records.len() <= n {
             return vec![self];
         }
         let records = std::mem::take(&mut self.records);

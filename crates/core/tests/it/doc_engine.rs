@@ -536,10 +536,10 @@ mod live {
 
 mod host {
     use super::*;
-    use sms_core::engine::codec::decode_edited;
     use sms_core::engine::host::{
-        decode_copy, decode_opened, decode_room, encode_create, encode_entry, encode_into,
-        encode_open, encode_room, Host,
+        decode_copy, decode_edit_answer, decode_entry_answer, decode_more, decode_opened,
+        decode_room, encode_create, encode_entry, encode_into, encode_open, encode_room, Host,
+        SCREEN_SLICE,
     };
 
     fn nonce() -> [u8; 12] {
@@ -567,9 +567,9 @@ mod host {
                 nonce,
             )
             .unwrap();
-        let (id, upgraded, update) = decode_opened(&out).unwrap();
-        assert_eq!(&id, wb.id());
-        assert!(!upgraded && update.is_none());
+        let o = decode_opened(&out).unwrap();
+        assert_eq!(&o.id, wb.id());
+        assert!(!o.upgraded && o.update.is_none() && o.more == 0);
         // An edit, its update, then the chunk to store.
         let edit = Edit::AddRecord {
             register: "risk".into(),
@@ -577,7 +577,8 @@ mod host {
             record: risk("Through the host"),
         };
         let out = host.handle("edit", &edit.encode(&c), &[], nonce).unwrap();
-        let (r, u) = decode_edited(&out).unwrap();
+        let (more, (r, u)) = decode_edit_answer(&out).unwrap();
+        assert_eq!(more, 0);
         assert_eq!(r.unwrap(), Done::Changed(true));
         assert_eq!(u.records.len(), 1);
         let out = host.handle("save", &[0], &[], nonce).unwrap();
@@ -589,7 +590,7 @@ mod host {
         let out = host
             .handle("entry", &encode_entry(1, b"blob"), &[], nonce)
             .unwrap();
-        let (outcome, _, state) = sms_core::engine::codec::decode_live_entry(&out).unwrap();
+        let (_, (outcome, _, state)) = decode_entry_answer(&out).unwrap();
         assert!(outcome.is_err() && state.is_none());
         // Damaged requests and unknown operations are refused in words.
         assert!(host
@@ -619,9 +620,9 @@ mod host {
                 nonce,
             )
             .unwrap();
-        let (got, _, update) = decode_opened(&out).unwrap();
-        assert_eq!(got, id);
-        assert_eq!(update.unwrap().name.as_deref(), Some("Fresh"));
+        let o = decode_opened(&out).unwrap();
+        assert_eq!(o.id, id);
+        assert_eq!(o.update.unwrap().name.as_deref(), Some("Fresh"));
     }
 
     #[test]
@@ -708,5 +709,123 @@ mod host {
             )
             .unwrap_err();
         assert!(e.contains("could not be opened"), "{e}");
+    }
+
+    #[test]
+    fn a_large_read_model_comes_in_slices_and_edits_meanwhile_are_not_undone_by_them() {
+        let mut wb = new_workbook();
+        let c = ctx("Ana", 1);
+        let n = 2 * SCREEN_SLICE + 300;
+        let ids: Vec<sms_core::RecordId> = (0..n)
+            .map(|i| {
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                sms_core::RecordId::from_random(b)
+            })
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            wb.add_record("risk", id, &risk(&format!("Risk {i}")), &c)
+                .unwrap();
+        }
+        let chunks = vec![wb.save()];
+        let mut host = Host::new();
+        let out = host
+            .handle("open", &encode_open(actor(9), &c, None), &chunks, nonce)
+            .unwrap();
+        let o = decode_opened(&out).unwrap();
+        let first = o.update.expect("everything, in slices");
+        assert!(first.everything);
+        assert_eq!(first.records.len(), SCREEN_SLICE);
+        assert_eq!(o.more, 2);
+        let mut screen = Screen::from(&first, o.id);
+        // Meanwhile a record the last slice holds is edited: its answer
+        // comes first, and the slice must not take it back.
+        let last = ids
+            .iter()
+            .find(|id| !first.records.iter().any(|(r, _)| r == *id))
+            .unwrap()
+            .clone();
+        let mut record = screen_record(&wb, &last);
+        record.set(
+            "title",
+            Value::Text("Edited while the screen filled".into()),
+        );
+        let edit = Edit::UpdateRecord {
+            id: last.clone(),
+            record,
+            seen: wb.heads(),
+        };
+        let out = host.handle("edit", &edit.encode(&c), &[], nonce).unwrap();
+        let (more, (r, u)) = decode_edit_answer(&out).unwrap();
+        r.unwrap();
+        assert_eq!(more, o.more, "a small update comes whole");
+        screen.take(&u);
+        let mut left = o.more;
+        while left > 0 {
+            let out = host.handle("more", &[], &[], nonce).unwrap();
+            let (l, slice) = decode_more(&out).unwrap();
+            let slice = slice.expect("a slice");
+            assert!(!slice.everything);
+            assert!(slice.records.iter().all(|(id, _)| id != &last));
+            screen.take(&slice);
+            left = l;
+        }
+        let (_, none) = decode_more(&host.handle("more", &[], &[], nonce).unwrap()).unwrap();
+        assert!(none.is_none(), "nothing more");
+        let title = screen
+            .index
+            .live_record(&last)
+            .and_then(|e| e.record.get("title").cloned());
+        assert_eq!(
+            title,
+            Some(Value::Text("Edited while the screen filled".into()))
+        );
+        assert_eq!(screen.index.live("risk").count(), n);
+
+        // An edit that touches more than a slice (an import) is answered
+        // with its first slice; `more` gives the rest.
+        let extra = SCREEN_SLICE + 200;
+        let records: Vec<_> = (0..extra)
+            .map(|i| {
+                let mut b = [0xee; 16];
+                b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                (
+                    sms_core::RecordId::from_random(b),
+                    risk(&format!("Imported {i}")),
+                )
+            })
+            .collect();
+        let ask = |host: &mut Host, e: Edit| {
+            decode_edit_answer(&host.handle("edit", &e.encode(&c), &[], nonce).unwrap()).unwrap()
+        };
+        let (_, (r, _)) = ask(
+            &mut host,
+            Edit::BeginImport {
+                register: "risk".into(),
+                records,
+                source: "test".into(),
+            },
+        );
+        r.unwrap();
+        loop {
+            let (_, (r, _)) = ask(&mut host, Edit::ImportStep { n: 500 });
+            if let Done::Import { written, total } = r.unwrap() {
+                if written == total {
+                    break;
+                }
+            }
+        }
+        let (more, (r, u)) = ask(&mut host, Edit::FinishImport);
+        assert_eq!(r.unwrap(), Done::Imported(extra));
+        assert_eq!((more, u.records.len()), (1, SCREEN_SLICE));
+        screen.take(&u);
+        let (left, rest) = decode_more(&host.handle("more", &[], &[], nonce).unwrap()).unwrap();
+        assert_eq!(left, 0);
+        screen.take(&rest.unwrap());
+        assert_eq!(screen.index.live("risk").count(), n + extra);
+    }
+
+    fn screen_record(wb: &Workbook, id: &sms_core::RecordId) -> sms_core::Record {
+        wb.record(id).expect("the record").1
     }
 }

@@ -251,6 +251,9 @@ export function browserMeasures(browser) {
     if (!big.length || !ok(save.value(1000))) return each;
     return each && big.every((n) => save.value(n) <= 1.5 * save.value(1000));
   };
+  const workerMem = byLabel('Document worker wasm memory');
+  workerMem.met = (sizes) =>
+    allMet(sizes, (n) => byN.get(n)?.merge?.workerWasmAfter, () => 1024 ** 3, [50000]);
   const mergeTask = byLabel('Merge: longest');
   mergeTask.met = (sizes) => allMet(sizes, mergeTask.value, () => 50);
   const merge = byLabel('Merge: confirm → page');

@@ -42,6 +42,14 @@ pub fn text(f: &FieldDef, r: &Record, ix: &RecordIndex) -> String {
 pub const CELL_CHARS: usize = 300;
 
 /// `s`, cut to [`CELL_CHARS`] characters with "…" when longer.
+/// `s` with its first letter in capitals (words that begin a sentence).
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 pub fn shorten(s: String) -> String {
     match s.char_indices().nth(CELL_CHARS) {
         Some((at, _)) => format!("{}…", &s[..at]),

@@ -133,7 +133,7 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
         .doc()
         .read_room(&invite.room, &invite.key, &blobs)
         .await
-        .map_err(|e| format!("{}; nothing was stored.", capitalised(&e)))?;
+        .map_err(|e| format!("{}; nothing was stored.", crate::display::capitalised(&e)))?;
     drop(blobs);
     let Some(read) = read else {
         return Err("The shared workbook is empty so far. Ask the person who shared it to keep the app open until it says “Live: connected”, then try again.".into());
@@ -192,12 +192,4 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
     crate::route::navigate(&crate::route::Route::Dashboard);
     let _ = window().location().reload();
     Ok(format!("Joined “{name}”."))
-}
-
-/// `s` with its first letter in capitals.
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }

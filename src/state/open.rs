@@ -267,14 +267,14 @@ impl AppState {
         };
         self.report.set(Some(format!(
             "{}. An empty workbook was started instead; you can open a copy of the demo later from Workbooks.",
-            capitalised(&why)
+            crate::display::capitalised(&why)
         )));
         match self.doc().create(&id, EMPTY_NAME, actor, &ctx).await {
             Ok(opened) => Some(opened.into()),
             Err(e) => {
                 self.report.set(Some(format!(
                     "{}. No workbook can be opened in this browser.",
-                    capitalised(&e)
+                    crate::display::capitalised(&e)
                 )));
                 None
             }
@@ -284,7 +284,8 @@ impl AppState {
     pub(super) async fn create_demo(self, store: ChunkStore, actor: sms_core::ActorBytes) {
         let Some(opened) = self.demo(actor).await else {
             self.ready(SaveState::NotSaving(
-                "the document module could not be started".into(),
+                "Not saving: the app's document module could not be started. Reload the page to try again."
+                    .into(),
             ));
             return;
         };
@@ -360,14 +361,6 @@ const SLICE_MS: f64 = 40.0;
 
 /// The name of the workbook started when the demo could not be loaded.
 const EMPTY_NAME: &str = "My service management system";
-
-/// `s` with its first letter in capitals.
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
 
 fn not_saving_message(e: &StorageError) -> String {
     format!("Not saving: {e}. You can keep working, but changes are lost when this tab closes.")

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 
+use crate::index::Entry;
 use crate::registers::{Kind, REGISTERS};
 use crate::{RecordId, RecordIndex};
 
@@ -77,6 +78,39 @@ pub fn is_finished(status: &str) -> bool {
     FINISHED.contains(&status)
 }
 
+/// Whether a record is still open: neither its status nor its decision is
+/// a finished one.
+pub fn is_open_record(e: &Entry) -> bool {
+    !is_finished(e.record.text("status")) && !is_finished(e.record.text("decision"))
+}
+
+/// Days an open record has been open on `today`: since its `opened` date,
+/// or since it was created when that is empty.
+pub fn days_open(e: &Entry, opened: &str, today: NaiveDate) -> Option<i64> {
+    let since = e
+        .record
+        .date(opened)
+        .or_else(|| e.info.created_at.map(|t| t.date_naive()))?;
+    Some((today - since).num_days().max(0))
+}
+
+/// How many open nonconformities fall in each of [`AGE_BANDS`], counted
+/// as [`Dashboard::compute`] counts them, without computing the rest.
+pub fn nonconformity_ages(index: &RecordIndex, today: NaiveDate) -> [usize; 3] {
+    let mut out = [0; 3];
+    for e in index.live("nonconformity").filter(|e| is_open_record(e)) {
+        if let Some(days) = days_open(e, "raised_on", today) {
+            if let Some(i) = AGE_BANDS
+                .iter()
+                .position(|(_, lo, hi)| days >= *lo && days <= *hi)
+            {
+                out[i] += 1;
+            }
+        }
+    }
+    out
+}
+
 impl Dashboard {
     pub fn compute(index: &RecordIndex, today: NaiveDate) -> Self {
         let mut d = Dashboard::default();
@@ -89,17 +123,17 @@ impl Dashboard {
                 .collect();
             for e in index.live(def.id) {
                 let (id, r) = (&e.id, &e.record);
-                if is_finished(r.text("status")) || is_finished(r.text("decision")) {
+                if !is_open_record(e) {
                     continue;
                 }
-                let title = r.text(def.title).to_owned();
+                let title = || r.text(def.title).to_owned();
                 for f in &due {
                     if let Some(date) = r.date(f.key) {
                         if date < today {
                             d.overdue.push(Dated {
                                 id: id.clone(),
                                 register: def.id,
-                                title: title.clone(),
+                                title: title(),
                                 what: f.label,
                                 date,
                             });
@@ -119,33 +153,29 @@ impl Dashboard {
                     d.upcoming.push(Dated {
                         id: id.clone(),
                         register: def.id,
-                        title: title.clone(),
+                        title: title(),
                         what,
                         date,
                     });
                 }
-                let opened = |key: &str| {
-                    r.date(key)
-                        .or_else(|| e.info.created_at.map(|t| t.date_naive()))
-                };
                 match def.id {
                     "nonconformity" => {
-                        if let Some(since) = opened("raised_on") {
+                        if let Some(days) = days_open(e, "raised_on", today) {
                             d.open_nonconformities.push(Aged {
                                 id: id.clone(),
                                 register: def.id,
-                                title: title.clone(),
-                                days: (today - since).num_days().max(0),
+                                title: title(),
+                                days,
                             });
                         }
                     }
                     "action" if r.text("kind") == "corrective" => {
-                        if let Some(since) = opened("created") {
+                        if let Some(days) = days_open(e, "created", today) {
                             d.open_corrective_actions.push(Aged {
                                 id: id.clone(),
                                 register: def.id,
-                                title: title.clone(),
-                                days: (today - since).num_days().max(0),
+                                title: title(),
+                                days,
                             });
                         }
                     }

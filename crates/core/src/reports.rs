@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::catalogue::Clause;
 use crate::checklist::{rollups, ItemStatus, Rollup};
-use crate::dashboard::{Dashboard, AGE_BANDS};
+use crate::dashboard::AGE_BANDS;
 use crate::ids::RecordId;
 use crate::index::{Entry, RecordIndex};
 use crate::registers::{self, Value};
@@ -856,40 +856,40 @@ pub fn charts(summary: &Summary, ix: &RecordIndex, today: NaiveDate) -> Charts {
     }
     let months = months_to(today);
     let key = |(y, m): &(i32, u32)| format!("{y}-{m:02}");
-    let month_of = |d: NaiveDate| (d.year(), d.month());
+    let slot = |d: Option<NaiveDate>| {
+        let d = d?;
+        months.iter().position(|ym| *ym == (d.year(), d.month()))
+    };
+    // One pass over each register, each record counted in its month.
+    let mut incidents = [0usize; 12];
+    for e in ix.live("incident") {
+        if let Some(i) = slot(date_of(e, "opened")) {
+            incidents[i] += 1;
+        }
+    }
+    let mut sla = [(0usize, 0usize); 12];
+    for e in ix.live("sla_result") {
+        if let Some(i) = slot(date_of(e, "period_start")) {
+            sla[i].1 += 1;
+            if computed(e, "met").as_deref() == Some("Met") {
+                sla[i].0 += 1;
+            }
+        }
+    }
     let incidents_by_month = months
         .iter()
-        .map(|ym| {
-            let n = ix
-                .live("incident")
-                .filter(|e| date_of(e, "opened").map(month_of) == Some(*ym))
-                .count();
-            (key(ym), n)
-        })
+        .zip(incidents)
+        .map(|(ym, n)| (key(ym), n))
         .collect();
     let sla_by_month = months
         .iter()
-        .map(|ym| {
-            let results: Vec<_> = ix
-                .live("sla_result")
-                .filter(|e| date_of(e, "period_start").map(month_of) == Some(*ym))
-                .collect();
-            let met = results
-                .iter()
-                .filter(|e| computed(e, "met").as_deref() == Some("Met"))
-                .count();
-            (key(ym), met, results.len())
-        })
+        .zip(sla)
+        .map(|(ym, (met, n))| (key(ym), met, n))
         .collect();
-    let d = Dashboard::compute(ix, today);
     let nc_ages = AGE_BANDS
         .iter()
-        .map(|(label, lo, hi)| {
-            (
-                *label,
-                Dashboard::in_band(&d.open_nonconformities, (*lo, *hi)).len(),
-            )
-        })
+        .zip(crate::dashboard::nonconformity_ages(ix, today))
+        .map(|((label, _, _), n)| (*label, n))
         .collect();
     Charts {
         checklist: per,

@@ -163,3 +163,57 @@ fn chart_figures_add_up() {
     assert!(c.sla_by_month.iter().all(|(_, met, all)| met <= all));
     assert_eq!(c.nc_ages.len(), 3);
 }
+
+#[test]
+fn chart_figures_counted_in_one_pass_agree_with_counting_month_by_month() {
+    use chrono::Datelike;
+    use sms_core::dashboard::{Dashboard, AGE_BANDS};
+    let wb = demo_workbook();
+    let ix = RecordIndex::build(&wb);
+    let summary = sms_core::view::Summary::of(&wb);
+    let date = |e: &sms_core::index::Entry, key: &str| e.record.date(key);
+    // Every month some incident was opened in, as "today".
+    let mut todays: Vec<NaiveDate> = ix
+        .live("incident")
+        .filter_map(|e| date(e, "opened"))
+        .collect();
+    todays.sort();
+    todays.dedup_by_key(|d| (d.year(), d.month()));
+    assert!(todays.len() > 1);
+    let mut aged = 0;
+    for today in todays {
+        let c = reports::charts(&summary, &ix, today);
+        let mut checked_incidents = 0;
+        for (month, n) in &c.incidents_by_month {
+            let naive = ix
+                .live("incident")
+                .filter(|e| {
+                    date(e, "opened").is_some_and(|d| d.format("%Y-%m").to_string() == *month)
+                })
+                .count();
+            assert_eq!(*n, naive, "incidents in {month} (today {today})");
+            checked_incidents += naive;
+        }
+        assert!(checked_incidents > 0);
+        for (month, met, n) in &c.sla_by_month {
+            let results: Vec<_> = ix
+                .live("sla_result")
+                .filter(|e| {
+                    date(e, "period_start").is_some_and(|d| d.format("%Y-%m").to_string() == *month)
+                })
+                .collect();
+            assert_eq!(*n, results.len(), "SLA results in {month}");
+            assert!(met <= n);
+        }
+        let dash = Dashboard::compute(&ix, today);
+        for ((label, n), (_, lo, hi)) in c.nc_ages.iter().zip(AGE_BANDS) {
+            assert_eq!(
+                *n,
+                Dashboard::in_band(&dash.open_nonconformities, (lo, hi)).len(),
+                "{label}"
+            );
+            aged += n;
+        }
+    }
+    assert!(aged > 0, "the demo has open nonconformities to age");
+}

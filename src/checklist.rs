@@ -48,7 +48,7 @@ pub fn ChecklistPage() -> impl IntoView {
                 .filter(|o| !o.is_empty())
                 .collect()
         });
-        o.sort();
+        sms_core::order::sort(&mut o);
         o.dedup();
         o
     });
@@ -214,7 +214,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                         .live(def.id)
                         .map(|e| (e.id.to_string(), e.title().to_owned()))
                         .collect();
-                    recs.sort_by_key(|a| a.1.to_lowercase());
+                    sms_core::order::sort_by_key(&mut recs, |a| a.1.to_lowercase());
                     (def.name, recs)
                 })
                 .collect::<Vec<_>>()
@@ -358,7 +358,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                     <select id="item-evidence" prop:value=""
                         on:change=move |ev| {
                             if let Some(id) = RecordId::parse(&event_target_value(&ev)) {
-                                draft.update(|d| if !d.evidence.contains(&id) { d.evidence.push(id); d.evidence.sort(); });
+                                draft.update(|d| if !d.evidence.contains(&id) { d.evidence.push(id); sms_core::order::sort(&mut d.evidence); });
                             }
                             if let Some(sel) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlSelectElement>(t).ok()) {
                                 sel.set_value("");
@@ -461,7 +461,7 @@ fn take_in_item_changes(
                 }
             }
             d.evidence.retain(|e| !removed.contains(e));
-            d.evidence.sort();
+            sms_core::order::sort(&mut d.evidence);
         });
         base.update_value(|b| b.evidence = now.evidence.clone());
         notes.push((

@@ -406,7 +406,7 @@ impl ChunkStore {
             .filter_map(|k| k.as_string())
             .filter_map(|k| sms_core::storage::parse_chunk_key(&k).map(|(id, _)| id))
             .collect();
-        ids.sort();
+        sms_core::order::sort(&mut ids);
         ids.dedup();
         let meta = tx.object_store(META)?;
         let mut out = Vec::new();
@@ -417,7 +417,7 @@ impl ChunkStore {
                 .unwrap_or_else(|| "Unnamed workbook".into());
             out.push((id, name));
         }
-        out.sort_by_key(|a| a.1.to_lowercase());
+        sms_core::order::sort_by_key(&mut out, |a| a.1.to_lowercase());
         Ok(out)
     }
 

@@ -154,7 +154,7 @@ pub fn ReportPage(kind: &'static str) -> impl IntoView {
                 .live("service")
                 .map(|e| (e.id.clone(), e.title().to_owned()))
                 .collect();
-            v.sort_by(|a, b| a.1.cmp(&b.1));
+            sms_core::order::sort_by(&mut v, |a, b| a.1.cmp(&b.1));
             v
         })
     });
@@ -164,7 +164,7 @@ pub fn ReportPage(kind: &'static str) -> impl IntoView {
                 .live("audit")
                 .map(|e| (e.id.clone(), e.title().to_owned()))
                 .collect();
-            v.sort_by(|a, b| a.1.cmp(&b.1));
+            sms_core::order::sort_by(&mut v, |a, b| a.1.cmp(&b.1));
             v
         })
     });

@@ -394,7 +394,7 @@ fn link_targets(ix: &RecordIndex, to: &str) -> Vec<(String, String)> {
         .live(to)
         .map(|e| (e.id.to_string(), e.title().to_owned()))
         .collect();
-    v.sort_by_cached_key(|a| a.1.to_lowercase());
+    sms_core::order::sort_by_cached_key(&mut v, |a| a.1.to_lowercase());
     v
 }
 

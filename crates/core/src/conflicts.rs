@@ -190,7 +190,7 @@ impl Workbook {
 
 /// Versions in the order they were written (one sort for both kinds).
 fn oldest_first(mut versions: Vec<FieldVersion>) -> Vec<FieldVersion> {
-    versions.sort_by_key(|a| a.at);
+    crate::order::sort_by_key(&mut versions, |a| a.at);
     versions
 }
 

@@ -190,14 +190,16 @@ impl Dashboard {
                 }
             }
         }
-        d.overdue
-            .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title)));
-        d.upcoming
-            .sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title)));
-        d.open_nonconformities
-            .sort_by_key(|a| std::cmp::Reverse(a.days));
-        d.open_corrective_actions
-            .sort_by_key(|a| std::cmp::Reverse(a.days));
+        crate::order::sort_by(&mut d.overdue, |a, b| {
+            a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title))
+        });
+        crate::order::sort_by(&mut d.upcoming, |a, b| {
+            a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title))
+        });
+        crate::order::sort_by_key(&mut d.open_nonconformities, |a| std::cmp::Reverse(a.days));
+        crate::order::sort_by_key(&mut d.open_corrective_actions, |a| {
+            std::cmp::Reverse(a.days)
+        });
         d
     }
 

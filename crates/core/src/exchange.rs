@@ -90,10 +90,11 @@ impl MergePreview {
 
     pub(crate) fn finish(&mut self, authors: BTreeMap<String, AuthorChanges>) {
         let order = |id: &str| registers::REGISTERS.iter().position(|r| r.id == id);
-        self.registers.sort_by_key(|r| order(r.def.id));
+        crate::order::sort_by_key(&mut self.registers, |r| order(r.def.id));
         self.authors = authors.into_values().collect();
-        self.authors
-            .sort_by(|a, b| b.changes.cmp(&a.changes).then_with(|| a.name.cmp(&b.name)));
+        crate::order::sort_by(&mut self.authors, |a, b| {
+            b.changes.cmp(&a.changes).then_with(|| a.name.cmp(&b.name))
+        });
     }
 }
 

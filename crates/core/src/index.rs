@@ -317,7 +317,9 @@ impl RecordIndex {
                 Some((e, e.def.field(key)?))
             })
             .collect();
-        out.sort_by(|a, b| (a.0.def.name, &a.0.id).cmp(&(b.0.def.name, &b.0.id)));
+        crate::order::sort_by(&mut out, |a, b| {
+            (a.0.def.name, &a.0.id).cmp(&(b.0.def.name, &b.0.id))
+        });
         out
     }
 
@@ -328,7 +330,9 @@ impl RecordIndex {
             .iter()
             .filter_map(|id| self.entries.get(id))
             .collect();
-        out.sort_by(|a, b| (a.def.name, a.title()).cmp(&(b.def.name, b.title())));
+        crate::order::sort_by(&mut out, |a, b| {
+            (a.def.name, a.title()).cmp(&(b.def.name, b.title()))
+        });
         out
     }
 
@@ -396,7 +400,7 @@ impl SortedList {
             .live(def.id)
             .map(|e| (query::SortKey::of(def, sort.0, &e.record, &e.id), e.clone()))
             .collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0, sort.1));
+        crate::order::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0, sort.1));
         SortedList {
             def,
             sort,

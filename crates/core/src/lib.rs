@@ -31,6 +31,7 @@ mod history;
 mod ids;
 pub mod index;
 pub mod markdown;
+pub mod order;
 mod preview;
 pub mod registers;
 pub mod reports;

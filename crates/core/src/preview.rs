@@ -324,7 +324,7 @@ impl<'d> Reading<'d> {
                     })
                     .filter_map(|(_, k)| RecordId::parse(k))
                     .collect();
-                ids.sort();
+                crate::order::sort(&mut ids);
                 ids.dedup();
                 (!ids.is_empty()).then_some(RValue::Links(ids))
             }
@@ -351,7 +351,7 @@ impl<'d> Reading<'d> {
         }
         for list in after.values_mut() {
             // Popped from the end: the greatest operation first.
-            list.sort_by(|a, b| a.id.cmp(&b.id));
+            crate::order::sort_by(list, |a, b| a.id.cmp(&b.id));
         }
         let mut out = String::new();
         let mut stack: Vec<&TextOp> = after.get(&None).cloned().unwrap_or_default();
@@ -605,7 +605,7 @@ impl Workbook {
                 }
             }
         }
-        other.sort();
+        crate::order::sort(&mut other);
         preview.other_fields = other;
         preview.checklist_items = clauses.len();
     }

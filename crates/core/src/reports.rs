@@ -105,7 +105,7 @@ fn record_table(
 
 fn live<'a>(ix: &'a RecordIndex, register: &str) -> Vec<&'a Entry> {
     let mut v: Vec<&Entry> = ix.live(register).map(|e| e.as_ref()).collect();
-    v.sort_by_cached_key(|e| e.title().to_lowercase());
+    crate::order::sort_by_cached_key(&mut v, |e| e.title().to_lowercase());
     v
 }
 
@@ -458,7 +458,7 @@ pub fn review_pack(ix: &RecordIndex, from: NaiveDate, to: NaiveDate) -> Report {
                 .is_some_and(|(l, i)| l.saturating_mul(i) >= 12)
         })
         .collect();
-    high.sort_by_key(|e| {
+    crate::order::sort_by_key(&mut high, |e| {
         std::cmp::Reverse(
             e.record
                 .int("likelihood")
@@ -579,7 +579,7 @@ pub fn service_report(
         .into_iter()
         .filter(|e| for_service(e, "service") && in_period(date_of(e, "opened"), from, to))
         .collect();
-    incidents.sort_by_key(|e| date_of(e, "opened"));
+    crate::order::sort_by_key(&mut incidents, |e| date_of(e, "opened"));
     let major: Vec<&Entry> = incidents
         .iter()
         .copied()

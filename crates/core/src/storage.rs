@@ -74,7 +74,9 @@ pub fn key_range(workbook: &WorkbookId) -> (String, String) {
 /// Orders loaded chunks so the snapshot comes first (Automerge then loads it
 /// in one step and applies the incremental changes on top).
 pub fn load_order(keys: &mut [(String, Vec<u8>)]) {
-    keys.sort_by_key(|(k, _)| !matches!(parse_chunk_key(k), Some((_, ChunkKind::Snapshot))));
+    crate::order::sort_by_key(keys, |(k, _)| {
+        !matches!(parse_chunk_key(k), Some((_, ChunkKind::Snapshot)))
+    });
 }
 
 /// What is stored for one workbook, as far as this copy knows.

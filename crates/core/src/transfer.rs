@@ -156,7 +156,7 @@ pub fn workbook_json(summary: &Summary, ix: &RecordIndex, exported_at: DateTime<
     let mut registers = Map::new();
     for def in crate::registers::REGISTERS {
         let mut rows: Vec<&Arc<Entry>> = ix.live(def.id).collect();
-        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::order::sort_by(&mut rows, |a, b| a.id.cmp(&b.id));
         let records: Vec<Json> = rows
             .iter()
             .map(|e| {
@@ -440,7 +440,7 @@ fn parse_links(
             None => return Err(format!("no record called “{part}” to link to.")),
         }
     }
-    ids.sort();
+    crate::order::sort(&mut ids);
     ids.dedup();
     Ok(ids)
 }

@@ -123,7 +123,7 @@ impl Summary {
 /// A digest of a set of chunk keys (order does not matter).
 pub fn chunk_digest<'a>(keys: impl IntoIterator<Item = &'a str>) -> u64 {
     let mut keys: Vec<&str> = keys.into_iter().collect();
-    keys.sort_unstable();
+    crate::order::sort(&mut keys);
     keys.dedup();
     let mut h = Fnv::new();
     for k in keys {

@@ -987,7 +987,7 @@ impl Workbook {
                 }
             }
         }
-        out.sort_by(|a, b| (a.1.name, &a.0).cmp(&(b.1.name, &b.0)));
+        crate::order::sort_by(&mut out, |a, b| (a.1.name, &a.0).cmp(&(b.1.name, &b.0)));
         out
     }
 
@@ -1326,7 +1326,7 @@ pub(crate) fn checklist_item_in(at: At<'_>, number: &str) -> ItemState {
         .take_while(|item| item.key.starts_with(&prefix))
         .filter_map(|item| RecordId::parse(&item.key[prefix.len()..]))
         .collect();
-    evidence.sort();
+    crate::order::sort(&mut evidence);
     let conflicts = crate::conflicts::CHECKLIST_FIELDS
         .into_iter()
         .filter(|field| {
@@ -1481,7 +1481,7 @@ pub(crate) fn decode_value(
             Value::Object(ObjType::Map) => {
                 let mut ids: Vec<RecordId> =
                     doc.keys(&id).filter_map(|k| RecordId::parse(&k)).collect();
-                ids.sort();
+                crate::order::sort(&mut ids);
                 (!ids.is_empty()).then_some(RValue::Links(ids))
             }
             _ => None,

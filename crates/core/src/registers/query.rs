@@ -159,7 +159,7 @@ impl Query {
             })
             .map(|(i, (id, r))| (SortKey::of(def, key, r, id), i))
             .collect();
-        keyed.sort_by(|a, b| a.0.cmp(&b.0, dir));
+        crate::order::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0, dir));
         keyed.into_iter().map(|(_, i)| i).collect()
     }
 }

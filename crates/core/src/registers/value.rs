@@ -281,7 +281,7 @@ fn parse_field(f: &FieldDef, raw: &str) -> Result<Option<Value>, FieldError> {
             let ids: Option<Vec<RecordId>> = raw.split_whitespace().map(RecordId::parse).collect();
             match ids {
                 Some(mut ids) if many || ids.len() == 1 => {
-                    ids.sort();
+                    crate::order::sort(&mut ids);
                     ids.dedup();
                     Ok(Some(Value::Links(ids)))
                 }

@@ -37,8 +37,8 @@ pub const HOME: Route = Route::Dashboard;
 impl Route {
     pub fn parse(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
-        if let Some(rest) = path.strip_prefix("join/") {
-            return crate::share_link::Invite::parse(rest)
+        if path == "join" {
+            return crate::share_link::remembered()
                 .map(Route::Join)
                 .unwrap_or(HOME);
         }
@@ -83,15 +83,15 @@ impl Route {
             Route::Activity => "#/activity".into(),
             Route::Reports => "#/reports".into(),
             Route::Report(k) => format!("#/reports/{k}"),
-            Route::Join(i) => crate::share_link::share_link(&i.room, &i.key, &i.relay)
-                .split_once('#')
-                .map(|(_, h)| format!("#{h}"))
-                .unwrap_or_default(),
+            // The link itself is kept in memory, never in the address.
+            Route::Join(_) => "#/join".into(),
         }
     }
 }
 
+/// The address's route; a share link in it is read and taken out first.
 fn current_hash() -> String {
+    crate::share_link::take_from_address();
     window().location().hash().unwrap_or_default()
 }
 
@@ -108,5 +108,8 @@ pub fn provide_route() -> RwSignal<Route> {
 
 /// Goes to `to` (adds a history entry).
 pub fn navigate(to: &Route) {
+    if let Route::Join(invite) = to {
+        crate::share_link::remember(invite.clone());
+    }
     let _ = window().location().set_hash(&to.href());
 }

@@ -1,11 +1,14 @@
-//! Joining from a share link: the room is read once and merged into this
-//! browser's copy of the workbook (or kept as a new one).
+//! Joining from a share link: the room is read once (nothing stored or
+//! sent); when this browser already holds the same workbook, the person is
+//! told that joining sends it to the room, and nothing is merged or sent
+//! unless they go on.
 
 use std::{cell::RefCell, rc::Rc};
 
 use leptos::prelude::*;
 use sms_core::{
     crypto::{b64, RoomId, RoomKey},
+    sync::RoomRead,
     wire::{ClientOut, ErrorCode, ServerIn},
 };
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -122,10 +125,35 @@ fn futures_channel() -> (js_sys::Function, js_sys::Promise) {
     (resolve.expect("set by Promise::new"), promise)
 }
 
-/// Joins the workbook a link shares: reads the room, then merges it into
-/// this browser's copy of that workbook (or keeps it as a new one) and
-/// opens it, shared. Nothing is stored if anything fails.
-pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String, String> {
+/// This browser's own copy of the workbook a room holds: what joining
+/// would send to everyone in the room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mine {
+    pub name: String,
+    /// Its live records, when it is the open workbook.
+    pub records: Option<usize>,
+}
+
+/// A room read and opened with its key, before anything is stored or sent.
+#[derive(Clone)]
+pub struct Reading {
+    read: std::rc::Rc<RoomRead>,
+    head: u64,
+    /// Set when this browser holds a copy of the same workbook: joining
+    /// would merge it and send it to the room, so the person chooses.
+    pub mine: Option<Mine>,
+}
+
+impl Reading {
+    /// How many of the room's messages could not be read and were left out.
+    pub fn skipped(&self) -> usize {
+        self.read.skipped
+    }
+}
+
+/// Reads the room a link shares (nothing is stored or sent), and finds
+/// whether this browser already holds the workbook it shares.
+pub async fn read(state: AppState, invite: &Invite) -> Result<Reading, String> {
     let (blobs, head) = fetch_room(invite).await?;
     let blobs: Vec<Vec<u8>> = blobs.into_iter().map(|(_, b)| b).collect();
     // The document worker opens the messages with the room's key.
@@ -138,9 +166,48 @@ pub async fn join(state: AppState, live: Live, invite: &Invite) -> Result<String
     let Some(read) = read else {
         return Err("The shared workbook is empty so far. Ask the person who shared it to keep the app open until it says “Live: connected”, then try again.".into());
     };
-    let id = read.workbook;
+    let mine = if state.workbook_id().as_ref() == Some(&read.workbook) {
+        Some(Mine {
+            name: state
+                .summary_untracked(|s| s.name.clone())
+                .unwrap_or_default(),
+            records: Some(state.index_untracked(|ix| ix.entries().filter(|e| !e.deleted).count())),
+        })
+    } else {
+        let store = state
+            .store()
+            .ok_or("This browser is not saving workbooks.")?;
+        let known = store.workbooks().await.map_err(|e| e.to_string())?;
+        known
+            .into_iter()
+            .find(|(id, _)| id == &read.workbook)
+            .map(|(_, name)| Mine {
+                name,
+                records: None,
+            })
+    };
+    Ok(Reading {
+        read: std::rc::Rc::new(read),
+        head,
+        mine,
+    })
+}
+
+/// Joins the workbook a room holds (read by [`read`]): merges it into
+/// this browser's copy of that workbook (or keeps it as a new one) and
+/// opens it, shared live — from then on this copy's changes go to the
+/// room. Nothing is stored if anything fails.
+pub async fn join(
+    state: AppState,
+    live: Live,
+    invite: &Invite,
+    reading: &Reading,
+) -> Result<String, String> {
+    let read = &reading.read;
+    let head = reading.head;
+    let id = read.workbook.clone();
     let in_room: Vec<String> = read.in_room.iter().map(|h| h.to_string()).collect();
-    let parts = read.bytes;
+    let parts = read.bytes.clone();
     let settings = Saved {
         room: invite.room.clone(),
         key: invite.key.clone(),

@@ -18,7 +18,6 @@ mod settings;
 mod sync;
 mod ui;
 
-pub use join::join;
 pub use settings::{keep, saved, Saved};
 pub use ui::{JoinPage, LiveBadge, ShareLive};
 

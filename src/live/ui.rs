@@ -162,40 +162,100 @@ pub fn ShareLive() -> impl IntoView {
     }
 }
 
-/// The page a share link opens.
+/// The page a share link opens. The room is read first; when this
+/// browser already holds the same workbook, nothing is merged or sent
+/// until the person chooses.
 #[component]
 pub fn JoinPage(invite: Invite) -> impl IntoView {
     let state = expect_context::<AppState>();
     let live = expect_context::<Live>();
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<(bool, String)>);
+    let reading = RwSignal::new_local(None::<join::Reading>);
     let relay = invite.relay.clone();
-    let join_it = move |_| {
+    let finish = move |r: Result<String, String>| {
+        busy.set(false);
+        message.set(Some(match r {
+            Ok(m) => (true, m),
+            Err(e) => (false, e),
+        }));
+    };
+    let start = move || {
         if busy.get_untracked() {
-            return;
+            return false;
         }
         busy.set(true);
         message.set(None);
-        let invite = invite.clone();
+        true
+    };
+    let invite = StoredValue::new(invite);
+    let join_it = move |_| {
+        if !start() {
+            return;
+        }
+        let invite = invite.get_value();
         leptos::task::spawn_local(async move {
-            let r = join(state, live, &invite).await;
-            busy.set(false);
-            message.set(Some(match r {
-                Ok(m) => (true, m),
-                Err(e) => (false, e),
-            }));
+            let read = match reading.get_untracked() {
+                Some(r) => r,
+                None => match join::read(state, &invite).await {
+                    Ok(r) if r.mine.is_some() => {
+                        // The person chooses first.
+                        reading.set(Some(r));
+                        busy.set(false);
+                        return;
+                    }
+                    Ok(r) => r,
+                    Err(e) => return finish(Err(e)),
+                },
+            };
+            finish(join::join(state, live, &invite, &read).await);
         });
+    };
+    let skipped = move || {
+        reading.with(|r| r.as_ref().map(|r| r.skipped())).filter(|n| *n > 0).map(|n| {
+            let what = if n == 1 { "One message".to_owned() } else { format!("{n} messages") };
+            view! {
+                <p class="notice" role="status">
+                    {format!("{what} in the shared workbook could not be read (damaged, or not sealed with this link's key) and {} left out.", if n == 1 { "was" } else { "were" })}
+                </p>
+            }
+        })
+    };
+    let choice = move || {
+        reading.with(|r| r.as_ref().and_then(|r| r.mine.clone())).map(|mine| {
+            let what = match mine.records {
+                Some(1) => "1 record".to_owned(),
+                Some(n) => format!("{n} records"),
+                None => "all its records".to_owned(),
+            };
+            view! {
+                <div class="join-warning" role="alert" aria-labelledby="join-mine-heading">
+                    <h3 id="join-mine-heading">"You already have this workbook"</h3>
+                    <p>{format!("This link shares the same workbook as your “{}” in this browser. Joining merges the two and sends your copy — {what}, with their history — to everyone who has this link, including whoever made it. Join only if you know who sent it and they may see your copy.", mine.name)}</p>
+                </div>
+                <p class="buttons">
+                    <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
+                        "Join and send my copy"
+                    </button>
+                    <a class="button" href=crate::route::Route::Dashboard.href()>"Do not join"</a>
+                </p>
+            }
+        })
     };
     view! {
         <section aria-labelledby="join-heading">
             <h2 id="join-heading">"Join a shared workbook"</h2>
-            <p>{format!("Someone shared a workbook with you through the relay at {relay}. Joining copies it into this browser and keeps it in step with everyone else's edits. If you already have this workbook here, your copy is merged with it; nothing of yours is lost.")}</p>
-            <p class="buttons">
-                <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
-                    "Join this workbook"
-                </button>
-                <a class="button" href=crate::route::Route::Dashboard.href()>"Not now"</a>
-            </p>
+            <p>{format!("Someone shared a workbook with you through the relay at {relay}. Joining copies it into this browser and keeps it in step with everyone else's edits: from then on, what you change in it is sent, encrypted, to everyone who has the link.")}</p>
+            <Show when=move || reading.with(|r| r.as_ref().is_none_or(|r| r.mine.is_none()))>
+                <p class="buttons">
+                    <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
+                        "Join this workbook"
+                    </button>
+                    <a class="button" href=crate::route::Route::Dashboard.href()>"Not now"</a>
+                </p>
+            </Show>
+            {skipped}
+            {choice}
             <Show when=move || busy.get()>
                 <p role="status">"Fetching the shared workbook…"</p>
             </Show>

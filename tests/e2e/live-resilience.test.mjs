@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as Automerge from '@automerge/automerge';
 import {
-  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, fieldLabel,
+  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
 } from './support.mjs';
 import { startRelay } from './relay.mjs';
 
@@ -98,7 +98,7 @@ const text = (v) => (typeof v === 'string' ? v : String(v?.val ?? v));
 
 // Pushes `blob` into the room as a member holding the link would, through a
 // WebSocket of a blank page; resolves to the entry's sequence number.
-async function pushAsMember(context, relayUrl, room, key, blob) {
+async function pushAsMember(context, relayUrl, room, key, blob, { create = false } = {}) {
   const page = await context.newPage();
   try {
     return await page.evaluate(async ({ url, hello, push }) => {
@@ -125,7 +125,7 @@ async function pushAsMember(context, relayUrl, room, key, blob) {
       // The relay's WebSocket endpoint, as the app derives it.
       url: `${relayUrl}/v1/ws`,
       hello: JSON.stringify({
-        type: 'hello', room: room.toString('hex'), token: derive(key, 'room token').toString('base64url'), since: 0, create: false,
+        type: 'hello', room: room.toString('hex'), token: derive(key, 'room token').toString('base64url'), since: 0, create,
       }),
       push: JSON.stringify({ type: 'push', id: 1, blob: blob.toString('base64url') }),
     });
@@ -249,5 +249,107 @@ test('live sharing tells the truth about copying, storing, damaged messages and 
   } finally {
     await anaContext.close();
     await benContext.close();
+  }
+});
+
+// How many messages a room holds, read as a member holding the link would.
+async function roomMessages(context, relayUrl, room, key) {
+  const page = await context.newPage();
+  try {
+    return await page.evaluate(async ({ url, hello }) => {
+      const ws = new WebSocket(url);
+      return new Promise((resolve, reject) => {
+        let n = 0;
+        const timer = setTimeout(() => reject(new Error('the relay did not answer')), 15_000);
+        ws.onopen = () => ws.send(hello);
+        ws.onmessage = (ev) => {
+          const msg = JSON.parse(ev.data);
+          if (msg.type === 'blob' || msg.type === 'snapshot') n += 1;
+          if (msg.type === 'caught_up') {
+            clearTimeout(timer);
+            ws.close();
+            resolve(n);
+          }
+          if (msg.type === 'error') reject(new Error(`${msg.code}: ${msg.message}`));
+        };
+      });
+    }, {
+      url: `${relayUrl}/v1/ws`,
+      hello: JSON.stringify({
+        type: 'hello', room: room.toString('hex'), token: derive(key, 'room token').toString('base64url'), since: 0, create: false,
+      }),
+    });
+  } finally {
+    await page.close();
+  }
+}
+
+test('a link to a room holding a copy of your own workbook sends nothing until you agree, and its key leaves the address bar', async () => {
+  const relay = await startRelay();
+  after(() => relay.stop());
+  const anaContext = await launch();
+  try {
+    const ana = await openApp(anaContext, app.url, { path: '#/workbooks', ignore });
+    // Unencrypted connections are only for a relay on this computer.
+    await ana.getByLabel('Relay address').fill('ws://relay.example.org');
+    await ana.getByRole('button', { name: 'Start sharing live' }).click();
+    await alert(ana, 'does not use an encrypted connection (ws://)').waitFor();
+    assert.equal(await live(ana).count(), 0, 'not shared');
+
+    // Someone who got a file of Ana's workbook puts it in a room of their own.
+    const [download] = await Promise.all([
+      ana.waitForEvent('download'),
+      ana.getByRole('button', { name: 'Download this workbook' }).click(),
+    ]);
+    const file = path.join(dir, 'taken.smsw');
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    const doc = Automerge.load(new Uint8Array(bytes));
+    const room = randomBytes(16);
+    const key = randomBytes(32);
+    const plain = envelope(text(doc.workbook_id), Automerge.getHeads(doc), bytes);
+    await pushAsMember(anaContext, relay.url, room, key, seal(key, room, plain), { create: true });
+    // A message that does not open with the key is left out, not fatal.
+    await pushAsMember(anaContext, relay.url, room, key, seal(randomBytes(32), room, plain));
+    assert.equal(await roomMessages(anaContext, relay.url, room, key), 2);
+
+    // Ana writes something only she should see, then opens the link.
+    await addRisk(ana, 'Only for Ana: supplier exit plan');
+    const name = (await ana.locator('h1').textContent()).trim();
+    const keyText = key.toString('base64url');
+    const link = `${app.url}#/join/${room.toString('hex')}/${keyText}?relay=${encodeURIComponent(relay.url)}`;
+    await ana.goto(link);
+    await ana.getByRole('heading', { name: 'Join a shared workbook' }).waitFor();
+    // The key is read once and taken out of the address and history.
+    assert.ok(ana.url().endsWith('#/join'), ana.url());
+    assert.equal(await ana.evaluate((k) => window.location.href.includes(k), keyText), false);
+    await ana.getByRole('button', { name: 'Join this workbook' }).click();
+    const warning = ana.locator('.join-warning');
+    await warning.getByRole('heading', { name: 'You already have this workbook' }).waitFor();
+    await waitForText(warning, /sends your copy — \d+ records, with their history — to everyone who has this link/);
+    assert.ok((await warning.textContent()).includes(`your “${name}” in this browser`), await warning.textContent());
+    await ana.getByText('One message in the shared workbook could not be read').waitFor();
+    await assertNoAxeViolations(ana);
+    // Nothing was sent: the room holds what it held.
+    await ana.waitForTimeout(1_000);
+    assert.equal(await roomMessages(anaContext, relay.url, room, key), 2, 'nothing sent before agreeing');
+    await ana.getByRole('link', { name: 'Do not join' }).click();
+    await ana.waitForURL(/#\/dashboard$/);
+    assert.equal(await roomMessages(anaContext, relay.url, room, key), 2, 'nothing sent after declining');
+    assert.equal(await live(ana).count(), 0, 'not shared');
+
+    // Agreeing joins: Ana's copy, with what she wrote, goes to the room.
+    await ana.goto(link);
+    await ana.getByRole('button', { name: 'Join this workbook' }).click();
+    await ana.getByRole('button', { name: 'Join and send my copy' }).click();
+    await waitForText(live(ana), 'Live: connected', { timeout: 30_000 });
+    await waitForText(await count(ana, 'supplier exit plan'), /^1 of \d+ records match$/);
+    for (let i = 0; i < 50 && (await roomMessages(anaContext, relay.url, room, key)) < 3; i += 1) {
+      await ana.waitForTimeout(200);
+    }
+    assert.ok((await roomMessages(anaContext, relay.url, room, key)) >= 3, 'sent once agreed');
+    assertNoProblems(ana);
+  } finally {
+    await anaContext.close();
   }
 });

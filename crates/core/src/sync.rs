@@ -557,19 +557,22 @@ pub struct RoomRead {
     pub workbook: WorkbookId,
     pub in_room: Vec<ChangeHash>,
     pub bytes: Vec<u8>,
+    /// Messages left out: ones that do not open with the room's key, are
+    /// not workbook changes, or belong to another workbook than the first.
+    pub skipped: usize,
 }
 
 /// Why a room read once cannot be joined; nothing is stored.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReadRoomError {
-    #[error("a message in the shared workbook could not be opened ({0})")]
-    Open(SyncError),
-    #[error("the shared workbook holds messages of two workbooks")]
-    TwoWorkbooks,
+    #[error("none of the {0} messages in the shared workbook opens with the link's key, or holds workbook changes")]
+    NothingOpens(usize),
 }
 
 /// Opens every blob of a room (in order) with its key; `None` when the
-/// room holds no message yet.
+/// room holds no message yet. A message that does not open, or does not hold
+/// Automerge data, or belongs to another workbook than the first one that
+/// opens, is left out and counted: one bad message never hides the rest.
 pub fn read_room(
     room: RoomId,
     key: RoomKey,
@@ -577,22 +580,36 @@ pub fn read_room(
 ) -> Result<Option<RoomRead>, ReadRoomError> {
     let sync = LiveSync::new(room, key);
     let mut read: Option<RoomRead> = None;
+    let mut skipped = 0;
     for blob in blobs {
-        let env = sync.open(blob).map_err(ReadRoomError::Open)?;
+        let Some(env) = sync
+            .open(blob)
+            .ok()
+            .filter(|env| crate::guard::chunks(&env.bytes).is_ok())
+        else {
+            skipped += 1;
+            continue;
+        };
         let r = read.get_or_insert_with(|| RoomRead {
             workbook: env.workbook.clone(),
             in_room: Vec::new(),
             bytes: Vec::new(),
+            skipped: 0,
         });
         if r.workbook != env.workbook {
-            return Err(ReadRoomError::TwoWorkbooks);
+            skipped += 1;
+            continue;
         }
         r.in_room.extend(env.heads);
         r.bytes.extend_from_slice(&env.bytes);
     }
     if let Some(r) = read.as_mut() {
-        r.in_room.sort();
+        crate::order::sort(&mut r.in_room);
         r.in_room.dedup();
+        r.skipped = skipped;
     }
-    Ok(read)
+    match read {
+        None if skipped > 0 => Err(ReadRoomError::NothingOpens(skipped)),
+        read => Ok(read),
+    }
 }

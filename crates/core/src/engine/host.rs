@@ -99,6 +99,7 @@ impl Host {
                     w.str(read.workbook.as_str());
                     w.hashes(&read.in_room);
                     w.bytes(&read.bytes);
+                    w.uint(read.skipped as u64);
                 }
                 Ok(w.0)
             }
@@ -339,11 +340,13 @@ pub fn decode_room(bytes: &[u8]) -> Result<Option<crate::sync::RoomRead>, Malfor
     let workbook = WorkbookId::parse(r.str()?).ok_or_else(|| corrupt("workbook id"))?;
     let in_room = r.hashes()?;
     let bytes = r.bytes()?.to_vec();
+    let skipped = usize::try_from(r.uint()?).map_err(|_| corrupt("count"))?;
     done(&r)?;
     Ok(Some(crate::sync::RoomRead {
         workbook,
         in_room,
         bytes,
+        skipped,
     }))
 }
 

@@ -69,3 +69,14 @@ pub fn preview_facts(p: &sms_core::exchange::MergePreview) -> String {
         p.changes, p.records, p.checklist_items, p.renamed_to, p.removed, p.moved, p.other_fields
     )
 }
+
+/// The demo workbook with fixed record ids.
+pub fn demo_workbook() -> Workbook {
+    let mut n = 0u16;
+    sms_core::demo::build(&demo_data(), wb_id(), actor(1), &ctx("Demo", 0), || {
+        n += 1;
+        let [hi, lo] = n.to_be_bytes();
+        sms_core::RecordId::from_random([hi, lo, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+    })
+    .unwrap()
+}

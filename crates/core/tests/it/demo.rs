@@ -1,18 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::common::*;
-use sms_core::{demo, registers, Record, RecordId, Value, Workbook};
-
-/// The demo workbook with fixed record ids.
-fn demo_workbook() -> Workbook {
-    let mut n = 0u16;
-    demo::build(&demo_data(), wb_id(), actor(1), &ctx("Demo", 0), || {
-        n += 1;
-        let [hi, lo] = n.to_be_bytes();
-        RecordId::from_random([hi, lo, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
-    })
-    .unwrap()
-}
+use sms_core::{registers, Record, RecordId, Value};
 
 #[test]
 fn demo_workbook_builds_and_every_record_is_valid() {

@@ -708,7 +708,7 @@ mod host {
                 nonce,
             )
             .unwrap_err();
-        assert!(e.contains("could not be opened"), "{e}");
+        assert!(e.contains("none of the 1 messages"), "{e}");
     }
 
     #[test]

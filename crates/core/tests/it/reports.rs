@@ -4,16 +4,7 @@
 use crate::common::*;
 use chrono::NaiveDate;
 use sms_core::reports::{self, Report};
-use sms_core::{demo, RecordIndex, Workbook};
-
-fn demo_workbook() -> Workbook {
-    let mut n = 0u8;
-    demo::build(&demo_data(), wb_id(), actor(1), &ctx("Ana", 0), || {
-        n = n.wrapping_add(1);
-        sms_core::RecordId::from_random([n, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7])
-    })
-    .unwrap()
-}
+use sms_core::RecordIndex;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

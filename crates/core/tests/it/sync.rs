@@ -529,7 +529,7 @@ fn an_entry_still_waiting_after_a_retry_makes_the_copy_read_the_whole_room() {
 }
 
 #[test]
-fn a_room_read_once_opens_in_order_and_refuses_what_is_not_one_workbook() {
+fn a_room_read_once_opens_in_order_and_leaves_out_what_is_not_one_workbook() {
     use sms_core::sync::{read_room, ReadRoomError};
     let (id, key) = room();
     assert_eq!(
@@ -558,13 +558,17 @@ fn a_room_read_once_opens_in_order_and_refuses_what_is_not_one_workbook() {
     let joined = Workbook::load([read.bytes.as_slice()], actor(5)).unwrap();
     assert!(joined.record(&rid(90)).is_some(), "the bytes load whole");
 
-    // A blob sealed with another key, or damaged, is refused in words.
+    assert_eq!(read.skipped, 0);
+
+    // A blob sealed with another key, a damaged one, one that holds no
+    // Automerge data and one of another workbook are each left out and
+    // counted; the rest still reads whole.
     let other = RoomKey::from_bytes([9; 32]);
     let foreign = seal(&other, &id, &wb, heads.clone(), first.clone(), 3);
-    let e = read_room(id, key.clone(), &[blobs[0].clone(), foreign]).unwrap_err();
-    assert!(matches!(e, ReadRoomError::Open(_)), "{e}");
-    assert!(e.to_string().contains("could not be opened"), "{e}");
-    // Messages of two workbooks are refused.
+    let mut damaged = blobs[1].clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    let junk = seal(&key, &id, &wb, heads.clone(), vec![1, 2, 3], 4);
     let mut another = Workbook::create(
         sms_core::WorkbookId::from_random([0x51; 16]),
         "Another",
@@ -573,7 +577,32 @@ fn a_room_read_once_opens_in_order_and_refuses_what_is_not_one_workbook() {
     )
     .unwrap();
     let their_heads = another.heads();
-    let mixed = seal(&key, &id, &another, their_heads, vec![1, 2, 3], 4);
-    let e = read_room(id, key, &[blobs[0].clone(), mixed]).unwrap_err();
-    assert!(matches!(e, ReadRoomError::TwoWorkbooks), "{e}");
+    let theirs = another.save();
+    let mixed = seal(&key, &id, &another, their_heads, theirs, 5);
+    let read = read_room(
+        id,
+        key.clone(),
+        &[
+            blobs[0].clone(),
+            foreign.clone(),
+            damaged,
+            junk,
+            mixed,
+            blobs[1].clone(),
+        ],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(read.skipped, 4);
+    assert_eq!(&read.workbook, wb.id());
+    assert_eq!(read.in_room, all);
+    let joined = Workbook::load([read.bytes.as_slice()], actor(5)).unwrap();
+    assert!(
+        joined.record(&rid(90)).is_some(),
+        "the good messages read whole"
+    );
+    // Nothing that opens: refused in words.
+    let e = read_room(id, key, &[foreign]).unwrap_err();
+    assert_eq!(e, ReadRoomError::NothingOpens(1));
+    assert!(e.to_string().contains("none of the 1 messages"), "{e}");
 }

@@ -212,6 +212,13 @@ fn start_relay(args: &Args, data: &std::path::Path) -> anyhow::Result<(Child, St
     let mut child = Command::new(&bin)
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
+        // Every client comes from 127.0.0.1, and creates its room.
+        .args([
+            "--max-connections-per-address",
+            "1000000",
+            "--max-rooms-per-address-per-hour",
+            "1000000",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()?;

@@ -5,6 +5,7 @@
 //! so the whole conversation can be driven without a network.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ enum End {
     Stalled,
     /// The client fell further behind the room than the relay buffers.
     Lagged,
+    /// The client sent nothing for longer than the relay waits.
+    Idle,
     Shutdown,
     Storage(StoreError),
 }
@@ -61,10 +64,21 @@ const TOO_BIG: End = End::Refused(
     "the frame is larger than this relay accepts",
 );
 
+const ROOM_FULL: End = End::Refused(
+    ErrorCode::RoomFull,
+    "the room holds as much as this relay allows",
+);
+
+const RELAY_FULL: End = End::Refused(
+    ErrorCode::RoomFull,
+    "the relay holds as much as it allows, all rooms together",
+);
+
 const ALREADY_SAID_HELLO: End = End::Refused(ErrorCode::BadFrame, "hello was already sent");
 
-/// Serves one upgraded connection to its end.
-pub async fn serve<S>(relay: Arc<Relay>, socket: S)
+/// Serves one upgraded connection from `peer` to its end; `refused` says
+/// why it is refused at once (one connection too many).
+pub async fn serve<S>(relay: Arc<Relay>, socket: S, peer: IpAddr, refused: Option<&'static str>)
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -73,19 +87,28 @@ where
     async move {
         debug!("connected");
         let limits = relay.limits();
+        let now = std::time::Instant::now();
         let mut conn = Conn {
-            bucket: TokenBucket::new(
-                limits.messages_per_second,
-                limits.burst_messages,
-                std::time::Instant::now(),
+            bucket: TokenBucket::new(limits.messages_per_second, limits.burst_messages, now),
+            // A whole frame of the largest size always fits in the burst.
+            bytes: TokenBucket::new(
+                limits.bytes_per_second,
+                u32::try_from(limits.max_frame_bytes.saturating_mul(2))
+                    .unwrap_or(u32::MAX)
+                    .max(limits.bytes_per_second),
+                now,
             ),
             relay,
             socket,
             id,
+            peer,
         };
-        let end = match conn.session().await {
-            Ok(never) => match never {},
-            Err(end) => end,
+        let end = match refused {
+            Some(why) => End::Refused(ErrorCode::TooFast, why),
+            None => match conn.session().await {
+                Ok(never) => match never {},
+                Err(end) => end,
+            },
         };
         conn.end(end).await;
     }
@@ -97,7 +120,11 @@ struct Conn<S> {
     relay: Arc<Relay>,
     socket: S,
     id: u64,
+    peer: IpAddr,
+    /// Frames per second.
     bucket: TokenBucket,
+    /// Bytes per second.
+    bytes: TokenBucket,
 }
 
 impl<S> Conn<S>
@@ -117,12 +144,16 @@ where
         let mut live = member.room.live.subscribe();
         let meta = self.admit(&hello).await?;
         let mut last = self.backlog(&hello, &meta).await?;
+        let idle = self.relay.limits().idle;
+        let mut heard = Instant::now();
         loop {
             tokio::select! {
                 msg = self.socket.next() => {
                     let msg = received(msg)?;
+                    heard = Instant::now();
                     self.frame(msg, &hello.room, &member).await?;
                 }
+                _ = tokio::time::sleep_until(heard + idle) => return Err(End::Idle),
                 entry = live.recv() => match entry {
                     Ok(entry) => {
                         if entry.from != self.id && entry.seq > last {
@@ -170,21 +201,40 @@ where
         }
     }
 
-    /// Checks the token, creating the room if asked to.
+    /// Checks the token, creating the room if asked to (within the rooms
+    /// the relay holds and those one address may create per hour).
     async fn admit(&mut self, hello: &Hello) -> Result<RoomMeta, End> {
         let hash = token_hash(&hello.token);
-        let (room, create) = (hello.room, hello.create);
-        let found = self
+        let room = hello.room;
+        let limits = self.relay.limits();
+        let existing = self
             .relay
-            .store(move |s| match s.room(&room)? {
-                Some(meta) => Ok(Some((meta, false))),
-                None if create => s.create_room(&room, &hash).map(|m| Some((m, true))),
-                None => Ok(None),
-            })
+            .store(move |s| s.room(&room))
             .await
             .map_err(End::Storage)?;
-        let Some((meta, created)) = found else {
-            return Err(End::Refused(ErrorCode::NoRoom, "no such room"));
+        let (meta, created) = match existing {
+            Some(meta) => (meta, false),
+            None if hello.create => {
+                if !self.relay.may_create_room(self.peer) {
+                    return Err(End::Refused(
+                        ErrorCode::TooFast,
+                        "this address created as many rooms this hour as this relay allows",
+                    ));
+                }
+                let made = self
+                    .relay
+                    .store(move |s| s.create_room(&room, &hash, limits.max_rooms))
+                    .await
+                    .map_err(End::Storage)?;
+                let Some(meta) = made else {
+                    return Err(End::Refused(
+                        ErrorCode::RoomFull,
+                        "the relay holds as many rooms as it allows",
+                    ));
+                };
+                (meta, true)
+            }
+            None => return Err(End::Refused(ErrorCode::NoRoom, "no such room")),
         };
         if !same_hash(&meta.token_hash, &hash) {
             return Err(End::Refused(
@@ -194,6 +244,12 @@ where
         }
         if created && meta.head == 0 {
             info!("room created");
+        } else {
+            // In use: not idle, for retention.
+            self.relay
+                .store(move |s| s.touch(&room))
+                .await
+                .map_err(End::Storage)?;
         }
         debug!(since = hello.since, head = meta.head, "joined");
         Ok(meta)
@@ -297,7 +353,7 @@ where
         self.check_rate()?;
         self.check_size(&text)?;
         let room = *room;
-        let max_room_bytes = self.relay.limits().max_room_bytes;
+        let quota = self.relay.limits().quota();
         let frame = wire::parse(&text).map_err(|refusal| match refusal.code {
             ErrorCode::BadHello => ALREADY_SAID_HELLO,
             _ => End::from(refusal),
@@ -312,7 +368,7 @@ where
                     let _in_order = member.room.writing.lock().await;
                     let appended = self
                         .relay
-                        .store(move |s| s.append(&room, &blob, max_room_bytes))
+                        .store(move |s| s.append(&room, &blob, quota))
                         .await
                         .map_err(End::Storage)?;
                     if let Appended::Seq(seq) = appended {
@@ -330,16 +386,14 @@ where
                 };
                 match appended {
                     Appended::Seq(seq) => self.send_frame(&ServerFrame::Ack { id, seq }).await,
-                    Appended::RoomFull => Err(End::Refused(
-                        ErrorCode::RoomFull,
-                        "the room holds as much as this relay allows",
-                    )),
+                    Appended::RoomFull => Err(ROOM_FULL),
+                    Appended::RelayFull => Err(RELAY_FULL),
                 }
             }
             ClientFrame::Snapshot { id, upto, blob } => {
                 let stored = self
                     .relay
-                    .store(move |s| s.put_snapshot(&room, upto, &blob, max_room_bytes))
+                    .store(move |s| s.put_snapshot(&room, upto, &blob, quota))
                     .await
                     .map_err(End::Storage)?;
                 match stored {
@@ -351,10 +405,8 @@ where
                         ErrorCode::BadSnapshot,
                         "upto must be between 1 and the room's head",
                     )),
-                    SnapshotStored::RoomFull => Err(End::Refused(
-                        ErrorCode::RoomFull,
-                        "the room holds as much as this relay allows",
-                    )),
+                    SnapshotStored::RoomFull => Err(ROOM_FULL),
+                    SnapshotStored::RelayFull => Err(RELAY_FULL),
                 }
             }
         }
@@ -371,9 +423,16 @@ where
         }
     }
 
-    fn check_size(&self, text: &str) -> Result<(), End> {
+    /// Refuses a frame over the size limit, or one more byte per second
+    /// than the connection may send.
+    fn check_size(&mut self, text: &str) -> Result<(), End> {
         if text.len() > self.relay.limits().max_frame_bytes {
             Err(TOO_BIG)
+        } else if !self.bytes.take_n(text.len(), std::time::Instant::now()) {
+            Err(End::Refused(
+                ErrorCode::TooFast,
+                "more bytes per second than this relay accepts",
+            ))
         } else {
             Ok(())
         }
@@ -425,6 +484,10 @@ where
             End::Lagged => {
                 info!("closed a client that fell behind; it catches up on reconnecting");
                 (TRY_AGAIN_LATER, "fell behind the room; reconnect")
+            }
+            End::Idle => {
+                debug!("closed an idle connection");
+                (GOING_AWAY, "idle for too long")
             }
             End::Shutdown => (GOING_AWAY, "the relay is shutting down"),
             End::Storage(e) => {

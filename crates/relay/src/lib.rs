@@ -23,18 +23,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 
 mod connection;
 mod rate;
 mod relay;
+mod serve;
 pub mod store;
 
 pub use relay::{Drained, Relay};
+pub use serve::serve;
 
 /// Command-line flags, each with an environment fallback.
 #[derive(clap::Parser, Clone, Debug)]
@@ -64,6 +67,46 @@ pub struct Config {
     #[arg(long, env = "SMS_RELAY_BURST_MESSAGES", default_value_t = 200,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub burst_messages: u32,
+    /// Sustained bytes per second a connection may send (frames' JSON).
+    #[arg(long, env = "SMS_RELAY_MAX_BYTES_PER_SECOND", default_value_t = 4 * 1024 * 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_bytes_per_second: u32,
+    /// Rooms the relay holds at most (a hello creating one more is refused).
+    #[arg(long, env = "SMS_RELAY_MAX_ROOMS", default_value_t = 10_000)]
+    pub max_rooms: u64,
+    /// Rooms one address may create per hour.
+    #[arg(
+        long,
+        env = "SMS_RELAY_MAX_ROOMS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 20
+    )]
+    pub max_rooms_per_address_per_hour: u32,
+    /// Bytes of blobs the relay holds at most, all rooms together.
+    #[arg(long, env = "SMS_RELAY_MAX_TOTAL_BYTES", default_value_t = 10 * 1024 * 1024 * 1024)]
+    pub max_total_bytes: u64,
+    /// Open connections at most (HTTP and WebSocket).
+    #[arg(long, env = "SMS_RELAY_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: u32,
+    /// Open connections at most from one address.
+    #[arg(
+        long,
+        env = "SMS_RELAY_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub max_connections_per_address: u32,
+    /// Seconds a client may stay silent after its hello (the app pings
+    /// every 20 seconds).
+    #[arg(long, env = "SMS_RELAY_IDLE_SECONDS", default_value_t = 90,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_seconds: u64,
+    /// Seconds a client may take to send a request's HTTP headers.
+    #[arg(long, env = "SMS_RELAY_HEADER_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_seconds: u64,
+    /// Rooms nobody wrote to or joined for this many days are deleted with
+    /// their blobs (0: kept for ever).
+    #[arg(long, env = "SMS_RELAY_RETENTION_DAYS", default_value_t = 365)]
+    pub retention_days: u64,
 }
 
 /// The limits a relay enforces.
@@ -73,6 +116,13 @@ pub struct Limits {
     pub max_room_bytes: u64,
     pub messages_per_second: u32,
     pub burst_messages: u32,
+    pub bytes_per_second: u32,
+    pub max_rooms: u64,
+    pub rooms_per_address_per_hour: u32,
+    pub max_total_bytes: u64,
+    pub max_connections: u32,
+    pub max_connections_per_address: u32,
+    pub idle: std::time::Duration,
 }
 
 impl From<&Config> for Limits {
@@ -82,6 +132,23 @@ impl From<&Config> for Limits {
             max_room_bytes: c.max_room_bytes,
             messages_per_second: c.max_messages_per_second,
             burst_messages: c.burst_messages,
+            bytes_per_second: c.max_bytes_per_second,
+            max_rooms: c.max_rooms,
+            rooms_per_address_per_hour: c.max_rooms_per_address_per_hour,
+            max_total_bytes: c.max_total_bytes,
+            max_connections: c.max_connections,
+            max_connections_per_address: c.max_connections_per_address,
+            idle: std::time::Duration::from_secs(c.idle_seconds),
+        }
+    }
+}
+
+impl Limits {
+    /// What one write may leave stored.
+    pub fn quota(&self) -> store::Quota {
+        store::Quota {
+            room: self.max_room_bytes,
+            total: self.max_total_bytes,
         }
     }
 }
@@ -94,15 +161,30 @@ pub fn app(relay: Arc<Relay>) -> Router {
         .with_state(relay)
 }
 
-async fn websocket(State(relay): State<Arc<Relay>>, upgrade: WebSocketUpgrade) -> Response {
+async fn websocket(
+    State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    admission: Option<Extension<serve::Admission>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let max = relay.limits().max_frame_bytes;
+    let peer = peer.ip();
+    let (counted, refused) = match admission.map(|a| a.0 .0) {
+        Some(Ok(counted)) => (Some(counted), None),
+        Some(Err(why)) => (None, Some(why)),
+        None => (None, None),
+    };
     upgrade
         // Larger messages fail while being read, before they are buffered.
         .max_message_size(max)
         .max_frame_size(max)
         // Most frames are small; the buffer grows for the rare large one.
         .read_buffer_size(4096)
-        .on_upgrade(move |socket| connection::serve(relay, socket))
+        .on_upgrade(move |socket| async move {
+            connection::serve(relay, socket, peer, refused).await;
+            // The WebSocket counts against the limits until it ends.
+            drop(counted);
+        })
 }
 
 async fn health() -> impl IntoResponse {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use sms_relay::store::SqliteStore;
+use sms_relay::store::{SqliteStore, Store};
 use sms_relay::{Config, Limits, Relay};
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -47,19 +47,28 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopping) = watch::channel(false);
-    let (relay, drained) = Relay::new(Arc::new(store), Limits::from(&config), stopping);
+    let store = Arc::new(store);
+    let (relay, drained) = Relay::new(store.clone(), Limits::from(&config), stopping);
     info!(%addr, data_dir = %config.data_dir.display(), "relay started");
+    if config.retention_days > 0 {
+        let keep = Duration::from_secs(config.retention_days.saturating_mul(86_400));
+        tokio::spawn(sweep(store, keep));
+    }
     // On stdout, one line that scripts and tests wait for.
     println!("listening on {addr}");
     std::io::stdout().flush()?;
 
-    axum::serve(listener, sms_relay::app(relay))
-        .with_graceful_shutdown(async move {
+    sms_relay::serve(
+        listener,
+        relay,
+        Duration::from_secs(config.header_seconds),
+        async move {
             signal().await;
             info!("shutting down");
             let _ = stop.send(true);
-        })
-        .await?;
+        },
+    )
+    .await;
     // Every acknowledged push is already committed; this only lets pushes
     // under way finish and closes connections politely.
     if tokio::time::timeout(DRAIN_TIMEOUT, drained.wait())
@@ -70,6 +79,25 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// Deletes rooms idle for longer than `keep`, at start and then hourly.
+async fn sweep(store: Arc<SqliteStore>, keep: Duration) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let before = std::time::SystemTime::now()
+            .checked_sub(keep)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs() as i64);
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.delete_idle(before)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => info!(rooms = n, "deleted idle rooms"),
+            Ok(Err(e)) => warn!(error = %e, "could not delete idle rooms"),
+            Err(e) => warn!(error = %e, "the retention sweep stopped"),
+        }
+    }
 }
 
 async fn signal() {

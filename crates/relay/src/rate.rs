@@ -22,11 +22,18 @@ impl TokenBucket {
 
     /// Takes one token; `false` when the bucket is empty.
     pub fn take(&mut self, now: Instant) -> bool {
+        self.take_n(1, now)
+    }
+
+    /// Takes `n` tokens (e.g. one per byte); `false`, taking none, when the
+    /// bucket holds fewer.
+    pub fn take_n(&mut self, n: usize, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
         self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        let n = n as f64;
+        if self.tokens >= n {
+            self.tokens -= n;
             true
         } else {
             false

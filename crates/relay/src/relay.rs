@@ -1,9 +1,11 @@
 //! Shared state: the store, the limits, and the rooms that have connected
 //! clients (each with the broadcast channel its live entries go out on).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use sms_core::crypto::RoomId;
@@ -22,9 +24,43 @@ pub struct Relay {
     rooms: Mutex<HashMap<RoomId, Arc<Room>>>,
     shutdown: watch::Receiver<bool>,
     next_connection: AtomicU64,
+    connections: Arc<Connections>,
+    /// When each address created its rooms in the last hour.
+    created: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
     /// Dropped with the relay, which is when every connection has ended.
     _alive: mpsc::Sender<()>,
 }
+
+/// Open connections, in total and per address.
+#[derive(Default)]
+struct Connections {
+    open: Mutex<(u32, HashMap<IpAddr, u32>)>,
+}
+
+/// One open connection, counted until it is dropped.
+pub struct Counted {
+    connections: Arc<Connections>,
+    peer: IpAddr,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut open = self
+            .connections
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        open.0 = open.0.saturating_sub(1);
+        if let Some(n) = open.1.get_mut(&self.peer) {
+            *n -= 1;
+            if *n == 0 {
+                open.1.remove(&self.peer);
+            }
+        }
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
 
 /// Resolves once the relay and every connection that held it are gone.
 pub struct Drained(mpsc::Receiver<()>);
@@ -84,6 +120,8 @@ impl Relay {
             rooms: Mutex::new(HashMap::new()),
             shutdown,
             next_connection: AtomicU64::new(1),
+            connections: Arc::default(),
+            created: Mutex::new(HashMap::new()),
             _alive: alive,
         };
         (Arc::new(relay), Drained(drained))
@@ -95,6 +133,53 @@ impl Relay {
 
     pub(crate) fn shutdown(&self) -> watch::Receiver<bool> {
         self.shutdown.clone()
+    }
+
+    /// Counts a new connection from `peer`, or says why it is one too many.
+    pub fn open_connection(&self, peer: IpAddr) -> Result<Counted, &'static str> {
+        let mut open = self
+            .connections
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if open.0 >= self.limits.max_connections {
+            return Err("the relay has as many connections as it serves; try again later");
+        }
+        let from_peer = open.1.entry(peer).or_insert(0);
+        if *from_peer >= self.limits.max_connections_per_address {
+            if *from_peer == 0 {
+                open.1.remove(&peer);
+            }
+            return Err("too many connections from this address");
+        }
+        *from_peer += 1;
+        open.0 += 1;
+        Ok(Counted {
+            connections: self.connections.clone(),
+            peer,
+        })
+    }
+
+    /// Whether `peer` may create one more room this hour; counts it if so.
+    pub(crate) fn may_create_room(&self, peer: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget addresses whose hour has passed, so the map stays small.
+        created.retain(|_, times| {
+            while times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= HOUR)
+            {
+                times.pop_front();
+            }
+            !times.is_empty()
+        });
+        let times = created.entry(peer).or_default();
+        if times.len() >= self.limits.rooms_per_address_per_hour as usize {
+            return false;
+        }
+        times.push_back(now);
+        true
     }
 
     pub(crate) fn connection_id(&self) -> u64 {

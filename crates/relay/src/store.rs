@@ -45,6 +45,17 @@ pub enum Appended {
     Seq(u64),
     /// The room would hold more than its limit.
     RoomFull,
+    /// The relay would hold more than its limit, all rooms together.
+    RelayFull,
+}
+
+/// How many bytes of blobs a write may leave stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    /// In the room written to.
+    pub room: u64,
+    /// In every room together.
+    pub total: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +67,7 @@ pub enum SnapshotStored {
     /// `upto` is 0 or beyond the room's head.
     BadUpto,
     RoomFull,
+    RelayFull,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,16 +87,17 @@ pub trait Store: Send + Sync + 'static {
     fn room(&self, room: &RoomId) -> Result<Option<RoomMeta>, StoreError>;
 
     /// Creates the room with this token hash unless it exists; returns the
-    /// room as stored (whoever created it).
-    fn create_room(&self, room: &RoomId, token_hash: &[u8; 32]) -> Result<RoomMeta, StoreError>;
-
-    /// Appends a blob; committed when this returns.
-    fn append(
+    /// room as stored (whoever created it), or `None` when it does not
+    /// exist and `max_rooms` rooms already do.
+    fn create_room(
         &self,
         room: &RoomId,
-        blob: &[u8],
-        max_room_bytes: u64,
-    ) -> Result<Appended, StoreError>;
+        token_hash: &[u8; 32],
+        max_rooms: u64,
+    ) -> Result<Option<RoomMeta>, StoreError>;
+
+    /// Appends a blob; committed when this returns.
+    fn append(&self, room: &RoomId, blob: &[u8], quota: Quota) -> Result<Appended, StoreError>;
 
     /// Entries after `after`, in order, up to about `max_bytes` (always at
     /// least one when there is one).
@@ -104,11 +117,20 @@ pub trait Store: Send + Sync + 'static {
         room: &RoomId,
         upto: u64,
         blob: &[u8],
-        max_room_bytes: u64,
+        quota: Quota,
     ) -> Result<SnapshotStored, StoreError>;
+
+    /// Marks a room as in use now (a client joined it), for retention.
+    fn touch(&self, room: &RoomId) -> Result<(), StoreError>;
+
+    /// Deletes every room nobody wrote to or joined since `before` (Unix
+    /// seconds), with its blobs; returns how many.
+    fn delete_idle(&self, before: i64) -> Result<u64, StoreError>;
 }
 
-const SCHEMA_VERSION: i64 = 1;
+/// Version 2 adds `rooms.active_at`: when a room was last written to or
+/// joined (Unix seconds), for retention.
+const SCHEMA_VERSION: i64 = 2;
 const FILE_NAME: &str = "relay.sqlite3";
 
 /// A [`Store`] in one SQLite file (`relay.sqlite3`) in the data directory,
@@ -151,9 +173,17 @@ impl SqliteStore {
                  upto INTEGER NOT NULL,
                  blob BLOB NOT NULL
              );
-             PRAGMA user_version = 1;
              COMMIT;",
         )?;
+        if version < 2 {
+            conn.execute_batch(
+                "BEGIN;
+                 ALTER TABLE rooms ADD COLUMN active_at INTEGER NOT NULL DEFAULT 0;
+                 UPDATE rooms SET active_at = created_at;
+                 PRAGMA user_version = 2;
+                 COMMIT;",
+            )?;
+        }
         Ok(SqliteStore {
             path,
             writer: Mutex::new(conn),
@@ -189,6 +219,8 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Deleted blobs are overwritten, not only unlinked.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 
@@ -220,27 +252,38 @@ impl Store for SqliteStore {
         self.read(|c| meta(c, room))
     }
 
-    fn create_room(&self, room: &RoomId, token_hash: &[u8; 32]) -> Result<RoomMeta, StoreError> {
+    fn create_room(
+        &self,
+        room: &RoomId,
+        token_hash: &[u8; 32],
+        max_rooms: u64,
+    ) -> Result<Option<RoomMeta>, StoreError> {
         self.write(|tx| {
+            if let Some(m) = meta(tx, room)? {
+                return Ok(Some(m));
+            }
+            let rooms: u64 = tx.query_row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0))?;
+            if rooms >= max_rooms {
+                return Ok(None);
+            }
+            let now = now_secs();
             tx.execute(
-                "INSERT OR IGNORE INTO rooms (id, token_hash, created_at) VALUES (?1, ?2, ?3)",
-                params![&room.0[..], &token_hash[..], now_secs()],
+                "INSERT INTO rooms (id, token_hash, created_at, active_at) VALUES (?1, ?2, ?3, ?3)",
+                params![&room.0[..], &token_hash[..], now],
             )?;
-            meta(tx, room)?.ok_or(StoreError::NoRoom)
+            Ok(Some(meta(tx, room)?.ok_or(StoreError::NoRoom)?))
         })
     }
 
-    fn append(
-        &self,
-        room: &RoomId,
-        blob: &[u8],
-        max_room_bytes: u64,
-    ) -> Result<Appended, StoreError> {
+    fn append(&self, room: &RoomId, blob: &[u8], quota: Quota) -> Result<Appended, StoreError> {
         self.write(|tx| {
             let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
             let len = blob.len() as u64;
-            if m.bytes + len > max_room_bytes {
+            if m.bytes + len > quota.room {
                 return Ok(Appended::RoomFull);
+            }
+            if total_bytes(tx)? + len > quota.total {
+                return Ok(Appended::RelayFull);
             }
             let seq = m.head + 1;
             tx.execute(
@@ -248,8 +291,8 @@ impl Store for SqliteStore {
                 params![&room.0[..], seq, blob],
             )?;
             tx.execute(
-                "UPDATE rooms SET head = ?2, bytes = bytes + ?3 WHERE id = ?1",
-                params![&room.0[..], seq, len],
+                "UPDATE rooms SET head = ?2, bytes = bytes + ?3, active_at = ?4 WHERE id = ?1",
+                params![&room.0[..], seq, len, now_secs()],
             )?;
             Ok(Appended::Seq(seq))
         })
@@ -304,7 +347,7 @@ impl Store for SqliteStore {
         room: &RoomId,
         upto: u64,
         blob: &[u8],
-        max_room_bytes: u64,
+        quota: Quota,
     ) -> Result<SnapshotStored, StoreError> {
         self.write(|tx| {
             let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
@@ -325,8 +368,11 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )?;
             let bytes = m.bytes - dropped - replaced + blob.len() as u64;
-            if bytes > max_room_bytes {
+            if bytes > quota.room {
                 return Ok(SnapshotStored::RoomFull);
+            }
+            if bytes > m.bytes && total_bytes(tx)? + (bytes - m.bytes) > quota.total {
+                return Ok(SnapshotStored::RelayFull);
             }
             tx.execute(
                 "INSERT OR REPLACE INTO snapshots (room, upto, blob) VALUES (?1, ?2, ?3)",
@@ -337,12 +383,50 @@ impl Store for SqliteStore {
                 params![&room.0[..], upto],
             )?;
             tx.execute(
-                "UPDATE rooms SET snapshot_upto = ?2, bytes = ?3 WHERE id = ?1",
-                params![&room.0[..], upto, bytes],
+                "UPDATE rooms SET snapshot_upto = ?2, bytes = ?3, active_at = ?4 WHERE id = ?1",
+                params![&room.0[..], upto, bytes, now_secs()],
             )?;
             Ok(SnapshotStored::Stored)
         })
     }
+
+    fn delete_idle(&self, before: i64) -> Result<u64, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM entries WHERE room IN (SELECT id FROM rooms WHERE active_at < ?1)",
+                [before],
+            )?;
+            tx.execute(
+                "DELETE FROM snapshots WHERE room IN (SELECT id FROM rooms WHERE active_at < ?1)",
+                [before],
+            )?;
+            Ok(tx.execute("DELETE FROM rooms WHERE active_at < ?1", [before])? as u64)
+        })
+        .and_then(|n| {
+            if n > 0 {
+                // Old pages in the write-ahead log go too.
+                let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            }
+            Ok(n)
+        })
+    }
+
+    fn touch(&self, room: &RoomId) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE rooms SET active_at = ?2 WHERE id = ?1",
+                params![&room.0[..], now_secs()],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn total_bytes(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COALESCE(SUM(bytes), 0) FROM rooms", [], |r| {
+        r.get(0)
+    })
 }
 
 #[cfg(test)]
@@ -350,6 +434,13 @@ mod tests {
     use super::*;
 
     const MAX: u64 = 1 << 20;
+
+    fn q(room: u64) -> Quota {
+        Quota {
+            room,
+            total: u64::MAX,
+        }
+    }
 
     fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
@@ -366,20 +457,26 @@ mod tests {
         let (_dir, s) = store();
         let room = RoomId([1; 16]);
         assert_eq!(s.room(&room).unwrap(), None);
-        let created = s.create_room(&room, &[5; 32]).unwrap();
+        let created = s.create_room(&room, &[5; 32], 10).unwrap().unwrap();
         assert_eq!(created.token_hash, [5; 32]);
-        assert_eq!(s.create_room(&room, &[6; 32]).unwrap().token_hash, [5; 32]);
+        assert_eq!(
+            s.create_room(&room, &[6; 32], 10)
+                .unwrap()
+                .unwrap()
+                .token_hash,
+            [5; 32]
+        );
     }
 
     #[test]
     fn entries_are_numbered_from_one_and_survive_reopening() {
         let (dir, s) = store();
         let room = RoomId([1; 16]);
-        s.create_room(&room, &[0; 32]).unwrap();
-        assert_eq!(s.append(&room, b"a", MAX).unwrap(), Appended::Seq(1));
-        assert_eq!(s.append(&room, b"bb", MAX).unwrap(), Appended::Seq(2));
+        s.create_room(&room, &[0; 32], 10).unwrap();
+        assert_eq!(s.append(&room, b"a", q(MAX)).unwrap(), Appended::Seq(1));
+        assert_eq!(s.append(&room, b"bb", q(MAX)).unwrap(), Appended::Seq(2));
         assert_eq!(
-            s.append(&RoomId([2; 16]), b"c", MAX)
+            s.append(&RoomId([2; 16]), b"c", q(MAX))
                 .unwrap_err()
                 .to_string(),
             "no such room"
@@ -396,37 +493,37 @@ mod tests {
     fn a_room_refuses_blobs_beyond_its_limit() {
         let (_dir, s) = store();
         let room = RoomId([1; 16]);
-        s.create_room(&room, &[0; 32]).unwrap();
-        assert_eq!(s.append(&room, &[0; 6], 10).unwrap(), Appended::Seq(1));
-        assert_eq!(s.append(&room, &[0; 5], 10).unwrap(), Appended::RoomFull);
-        assert_eq!(s.append(&room, &[0; 4], 10).unwrap(), Appended::Seq(2));
+        s.create_room(&room, &[0; 32], 10).unwrap();
+        assert_eq!(s.append(&room, &[0; 6], q(10)).unwrap(), Appended::Seq(1));
+        assert_eq!(s.append(&room, &[0; 5], q(10)).unwrap(), Appended::RoomFull);
+        assert_eq!(s.append(&room, &[0; 4], q(10)).unwrap(), Appended::Seq(2));
     }
 
     #[test]
     fn a_snapshot_replaces_the_entries_it_holds() {
         let (_dir, s) = store();
         let room = RoomId([1; 16]);
-        s.create_room(&room, &[0; 32]).unwrap();
+        s.create_room(&room, &[0; 32], 10).unwrap();
         for _ in 0..4 {
-            s.append(&room, &[0; 10], MAX).unwrap();
+            s.append(&room, &[0; 10], q(MAX)).unwrap();
         }
         assert_eq!(
-            s.put_snapshot(&room, 5, b"s", MAX).unwrap(),
+            s.put_snapshot(&room, 5, b"s", q(MAX)).unwrap(),
             SnapshotStored::BadUpto
         );
         assert_eq!(
-            s.put_snapshot(&room, 0, b"s", MAX).unwrap(),
+            s.put_snapshot(&room, 0, b"s", q(MAX)).unwrap(),
             SnapshotStored::BadUpto
         );
         assert_eq!(
-            s.put_snapshot(&room, 3, &[1; 5], MAX).unwrap(),
+            s.put_snapshot(&room, 3, &[1; 5], q(MAX)).unwrap(),
             SnapshotStored::Stored
         );
         assert_eq!(seqs(&s.entries_after(&room, 0, 1 << 20).unwrap()), [4]);
         let m = s.room(&room).unwrap().unwrap();
         assert_eq!((m.head, m.snapshot_upto, m.bytes), (4, 3, 15));
         assert_eq!(
-            s.put_snapshot(&room, 2, b"old", MAX).unwrap(),
+            s.put_snapshot(&room, 2, b"old", q(MAX)).unwrap(),
             SnapshotStored::Covered
         );
         assert_eq!(
@@ -437,13 +534,108 @@ mod tests {
             })
         );
         assert_eq!(
-            s.append(&room, b"x", MAX).unwrap(),
+            s.append(&room, b"x", q(MAX)).unwrap(),
             Appended::Seq(5),
             "never renumbered"
         );
         assert_eq!(
-            s.put_snapshot(&room, 5, &[0; 100], 50).unwrap(),
+            s.put_snapshot(&room, 5, &[0; 100], q(50)).unwrap(),
             SnapshotStored::RoomFull
+        );
+    }
+
+    #[test]
+    fn the_relay_refuses_rooms_and_bytes_beyond_its_limits() {
+        let (_dir, s) = store();
+        let (a, b, c) = (RoomId([1; 16]), RoomId([2; 16]), RoomId([3; 16]));
+        assert!(s.create_room(&a, &[0; 32], 2).unwrap().is_some());
+        assert!(s.create_room(&b, &[0; 32], 2).unwrap().is_some());
+        assert_eq!(
+            s.create_room(&c, &[0; 32], 2).unwrap(),
+            None,
+            "two rooms at most"
+        );
+        assert!(
+            s.create_room(&a, &[0; 32], 2).unwrap().is_some(),
+            "an existing room opens"
+        );
+        let quota = Quota {
+            room: 100,
+            total: 15,
+        };
+        assert_eq!(s.append(&a, &[0; 10], quota).unwrap(), Appended::Seq(1));
+        assert_eq!(s.append(&b, &[0; 10], quota).unwrap(), Appended::RelayFull);
+        assert_eq!(s.append(&b, &[0; 5], quota).unwrap(), Appended::Seq(1));
+        // A snapshot that makes a room smaller is taken even when full.
+        assert_eq!(
+            s.put_snapshot(&a, 1, &[0; 4], quota).unwrap(),
+            SnapshotStored::Stored
+        );
+        assert_eq!(
+            s.put_snapshot(
+                &b,
+                1,
+                &[0; 20],
+                Quota {
+                    room: 100,
+                    total: 15
+                }
+            )
+            .unwrap(),
+            SnapshotStored::RelayFull
+        );
+    }
+
+    #[test]
+    fn idle_rooms_are_deleted_with_their_blobs() {
+        let (dir, s) = store();
+        let (a, b) = (RoomId([1; 16]), RoomId([2; 16]));
+        for room in [&a, &b] {
+            s.create_room(room, &[0; 32], 10).unwrap();
+            s.append(room, b"sealed-blob-bytes", q(MAX)).unwrap();
+        }
+        s.put_snapshot(&a, 1, b"sealed-snapshot", q(MAX)).unwrap();
+        // Nothing is idle since a second from now… until it is.
+        assert_eq!(s.delete_idle(now_secs() - 60).unwrap(), 0);
+        assert_eq!(s.delete_idle(now_secs() + 1).unwrap(), 2);
+        assert_eq!(s.room(&a).unwrap(), None);
+        assert!(s.entries_after(&b, 0, 1 << 20).unwrap().is_empty());
+        assert_eq!(s.snapshot(&a).unwrap(), None);
+        drop(s);
+        // Overwritten on disk, not only unlinked from the tables.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for needle in [&b"sealed-blob-bytes"[..], b"sealed-snapshot"] {
+                assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+            }
+        }
+    }
+
+    #[test]
+    fn a_version_1_data_directory_is_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE rooms (id BLOB PRIMARY KEY, token_hash BLOB NOT NULL,
+                     head INTEGER NOT NULL DEFAULT 0, snapshot_upto INTEGER NOT NULL DEFAULT 0,
+                     bytes INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+                 CREATE TABLE entries (room BLOB NOT NULL, seq INTEGER NOT NULL,
+                     blob BLOB NOT NULL, PRIMARY KEY (room, seq));
+                 CREATE TABLE snapshots (room BLOB PRIMARY KEY, upto INTEGER NOT NULL,
+                     blob BLOB NOT NULL);
+                 INSERT INTO rooms (id, token_hash, created_at) VALUES (x'01010101010101010101010101010101', zeroblob(32), 100);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let s = SqliteStore::open(dir.path()).unwrap();
+        let room = RoomId([1; 16]);
+        assert!(s.room(&room).unwrap().is_some());
+        assert_eq!(
+            s.delete_idle(101).unwrap(),
+            1,
+            "active since it was created"
         );
     }
 }

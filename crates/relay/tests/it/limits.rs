@@ -125,6 +125,8 @@ async fn a_client_that_stops_reading_holds_up_nobody() {
             "1000",
             "--burst-messages",
             "1000",
+            "--max-bytes-per-second",
+            "4000000000",
         ],
     );
     let url = relay.url();

@@ -8,5 +8,6 @@ mod converge;
 mod crash;
 mod lifecycle;
 mod limits;
+mod open_relay;
 mod rooms;
 mod snapshot;

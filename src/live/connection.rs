@@ -100,6 +100,7 @@ impl Live {
                 b64::encode(&room.token),
                 room.state.since,
                 s.create,
+                s.owner.clone(),
             )
         };
         self.status.set(Some(LiveStatus::Syncing));
@@ -108,6 +109,7 @@ impl Live {
             token: &hello.1,
             since: hello.2,
             create: hello.3,
+            owner: hello.4.as_deref(),
         });
     }
 

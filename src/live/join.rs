@@ -49,6 +49,7 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
         token: &b64::encode(&key.token()),
         since: 0,
         create: false,
+        owner: None,
     }
     .to_json();
     let ws2 = ws.clone();
@@ -217,6 +218,7 @@ pub async fn join(
         in_room,
         create: false,
         set_aside: Vec::new(),
+        owner: None,
     };
     // The open workbook itself: its changes are checked and merged by the
     // engine, and the page stays.

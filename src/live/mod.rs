@@ -88,6 +88,8 @@ impl LiveStatus {
 enum Kind {
     Push,
     Snapshot,
+    /// The owner deleting the room.
+    Delete,
 }
 
 struct Handlers {
@@ -149,6 +151,8 @@ pub struct Live {
     /// A message that could not be opened or applied (shown, never
     /// applied), or settings this browser would not store.
     pub warning: RwSignal<Option<String>>,
+    /// Sharing ended for everyone (the owner deleted the room).
+    pub ended: RwSignal<Option<String>>,
     inner: StoredValue<Rc<RefCell<Inner>>, leptos::prelude::LocalStorage>,
 }
 
@@ -188,6 +192,14 @@ impl Live {
     }
 }
 
+/// 32 random bytes: a room key or an owner's secret.
+fn key_bytes() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(&platform::random16());
+    key[16..].copy_from_slice(&platform::random16());
+    key
+}
+
 impl Default for Live {
     fn default() -> Self {
         Self::new()
@@ -199,6 +211,7 @@ impl Live {
         Live {
             status: RwSignal::new(None),
             warning: RwSignal::new(None),
+            ended: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(RefCell::new(Inner::default()))),
         }
     }
@@ -243,24 +256,51 @@ impl Live {
             .workbook_id()
             .ok_or("The workbook is still opening; try again in a moment.")?;
         let room = RoomId(platform::random16());
-        let mut key = [0u8; 32];
-        key[..16].copy_from_slice(&platform::random16());
-        key[16..].copy_from_slice(&platform::random16());
         let s = Saved {
             room: room.to_hex(),
-            key: RoomKey::from_bytes(key).to_base64url(),
+            key: RoomKey::from_bytes(key_bytes()).to_base64url(),
             relay: relay.trim().to_owned(),
             seq: 0,
             snapshot_upto: 0,
             in_room: Vec::new(),
             create: true,
             set_aside: Vec::new(),
+            owner: Some(sms_core::crypto::b64::encode(&key_bytes())),
         };
         let stored = keep(&id, &s);
         let link = share_link(&s.room, &s.key, &s.relay);
         self.begin(state, id, s);
         self.stored(stored);
         Ok(link)
+    }
+
+    /// Whether this browser created the room (holds its owner's secret).
+    pub fn is_owner(&self) -> bool {
+        self.inner()
+            .borrow()
+            .saved
+            .as_ref()
+            .is_some_and(|s| s.owner.is_some())
+    }
+
+    /// Stops sharing for everyone (the owner only): the relay deletes the
+    /// room and everything in it, and tells everyone in it; this browser
+    /// then stops sharing. `false` when not connected.
+    pub fn delete_for_everyone(self) -> bool {
+        let inner = self.inner();
+        let id = {
+            let mut i = inner.borrow_mut();
+            i.next_id += 1;
+            i.next_id
+        };
+        if !self.send(&sms_core::wire::ClientOut::Delete { id }) {
+            return false;
+        }
+        inner
+            .borrow_mut()
+            .inflight
+            .insert(id, (Vec::new(), Kind::Delete));
+        true
     }
 
     /// Stops sharing; the workbook stays in this browser as it is.

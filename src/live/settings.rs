@@ -23,6 +23,11 @@ pub struct Saved {
     /// refused ones), so entries that need them are not asked for again.
     #[serde(default)]
     pub set_aside: Vec<String>,
+    /// The owner's secret (base64url), in the browser that created the
+    /// room only, never in a link: it lets this browser replace the
+    /// room's history and delete the room.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 pub(super) fn saved_key(id: &WorkbookId) -> String {

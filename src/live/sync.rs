@@ -228,6 +228,15 @@ impl Live {
             }
             ServerIn::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
+                if let Some((_, Kind::Delete)) = heads {
+                    // The room is gone for everyone; this browser stops too.
+                    self.leave();
+                    self.ended.set(Some(
+                        "Stopped sharing for everyone: the relay deleted the shared workbook. Your copy stays here as it is."
+                            .into(),
+                    ));
+                    return;
+                }
                 if let Some((heads, kind)) = heads {
                     let is_push = kind == Kind::Push;
                     if self.inner().borrow().room.is_some() {
@@ -257,7 +266,7 @@ impl Live {
             ServerIn::Error { code, message } => {
                 let words = match code {
                     ErrorCode::Forbidden => "The relay refused this link: the room exists but the key does not match.".to_owned(),
-                    ErrorCode::NoRoom => "The relay does not know this shared workbook any more. Stop sharing, then share it again.".to_owned(),
+                    ErrorCode::NoRoom => "This shared workbook is no longer on the relay: the person who shared it stopped sharing it for everyone, or nobody used it for a long time. Your copy stays here as it is; stop sharing, or share it again.".to_owned(),
                     ErrorCode::RoomFull => "The relay has no more space for this shared workbook.".to_owned(),
                     _ => format!("The relay closed the connection: {message}."),
                 };
@@ -338,7 +347,8 @@ impl Live {
     pub(super) async fn maybe_snapshot(self, state: AppState) {
         let inner = self.inner();
         let head = inner.borrow().head;
-        if inner.borrow().room.is_none() {
+        // Only the owner may replace the room's history.
+        if inner.borrow().room.is_none() || !self.is_owner() {
             return;
         }
         let snap = self

@@ -120,6 +120,18 @@ pub fn ShareLive() -> impl IntoView {
                         <button type="button" on:click=move |_| { live.leave(); link.set(None); copied.set(None); }>
                             "Stop sharing live"
                         </button>
+                        {live.is_owner().then(|| view! {
+                            <button type="button" on:click=move |_| {
+                                if live.delete_for_everyone() {
+                                    link.set(None);
+                                    copied.set(None);
+                                } else {
+                                    live.warning.set(Some("Not connected to the relay: stopping for everyone needs the relay. Try again when it says “Live: connected”.".into()));
+                                }
+                            }>
+                                "Stop sharing for everyone"
+                            </button>
+                        })}
                     </p>
                     {move || match copied.get() {
                         Some(true) => Some(view! { <p class="notice" role="status">"Link copied."</p> }.into_any()),
@@ -159,6 +171,7 @@ pub fn ShareLive() -> impl IntoView {
             _ => None,
         }}
         {move || live.warning.get().map(|w| view! { <p class="field-error" role="alert">{w}</p> })}
+        {move || live.ended.get().map(|w| view! { <p class="notice" role="status">{w}</p> })}
     }
 }
 

@@ -122,3 +122,50 @@ test('two people share a workbook live through the relay, apart and together', a
     await benContext.close();
   }
 });
+
+test('the person who shared a workbook stops sharing it for everyone: the relay deletes it and the others are told', async () => {
+  const relay = await startRelay();
+  after(() => relay.stop());
+  const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
+  await ana.getByLabel('Relay address').fill(relay.url);
+  await ana.getByRole('button', { name: 'Start sharing live' }).click();
+  await waitForText(live(ana), 'Live: connected');
+  const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+  const room = link.match(/#\/join\/([0-9a-f]{32})\//)[1];
+  const benContext = await launch();
+  try {
+    const ben = await openApp(benContext, app.url, { ignore });
+    await ben.goto(link);
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.getByRole('button', { name: 'Join this workbook' }).click(),
+    ]);
+    await waitReady(ben);
+    await waitForText(live(ben), 'Live: connected');
+    // Only the browser that created the room may delete it.
+    await ben.goto(new URL('#/workbooks', app.url).href);
+    assert.equal(await ben.getByRole('button', { name: 'Stop sharing for everyone' }).count(), 0);
+    await addRisk(ben, 'Written by Ben before the end', 'Ben');
+    await waitForText(await count(ana, 'before the end'), /^1 of \d+ records match$/);
+
+    await ana.goto(new URL('#/workbooks', app.url).href);
+    await ana.getByRole('button', { name: 'Stop sharing for everyone' }).click();
+    await ana.getByText('Stopped sharing for everyone: the relay deleted the shared workbook.').waitFor();
+    assert.equal(await live(ana).count(), 0, 'Ana no longer shares');
+    await ben.goto(new URL('#/workbooks', app.url).href);
+    await waitForText(live(ben), 'Live: stopped', { timeout: 30_000 });
+    await ben.getByText('This shared workbook is no longer on the relay').first().waitFor();
+    // Both keep their copies.
+    await waitForText(await count(ben, 'before the end'), /^1 of \d+ records match$/);
+    await waitForText(await count(ana, 'before the end'), /^1 of \d+ records match$/);
+    // Nothing of the room is left in the relay's files.
+    const roomBytes = Buffer.from(room, 'hex');
+    for (const f of filesUnder(relay.dataDir)) {
+      assert.equal(readFileSync(f).includes(roomBytes), false, `room ${room} in ${f}`);
+    }
+    assertNoProblems(ana);
+    assertNoProblems(ben);
+  } finally {
+    await benContext.close();
+  }
+});

@@ -42,12 +42,16 @@ pub enum ErrorCode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientOut<'a> {
-    /// `room`: 32 lower-case hex digits; `token`: 32 bytes in base64url.
+    /// `room`: 32 lower-case hex digits; `token`: 32 bytes in base64url;
+    /// `owner`: the room owner's secret (32 bytes in base64url), sent only
+    /// by the browser that created the room — never in a share link.
     Hello {
         room: &'a str,
         token: &'a str,
         since: u64,
         create: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<&'a str>,
     },
     Push {
         id: u64,
@@ -57,6 +61,10 @@ pub enum ClientOut<'a> {
         id: u64,
         upto: u64,
         blob: &'a str,
+    },
+    /// Deletes the room and everything in it (the owner only).
+    Delete {
+        id: u64,
     },
     Ping,
 }
@@ -82,6 +90,9 @@ pub enum ClientFrame<'a> {
         upto: u64,
         blob: Vec<u8>,
     },
+    Delete {
+        id: u64,
+    },
     Ping,
 }
 
@@ -91,6 +102,8 @@ pub struct Hello {
     pub token: [u8; 32],
     pub since: u64,
     pub create: bool,
+    /// The owner's secret, from the browser that created the room.
+    pub owner: Option<[u8; 32]>,
 }
 
 /// A frame the relay refuses, with the code to answer it with.
@@ -112,6 +125,7 @@ struct RawFrame<'a> {
     token: Option<&'a str>,
     since: Option<u64>,
     create: Option<bool>,
+    owner: Option<&'a str>,
     id: Option<u64>,
     upto: Option<u64>,
     blob: Option<&'a str>,
@@ -160,6 +174,12 @@ pub fn parse(text: &str) -> Result<ClientFrame<'_>, Refusal> {
                 blob: blob(text)?,
             })
         }
+        "delete" => {
+            let Some(id) = raw.id else {
+                return Err(refuse(ErrorCode::BadFrame, "delete needs id"));
+            };
+            Ok(ClientFrame::Delete { id })
+        }
         "ping" => Ok(ClientFrame::Ping),
         _ => Err(refuse(ErrorCode::BadFrame, "unknown frame type")),
     }
@@ -180,11 +200,20 @@ fn parse_hello(raw: &RawFrame) -> Result<Hello, Refusal> {
     let token = b64::decode(token)
         .and_then(|t| <[u8; 32]>::try_from(t).ok())
         .ok_or_else(|| bad("token must be 32 bytes of base64url"))?;
+    let owner = match raw.owner {
+        None => None,
+        Some(owner) => Some(
+            b64::decode(owner)
+                .and_then(|t| <[u8; 32]>::try_from(t).ok())
+                .ok_or_else(|| bad("owner must be 32 bytes of base64url"))?,
+        ),
+    };
     Ok(Hello {
         room,
         token,
         since,
         create,
+        owner,
     })
 }
 
@@ -321,6 +350,7 @@ mod tests {
                 token: [7; 32],
                 since: 4,
                 create: true,
+                owner: None,
             }))
         );
     }
@@ -340,6 +370,9 @@ mod tests {
             format!(r#"{{"type":"hello","room":"{ROOM}","token":"abc","since":0,"create":false}}"#),
             format!(
                 r#"{{"type":"hello","room":"{ROOM}","token":"{t}","since":-1,"create":false}}"#
+            ),
+            format!(
+                r#"{{"type":"hello","room":"{ROOM}","token":"{t}","since":0,"create":true,"owner":"abc"}}"#
             ),
         ] {
             assert_eq!(
@@ -362,6 +395,7 @@ mod tests {
             r#"{"type":"push","id":1,"blob":""}"#,
             r#"{"type":"push","id":-1,"blob":"AAAA"}"#,
             r#"{"type":"snapshot","id":1,"blob":"AAAA"}"#,
+            r#"{"type":"delete"}"#,
         ] {
             assert_eq!(parse(text).unwrap_err().code, ErrorCode::BadFrame, "{text}");
         }
@@ -413,10 +447,28 @@ mod tests {
                 room: ROOM,
                 token: "AAAA",
                 since: 4,
-                create: true
+                create: true,
+                owner: None,
             }
             .to_json(),
             format!(r#"{{"type":"hello","room":"{ROOM}","token":"AAAA","since":4,"create":true}}"#)
+        );
+        assert_eq!(
+            ClientOut::Hello {
+                room: ROOM,
+                token: "AAAA",
+                since: 0,
+                create: true,
+                owner: Some("BBBB"),
+            }
+            .to_json(),
+            format!(
+                r#"{{"type":"hello","room":"{ROOM}","token":"AAAA","since":0,"create":true,"owner":"BBBB"}}"#
+            )
+        );
+        assert_eq!(
+            ClientOut::Delete { id: 3 }.to_json(),
+            r#"{"type":"delete","id":3}"#
         );
         assert_eq!(
             ClientOut::Push {
@@ -447,11 +499,13 @@ mod tests {
                 token,
                 since,
                 create,
+                owner,
             } => ClientFrame::Hello(Hello {
                 room: RoomId::parse(room).unwrap(),
                 token: decode(token).try_into().unwrap(),
                 since,
                 create,
+                owner: owner.map(|o| decode(o).try_into().unwrap()),
             }),
             ClientOut::Push { id, blob } => ClientFrame::Push {
                 id,
@@ -463,6 +517,7 @@ mod tests {
                 upto,
                 blob: decode(blob),
             },
+            ClientOut::Delete { id } => ClientFrame::Delete { id },
             ClientOut::Ping => ClientFrame::Ping,
         }
     }
@@ -477,13 +532,16 @@ mod tests {
                 token: &token,
                 since: 0,
                 create: false,
+                owner: None,
             },
             ClientOut::Hello {
                 room: ROOM,
                 token: &token,
                 since: u64::MAX,
                 create: true,
+                owner: Some(&token),
             },
+            ClientOut::Delete { id: 4 },
             ClientOut::Push { id: 0, blob: &blob },
             ClientOut::Push {
                 id: u64::MAX,

@@ -251,6 +251,7 @@ async fn join(url: &str, room: &RoomId, key: &RoomKey, create: bool) -> anyhow::
         token: &b64::encode(&key.token()),
         since: 0,
         create,
+        owner: None,
     };
     ws.send(Message::text(hello.to_json())).await?;
     loop {

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use sms_core::crypto::{b64, token_hash, RoomId};
 use sms_core::wire::{self, ClientFrame, ErrorCode, Hello, Refusal, ServerFrame};
@@ -49,6 +49,8 @@ enum End {
     Lagged,
     /// The client sent nothing for longer than the relay waits.
     Idle,
+    /// The room's owner deleted the room.
+    Deleted,
     Shutdown,
     Storage(StoreError),
 }
@@ -102,6 +104,7 @@ where
             socket,
             id,
             peer,
+            role: Role::Member,
         };
         let end = match refused {
             Some(why) => End::Refused(ErrorCode::TooFast, why),
@@ -125,6 +128,18 @@ struct Conn<S> {
     bucket: TokenBucket,
     /// Bytes per second.
     bytes: TokenBucket,
+    role: Role,
+}
+
+/// What a connection may do in its room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Showed the owner's secret: may also replace history and delete.
+    Owner,
+    Member,
+    /// A room created without an owner (by an older app): every member
+    /// may replace its history, as before.
+    Unowned,
 }
 
 impl<S> Conn<S>
@@ -155,6 +170,7 @@ where
                 }
                 _ = tokio::time::sleep_until(heard + idle) => return Err(End::Idle),
                 entry = live.recv() => match entry {
+                    Ok(entry) if entry.deleted => return Err(End::Deleted),
                     Ok(entry) => {
                         if entry.from != self.id && entry.seq > last {
                             last = entry.seq;
@@ -221,9 +237,10 @@ where
                         "this address created as many rooms this hour as this relay allows",
                     ));
                 }
+                let owner = hello.owner.map(|o| token_hash(&o));
                 let made = self
                     .relay
-                    .store(move |s| s.create_room(&room, &hash, limits.max_rooms))
+                    .store(move |s| s.create_room(&room, &hash, owner.as_ref(), limits.max_rooms))
                     .await
                     .map_err(End::Storage)?;
                 let Some(meta) = made else {
@@ -242,6 +259,11 @@ where
                 "this token does not open this room",
             ));
         }
+        self.role = match (&meta.owner_hash, &hello.owner) {
+            (None, _) => Role::Unowned,
+            (Some(owner), Some(secret)) if same_hash(owner, &token_hash(secret)) => Role::Owner,
+            (Some(_), _) => Role::Member,
+        };
         if created && meta.head == 0 {
             info!("room created");
         } else {
@@ -361,6 +383,31 @@ where
         match frame {
             ClientFrame::Hello(_) => Err(ALREADY_SAID_HELLO),
             ClientFrame::Ping => self.send_frame(&ServerFrame::Pong).await,
+            ClientFrame::Delete { id } => {
+                if self.role != Role::Owner {
+                    return Err(End::Refused(
+                        ErrorCode::Forbidden,
+                        "only the room's owner can delete it",
+                    ));
+                }
+                {
+                    // No push is between its commit and its fan-out now.
+                    let _in_order = member.room.writing.lock().await;
+                    self.relay
+                        .store(move |s| s.delete_room(&room))
+                        .await
+                        .map_err(End::Storage)?;
+                    let _ = member.room.live.send(Arc::new(Live {
+                        seq: u64::MAX,
+                        from: self.id,
+                        frame: Utf8Bytes::from_static(""),
+                        deleted: true,
+                    }));
+                }
+                info!("room deleted by its owner");
+                self.send_frame(&ServerFrame::Ack { id, seq: 0 }).await?;
+                Err(End::Deleted)
+            }
             ClientFrame::Push { id, text, blob } => {
                 let appended = {
                     // Commit and hand to the room in one step, so live
@@ -370,7 +417,7 @@ where
                         .relay
                         .store(move |s| s.append(&room, &blob, quota))
                         .await
-                        .map_err(End::Storage)?;
+                        .map_err(gone_or_storage)?;
                     if let Appended::Seq(seq) = appended {
                         if member.room.live.receiver_count() > 1 {
                             let frame = ServerFrame::Blob { seq, blob: text }.to_json();
@@ -379,6 +426,7 @@ where
                                 seq,
                                 from: self.id,
                                 frame: frame.into(),
+                                deleted: false,
                             }));
                         }
                     }
@@ -391,11 +439,17 @@ where
                 }
             }
             ClientFrame::Snapshot { id, upto, blob } => {
+                if self.role == Role::Member {
+                    return Err(End::Refused(
+                        ErrorCode::Forbidden,
+                        "only the room's owner can replace its history",
+                    ));
+                }
                 let stored = self
                     .relay
                     .store(move |s| s.put_snapshot(&room, upto, &blob, quota))
                     .await
-                    .map_err(End::Storage)?;
+                    .map_err(gone_or_storage)?;
                 match stored {
                     SnapshotStored::Stored | SnapshotStored::Covered => {
                         debug!(upto, "snapshot stored");
@@ -485,6 +539,15 @@ where
                 info!("closed a client that fell behind; it catches up on reconnecting");
                 (TRY_AGAIN_LATER, "fell behind the room; reconnect")
             }
+            End::Deleted => {
+                let error = ServerFrame::Error {
+                    code: ErrorCode::NoRoom,
+                    message: "the room's owner deleted it",
+                }
+                .to_json();
+                let _ = timeout(CLOSE_TIMEOUT, self.socket.send(Message::Text(error.into()))).await;
+                (GOING_AWAY, "the room was deleted")
+            }
             End::Idle => {
                 debug!("closed an idle connection");
                 (GOING_AWAY, "idle for too long")
@@ -511,6 +574,14 @@ where
             Ok::<_, axum::Error>(())
         })
         .await;
+    }
+}
+
+/// A room deleted meanwhile, or a storage failure.
+fn gone_or_storage(e: StoreError) -> End {
+    match e {
+        StoreError::NoRoom => End::Deleted,
+        e => End::Storage(e),
     }
 }
 

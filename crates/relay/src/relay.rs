@@ -85,6 +85,8 @@ pub(crate) struct Live {
     /// The connection that pushed it, which does not get it back.
     pub from: u64,
     pub frame: Utf8Bytes,
+    /// Not an entry: the owner deleted the room; everyone in it is closed.
+    pub deleted: bool,
 }
 
 /// A connection's place in a room; leaving the last place drops the room

@@ -23,6 +23,9 @@ pub struct RoomMeta {
     pub snapshot_upto: u64,
     /// Bytes of blobs stored (log entries and snapshot).
     pub bytes: u64,
+    /// SHA-256 of the owner's secret, for rooms created with one: only the
+    /// owner may replace the room's history or delete it.
+    pub owner_hash: Option<[u8; 32]>,
 }
 
 /// One log entry.
@@ -93,8 +96,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         room: &RoomId,
         token_hash: &[u8; 32],
+        owner_hash: Option<&[u8; 32]>,
         max_rooms: u64,
     ) -> Result<Option<RoomMeta>, StoreError>;
+
+    /// Deletes a room with every blob it holds; `false` if there was none.
+    fn delete_room(&self, room: &RoomId) -> Result<bool, StoreError>;
 
     /// Appends a blob; committed when this returns.
     fn append(&self, room: &RoomId, blob: &[u8], quota: Quota) -> Result<Appended, StoreError>;
@@ -128,8 +135,8 @@ pub trait Store: Send + Sync + 'static {
     fn delete_idle(&self, before: i64) -> Result<u64, StoreError>;
 }
 
-/// Version 2 adds `rooms.active_at`: when a room was last written to or
-/// joined (Unix seconds), for retention.
+/// Version 2 adds `rooms.active_at` (when a room was last written to or
+/// joined, Unix seconds, for retention) and `rooms.owner_hash`.
 const SCHEMA_VERSION: i64 = 2;
 const FILE_NAME: &str = "relay.sqlite3";
 
@@ -179,6 +186,7 @@ impl SqliteStore {
             conn.execute_batch(
                 "BEGIN;
                  ALTER TABLE rooms ADD COLUMN active_at INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE rooms ADD COLUMN owner_hash BLOB;
                  UPDATE rooms SET active_at = created_at;
                  PRAGMA user_version = 2;
                  COMMIT;",
@@ -200,6 +208,14 @@ impl SqliteStore {
         let out = f(&conn);
         self.readers.lock().expect("reader pool").push(conn);
         Ok(out?)
+    }
+
+    /// Copies the write-ahead log into the database and empties it, so
+    /// pages of deleted blobs do not linger in it.
+    fn truncate_log(&self) -> Result<(), StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     fn write<T>(
@@ -226,15 +242,18 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 
 fn meta(conn: &Connection, room: &RoomId) -> rusqlite::Result<Option<RoomMeta>> {
     conn.query_row(
-        "SELECT token_hash, head, snapshot_upto, bytes FROM rooms WHERE id = ?1",
+        "SELECT token_hash, head, snapshot_upto, bytes, owner_hash FROM rooms WHERE id = ?1",
         [&room.0[..]],
         |r| {
             let hash: Vec<u8> = r.get(0)?;
+            let owner: Option<Vec<u8>> = r.get(4)?;
             Ok(RoomMeta {
                 token_hash: hash.try_into().unwrap_or([0; 32]),
                 head: r.get(1)?,
                 snapshot_upto: r.get(2)?,
                 bytes: r.get(3)?,
+                // A stored hash of the wrong length matches no secret.
+                owner_hash: owner.map(|o| o.try_into().unwrap_or([0; 32])),
             })
         },
     )
@@ -256,6 +275,7 @@ impl Store for SqliteStore {
         &self,
         room: &RoomId,
         token_hash: &[u8; 32],
+        owner_hash: Option<&[u8; 32]>,
         max_rooms: u64,
     ) -> Result<Option<RoomMeta>, StoreError> {
         self.write(|tx| {
@@ -268,8 +288,14 @@ impl Store for SqliteStore {
             }
             let now = now_secs();
             tx.execute(
-                "INSERT INTO rooms (id, token_hash, created_at, active_at) VALUES (?1, ?2, ?3, ?3)",
-                params![&room.0[..], &token_hash[..], now],
+                "INSERT INTO rooms (id, token_hash, owner_hash, created_at, active_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![
+                    &room.0[..],
+                    &token_hash[..],
+                    owner_hash.map(|h| &h[..]),
+                    now
+                ],
             )?;
             Ok(Some(meta(tx, room)?.ok_or(StoreError::NoRoom)?))
         })
@@ -390,6 +416,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn delete_room(&self, room: &RoomId) -> Result<bool, StoreError> {
+        let deleted = self.write(|tx| {
+            tx.execute("DELETE FROM entries WHERE room = ?1", [&room.0[..]])?;
+            tx.execute("DELETE FROM snapshots WHERE room = ?1", [&room.0[..]])?;
+            Ok(tx.execute("DELETE FROM rooms WHERE id = ?1", [&room.0[..]])? > 0)
+        })?;
+        if deleted {
+            self.truncate_log()?;
+        }
+        Ok(deleted)
+    }
+
     fn delete_idle(&self, before: i64) -> Result<u64, StoreError> {
         self.write(|tx| {
             tx.execute(
@@ -404,9 +442,7 @@ impl Store for SqliteStore {
         })
         .and_then(|n| {
             if n > 0 {
-                // Old pages in the write-ahead log go too.
-                let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                self.truncate_log()?;
             }
             Ok(n)
         })
@@ -457,10 +493,10 @@ mod tests {
         let (_dir, s) = store();
         let room = RoomId([1; 16]);
         assert_eq!(s.room(&room).unwrap(), None);
-        let created = s.create_room(&room, &[5; 32], 10).unwrap().unwrap();
+        let created = s.create_room(&room, &[5; 32], None, 10).unwrap().unwrap();
         assert_eq!(created.token_hash, [5; 32]);
         assert_eq!(
-            s.create_room(&room, &[6; 32], 10)
+            s.create_room(&room, &[6; 32], None, 10)
                 .unwrap()
                 .unwrap()
                 .token_hash,
@@ -472,7 +508,7 @@ mod tests {
     fn entries_are_numbered_from_one_and_survive_reopening() {
         let (dir, s) = store();
         let room = RoomId([1; 16]);
-        s.create_room(&room, &[0; 32], 10).unwrap();
+        s.create_room(&room, &[0; 32], None, 10).unwrap();
         assert_eq!(s.append(&room, b"a", q(MAX)).unwrap(), Appended::Seq(1));
         assert_eq!(s.append(&room, b"bb", q(MAX)).unwrap(), Appended::Seq(2));
         assert_eq!(
@@ -493,7 +529,7 @@ mod tests {
     fn a_room_refuses_blobs_beyond_its_limit() {
         let (_dir, s) = store();
         let room = RoomId([1; 16]);
-        s.create_room(&room, &[0; 32], 10).unwrap();
+        s.create_room(&room, &[0; 32], None, 10).unwrap();
         assert_eq!(s.append(&room, &[0; 6], q(10)).unwrap(), Appended::Seq(1));
         assert_eq!(s.append(&room, &[0; 5], q(10)).unwrap(), Appended::RoomFull);
         assert_eq!(s.append(&room, &[0; 4], q(10)).unwrap(), Appended::Seq(2));
@@ -503,7 +539,7 @@ mod tests {
     fn a_snapshot_replaces_the_entries_it_holds() {
         let (_dir, s) = store();
         let room = RoomId([1; 16]);
-        s.create_room(&room, &[0; 32], 10).unwrap();
+        s.create_room(&room, &[0; 32], None, 10).unwrap();
         for _ in 0..4 {
             s.append(&room, &[0; 10], q(MAX)).unwrap();
         }
@@ -548,15 +584,15 @@ mod tests {
     fn the_relay_refuses_rooms_and_bytes_beyond_its_limits() {
         let (_dir, s) = store();
         let (a, b, c) = (RoomId([1; 16]), RoomId([2; 16]), RoomId([3; 16]));
-        assert!(s.create_room(&a, &[0; 32], 2).unwrap().is_some());
-        assert!(s.create_room(&b, &[0; 32], 2).unwrap().is_some());
+        assert!(s.create_room(&a, &[0; 32], None, 2).unwrap().is_some());
+        assert!(s.create_room(&b, &[0; 32], None, 2).unwrap().is_some());
         assert_eq!(
-            s.create_room(&c, &[0; 32], 2).unwrap(),
+            s.create_room(&c, &[0; 32], None, 2).unwrap(),
             None,
             "two rooms at most"
         );
         assert!(
-            s.create_room(&a, &[0; 32], 2).unwrap().is_some(),
+            s.create_room(&a, &[0; 32], None, 2).unwrap().is_some(),
             "an existing room opens"
         );
         let quota = Quota {
@@ -587,18 +623,21 @@ mod tests {
     }
 
     #[test]
-    fn idle_rooms_are_deleted_with_their_blobs() {
+    fn deleted_and_idle_rooms_go_with_their_blobs() {
         let (dir, s) = store();
         let (a, b) = (RoomId([1; 16]), RoomId([2; 16]));
         for room in [&a, &b] {
-            s.create_room(room, &[0; 32], 10).unwrap();
+            s.create_room(room, &[0; 32], Some(&[9; 32]), 10).unwrap();
             s.append(room, b"sealed-blob-bytes", q(MAX)).unwrap();
         }
         s.put_snapshot(&a, 1, b"sealed-snapshot", q(MAX)).unwrap();
+        assert_eq!(s.room(&a).unwrap().unwrap().owner_hash, Some([9; 32]));
+        assert!(s.delete_room(&a).unwrap());
+        assert!(!s.delete_room(&a).unwrap(), "already gone");
+        assert_eq!(s.room(&a).unwrap(), None);
         // Nothing is idle since a second from now… until it is.
         assert_eq!(s.delete_idle(now_secs() - 60).unwrap(), 0);
-        assert_eq!(s.delete_idle(now_secs() + 1).unwrap(), 2);
-        assert_eq!(s.room(&a).unwrap(), None);
+        assert_eq!(s.delete_idle(now_secs() + 1).unwrap(), 1);
         assert!(s.entries_after(&b, 0, 1 << 20).unwrap().is_empty());
         assert_eq!(s.snapshot(&a).unwrap(), None);
         drop(s);

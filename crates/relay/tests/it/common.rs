@@ -123,12 +123,25 @@ impl Raw {
 
     /// Connects and says hello.
     pub async fn hello(url: &str, room: &RoomId, token: &[u8], since: u64, create: bool) -> Raw {
+        Raw::hello_as(url, room, token, since, create, None).await
+    }
+
+    /// Connects and says hello, showing `owner` (the owner's secret).
+    pub async fn hello_as(
+        url: &str,
+        room: &RoomId,
+        token: &[u8],
+        since: u64,
+        create: bool,
+        owner: Option<&[u8; 32]>,
+    ) -> Raw {
         let mut raw = Raw::connect(url).await;
         raw.send(ClientOut::Hello {
             room: &room.to_hex(),
             token: &b64::encode(token),
             since,
             create,
+            owner: owner.map(|o| b64::encode(o)).as_deref(),
         })
         .await;
         raw

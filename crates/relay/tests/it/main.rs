@@ -9,5 +9,6 @@ mod crash;
 mod lifecycle;
 mod limits;
 mod open_relay;
+mod owner;
 mod rooms;
 mod snapshot;

@@ -24,6 +24,34 @@ type Fetched = (Vec<(u64, Vec<u8>)>, Option<Result<u64, String>>);
 /// Reads a whole room once (snapshot and entries), for joining: the blobs
 /// in order and the room's head.
 async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
+    one_shot(invite, 0, None, None).await
+}
+
+/// Deletes the room an owner moved away from (`retire`), through `relay`.
+pub(super) async fn delete_room(relay: &str, retire: &Retire) -> Result<(), String> {
+    let invite = Invite {
+        room: retire.room.clone(),
+        key: retire.key.clone(),
+        relay: relay.to_owned(),
+    };
+    let delete = ClientOut::Delete { id: 1 }.to_json();
+    match one_shot(&invite, retire.seq, Some(&retire.owner), Some(delete)).await {
+        Ok(_) => Ok(()),
+        // Already gone: nothing left to do.
+        Err(e) if e.contains("does not know") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// One short conversation with a room: hello (from `since`, as its owner
+/// when `owner` is given), the backlog up to `caught_up`, then `then` if
+/// given, up to its acknowledgement. The blobs read and the room's head.
+async fn one_shot(
+    invite: &Invite,
+    since: u64,
+    owner: Option<&str>,
+    then: Option<String>,
+) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
     let url = socket_url(&invite.relay)?;
     RoomId::parse(&invite.room).ok_or("The link is damaged.")?;
     let key = RoomKey::parse(&invite.key).ok_or("The link is damaged.")?;
@@ -47,9 +75,9 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
     let hello = ClientOut::Hello {
         room: &invite.room,
         token: &b64::encode(&key.token()),
-        since: 0,
+        since,
         create: false,
-        owner: None,
+        owner,
     }
     .to_json();
     let ws2 = ws.clone();
@@ -59,6 +87,7 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
     let message = {
         let collected = collected.clone();
         let finish = finish.clone();
+        let ws = ws.clone();
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             let Some(text) = ev.data().as_string() else {
                 return;
@@ -73,6 +102,15 @@ async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), Strin
                 }
                 Ok(ServerIn::CaughtUp { head }) => {
                     c.1.get_or_insert(Ok(head));
+                    drop(c);
+                    match &then {
+                        Some(frame) => {
+                            let _ = ws.send_with_str(frame);
+                        }
+                        None => finish(),
+                    }
+                }
+                Ok(ServerIn::Ack { .. }) => {
                     drop(c);
                     finish();
                 }
@@ -219,6 +257,8 @@ pub async fn join(
         create: false,
         set_aside: Vec::new(),
         owner: None,
+        moved: false,
+        retire: None,
     };
     // The open workbook itself: its changes are checked and merged by the
     // engine, and the page stays.

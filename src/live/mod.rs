@@ -90,6 +90,8 @@ enum Kind {
     Snapshot,
     /// The owner deleting the room.
     Delete,
+    /// The owner telling the room it moved to a new link.
+    Move,
 }
 
 struct Handlers {
@@ -130,6 +132,8 @@ struct Inner {
     /// Counts the times sharing began, so a start answered late does not
     /// connect a room left or begun again meanwhile.
     session: u64,
+    /// The owner's new room, while the old one is told about it.
+    rotating: Option<Saved>,
     /// Frames from the relay not yet handled, in the order they came; one
     /// is handled at a time, each to the end (its answers from the
     /// engine included) before the next.
@@ -266,6 +270,8 @@ impl Live {
             create: true,
             set_aside: Vec::new(),
             owner: Some(sms_core::crypto::b64::encode(&key_bytes())),
+            moved: false,
+            retire: None,
         };
         let stored = keep(&id, &s);
         let link = share_link(&s.room, &s.key, &s.relay);
@@ -301,6 +307,85 @@ impl Live {
             .inflight
             .insert(id, (Vec::new(), Kind::Delete));
         true
+    }
+
+    /// Makes a new link (the owner only): a new room and key. Everyone
+    /// connected now is told, sealed with the old key, and moves over; the
+    /// old room is then deleted, so the old link stops working for anyone
+    /// not connected (a removed member's, or a leaked one). Returns the new
+    /// link.
+    pub fn rotate(self, state: AppState) -> Result<String, String> {
+        let (old, connected) = {
+            let inner = self.inner();
+            let i = inner.borrow();
+            (i.saved.clone(), i.caught_up)
+        };
+        let old = old.ok_or("This workbook is not shared.")?;
+        let owner = old
+            .owner
+            .clone()
+            .ok_or("Only the browser that started sharing can make a new link.")?;
+        if !connected {
+            return Err("Not connected to the relay: a new link needs it. Try again when it says “Live: connected”.".into());
+        }
+        let room = RoomId(platform::random16());
+        let key = RoomKey::from_bytes(key_bytes());
+        let new = Saved {
+            room: room.to_hex(),
+            key: key.to_base64url(),
+            relay: old.relay.clone(),
+            seq: 0,
+            snapshot_upto: 0,
+            in_room: Vec::new(),
+            create: true,
+            set_aside: Vec::new(),
+            owner: Some(sms_core::crypto::b64::encode(&key_bytes())),
+            moved: false,
+            retire: Some(Retire {
+                room: old.room.clone(),
+                key: old.key.clone(),
+                owner,
+                seq: old.seq,
+            }),
+        };
+        let link = share_link(&new.room, &new.key, &new.relay);
+        self.inner().borrow_mut().rotating = Some(new);
+        let notice = self.room(
+            state,
+            LiveCommand::Move {
+                to: sms_core::sync::Moved { room, key },
+            },
+        );
+        leptos::task::spawn_local(async move {
+            let Some(out) = notice.await.into_iter().next() else {
+                return;
+            };
+            let id = {
+                let inner = self.inner();
+                let mut i = inner.borrow_mut();
+                i.next_id += 1;
+                let id = i.next_id;
+                i.inflight.insert(id, (Vec::new(), Kind::Move));
+                id
+            };
+            self.send(&sms_core::wire::ClientOut::Push {
+                id,
+                blob: &sms_core::crypto::b64::encode(&out.blob),
+            });
+        });
+        Ok(link)
+    }
+
+    /// Moves this browser's sharing to `s` (a new room), as the owner after
+    /// telling the old room, or as a member told by it.
+    fn switch(self, state: AppState, s: Saved) {
+        let Some(id) = self.inner().borrow().workbook.clone() else {
+            return;
+        };
+        let stored = keep(&id, &s);
+        self.disconnect();
+        self.begin(state, id, s);
+        self.stored(stored);
     }
 
     /// Stops sharing; the workbook stays in this browser as it is.

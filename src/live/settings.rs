@@ -28,6 +28,24 @@ pub struct Saved {
     /// room's history and delete the room.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Joined by following the owner to a new link: the new room may not
+    /// be on the relay yet, so "no such room" is waited out, not final.
+    #[serde(default)]
+    pub moved: bool,
+    /// The room the owner moved away from, still to be deleted on the
+    /// relay once the new one is connected.
+    #[serde(default)]
+    pub retire: Option<Retire>,
+}
+
+/// A room to delete: the owner's old link.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Retire {
+    pub room: String,
+    pub key: String,
+    pub owner: String,
+    /// The last entry held, so nothing of the old room is read again.
+    pub seq: u64,
 }
 
 pub(super) fn saved_key(id: &WorkbookId) -> String {

@@ -31,10 +31,15 @@ impl Live {
             }
             Some(bytes) => match state.live_entry(seq, &bytes).await {
                 Some((outcome, _, room_state)) => {
+                    let moved = room_state.as_ref().and_then(|s| s.moved.clone());
                     if let (Some(room), Some(s)) =
                         (self.inner().borrow_mut().room.as_mut(), room_state)
                     {
                         room.state = s;
+                    }
+                    if let Some(to) = moved {
+                        self.follow(state, to);
+                        return;
                     }
                     outcome
                 }
@@ -50,7 +55,7 @@ impl Live {
                 self.warn(WAITING.into(), true);
                 self.schedule_retry(state);
             }
-            Ok(Received::Applied | Received::Skipped) => {
+            Ok(Received::Applied | Received::Skipped | Received::Moved) => {
                 if !unsettled {
                     self.settled();
                 }
@@ -218,9 +223,11 @@ impl Live {
                     i.head = head;
                     if let Some(s) = i.saved.as_mut() {
                         s.create = false;
+                        s.moved = false;
                     }
                 }
                 self.persist();
+                self.retire_old_room();
                 self.status.set(Some(LiveStatus::Connected));
                 self.push(state).await;
                 self.maybe_snapshot(state).await;
@@ -228,6 +235,14 @@ impl Live {
             }
             ServerIn::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
+                if let Some((_, Kind::Move)) = heads {
+                    // The old room knows: move over, then delete it.
+                    let new = self.inner().borrow_mut().rotating.take();
+                    if let Some(new) = new {
+                        self.switch(state, new);
+                    }
+                    return;
+                }
                 if let Some((_, Kind::Delete)) = heads {
                     // The room is gone for everyone; this browser stops too.
                     self.leave();
@@ -270,10 +285,19 @@ impl Live {
                     ErrorCode::RoomFull => "The relay has no more space for this shared workbook.".to_owned(),
                     _ => format!("The relay closed the connection: {message}."),
                 };
-                let fatal = matches!(
-                    code,
-                    ErrorCode::Forbidden | ErrorCode::NoRoom | ErrorCode::RoomFull
-                );
+                // A room followed to a new link may not be on the relay yet.
+                let following =
+                    code == ErrorCode::NoRoom && self.settings().is_some_and(|s| s.moved);
+                let words = if following {
+                    "Waiting for the new link's room on the relay…".to_owned()
+                } else {
+                    words
+                };
+                let fatal = !following
+                    && matches!(
+                        code,
+                        ErrorCode::Forbidden | ErrorCode::NoRoom | ErrorCode::RoomFull
+                    );
                 if fatal {
                     self.inner().borrow_mut().stopped = true;
                     self.status.set(Some(LiveStatus::Error(words)));
@@ -341,6 +365,53 @@ impl Live {
                 }
             }
         }
+    }
+
+    /// Follows the owner to a new link: leaves this room and joins that one.
+    fn follow(self, state: AppState, to: sms_core::sync::Moved) {
+        let Some(old) = self.settings() else {
+            return;
+        };
+        self.switch(
+            state,
+            Saved {
+                room: to.room.to_hex(),
+                key: to.key.to_base64url(),
+                relay: old.relay,
+                seq: 0,
+                snapshot_upto: 0,
+                in_room: Vec::new(),
+                create: false,
+                set_aside: Vec::new(),
+                owner: None,
+                moved: true,
+                retire: None,
+            },
+        );
+        self.ended.set(Some(
+            "The person who shared this workbook made a new link; this browser moved to it.".into(),
+        ));
+    }
+
+    /// Once the owner's new room is connected: deletes the room it moved
+    /// away from, so its link stops working (tried again on the next
+    /// connection if the relay cannot be reached).
+    fn retire_old_room(self) {
+        let Some(s) = self.settings() else { return };
+        let Some(retire) = s.retire.clone() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if super::join::delete_room(&s.relay, &retire).await.is_ok() {
+                let inner = self.inner();
+                if let Some(saved) = inner.borrow_mut().saved.as_mut() {
+                    if saved.retire.as_ref() == Some(&retire) {
+                        saved.retire = None;
+                    }
+                }
+                self.persist();
+            }
+        });
     }
 
     /// Offers the room a snapshot when its log has grown long.

@@ -121,6 +121,16 @@ pub fn ShareLive() -> impl IntoView {
                             "Stop sharing live"
                         </button>
                         {live.is_owner().then(|| view! {
+                            <button type="button" on:click=move |_| match live.rotate(state) {
+                                Ok(l) => {
+                                    link.set(Some(l));
+                                    copied.set(None);
+                                    live.ended.set(Some("New link made: send it to the people who should keep access. Everyone connected now moves over; the old link stops working.".into()));
+                                }
+                                Err(e) => live.warning.set(Some(e)),
+                            }>
+                                "Make a new link"
+                            </button>
                             <button type="button" on:click=move |_| {
                                 if live.delete_for_everyone() {
                                     link.set(None);

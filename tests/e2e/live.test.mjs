@@ -169,3 +169,65 @@ test('the person who shared a workbook stops sharing it for everyone: the relay 
     await benContext.close();
   }
 });
+
+test('a new link: everyone connected moves over, and the old link stops working', async () => {
+  const relay = await startRelay();
+  after(() => relay.stop());
+  const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
+  await ana.getByLabel('Relay address').fill(relay.url);
+  await ana.getByRole('button', { name: 'Start sharing live' }).click();
+  await waitForText(live(ana), 'Live: connected');
+  const oldLink = await ana.getByLabel('Link to this shared workbook').inputValue();
+  const oldRoom = Buffer.from(oldLink.match(/#\/join\/([0-9a-f]{32})\//)[1], 'hex');
+  const benContext = await launch();
+  const carlContext = await launch();
+  try {
+    const ben = await openApp(benContext, app.url, { ignore });
+    await ben.goto(oldLink);
+    await Promise.all([
+      ben.waitForEvent('load'),
+      ben.getByRole('button', { name: 'Join this workbook' }).click(),
+    ]);
+    await waitReady(ben);
+    await waitForText(live(ben), 'Live: connected');
+    // Only the owner can make a new link.
+    await ben.goto(new URL('#/workbooks', app.url).href);
+    assert.equal(await ben.getByRole('button', { name: 'Make a new link' }).count(), 0);
+
+    await ana.getByRole('button', { name: 'Make a new link' }).click();
+    await ana.getByText('New link made').waitFor();
+    const newLink = await ana.getByLabel('Link to this shared workbook').inputValue();
+    assert.notEqual(newLink, oldLink);
+    await waitForText(live(ana), 'Live: connected', { timeout: 30_000 });
+    // Ben was connected: he moves over and keeps syncing.
+    await ben.getByText('made a new link; this browser moved to it').waitFor({ timeout: 30_000 });
+    await waitForText(live(ben), 'Live: connected', { timeout: 30_000 });
+    await addRisk(ana, 'Written after the new link', 'Ana');
+    await waitForText(await count(ben, 'after the new link'), /^1 of \d+ records match$/, { timeout: 30_000 });
+    await addRisk(ben, 'Ben answers in the new room', 'Ben');
+    await waitForText(await count(ana, 'answers in the new room'), /^1 of \d+ records match$/, { timeout: 30_000 });
+
+    // Someone holding only the old link (not connected then) is shut out,
+    // and the old room is gone from the relay's files.
+    const carl = await openApp(carlContext, app.url, { ignore });
+    await carl.goto(oldLink);
+    await carl.getByRole('button', { name: 'Join this workbook' }).click();
+    await carl.getByText('The relay does not know this shared workbook').waitFor({ timeout: 30_000 });
+    const gone = () => filesUnder(relay.dataDir).every((f) => !readFileSync(f).includes(oldRoom));
+    for (let i = 0; i < 50 && !gone(); i += 1) await ana.waitForTimeout(200);
+    assert.ok(gone(), 'the old room is deleted on the relay');
+    // The new link works for a newcomer.
+    await carl.goto(newLink);
+    await Promise.all([
+      carl.waitForEvent('load'),
+      carl.getByRole('button', { name: 'Join this workbook' }).click(),
+    ]);
+    await waitReady(carl);
+    await waitForText(live(carl), 'Live: connected');
+    await waitForText(await count(carl, 'answers in the new room'), /^1 of \d+ records match$/);
+    for (const page of [ana, ben, carl]) assertNoProblems(page);
+  } finally {
+    await benContext.close();
+    await carlContext.close();
+  }
+});

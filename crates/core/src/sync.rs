@@ -71,6 +71,24 @@ pub enum Received {
     /// Skipped for good, and reported when it first arrived: an entry that
     /// was refused, or builds on refused changes, read again.
     Skipped,
+    /// The room's owner moved the workbook to another room (a new link);
+    /// where to is [`LiveSync::moved`].
+    Moved,
+}
+
+/// Where a room's owner moved the workbook: a new room and key. Sealed
+/// with the old room's key, so only its members read it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub room: RoomId,
+    pub key: RoomKey,
+}
+
+impl std::fmt::Debug for Moved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        write!(f, "Moved({})", self.room.to_hex())
+    }
 }
 
 /// The plaintext of a blob.
@@ -82,6 +100,8 @@ pub struct Envelope {
     pub heads: Vec<ChangeHash>,
     /// A whole saved document rather than some changes.
     pub snapshot: bool,
+    /// Not changes: the owner moved the workbook to this room.
+    pub moved: Option<Moved>,
     pub bytes: Vec<u8>,
 }
 
@@ -91,6 +111,9 @@ struct Header {
     workbook: String,
     heads: Vec<String>,
     snapshot: bool,
+    /// The new room and key (hex, base64url), when the owner moved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    moved: Option<(String, String)>,
 }
 
 impl Envelope {
@@ -100,6 +123,10 @@ impl Envelope {
             workbook: self.workbook.as_str().to_owned(),
             heads: self.heads.iter().map(|h| h.to_string()).collect(),
             snapshot: self.snapshot,
+            moved: self
+                .moved
+                .as_ref()
+                .map(|m| (m.room.to_hex(), m.key.to_base64url())),
         })
         .expect("plain strings serialise");
         let mut out = Vec::with_capacity(4 + header.len() + self.bytes.len());
@@ -127,6 +154,13 @@ impl Envelope {
                 .map(|h| h.parse().map_err(|_| SyncError::Malformed))
                 .collect::<Result<_, _>>()?,
             snapshot: header.snapshot,
+            moved: match header.moved {
+                None => None,
+                Some((room, key)) => Some(Moved {
+                    room: RoomId::parse(&room).ok_or(SyncError::Malformed)?,
+                    key: RoomKey::parse(&key).ok_or(SyncError::Malformed)?,
+                }),
+            },
             bytes: plain[4 + len..].to_vec(),
         })
     }
@@ -168,6 +202,8 @@ pub struct LiveSync {
     /// Changes refused by the checks, and changes that build on them:
     /// an entry that needs them is skipped, not asked for again.
     set_aside: BTreeSet<ChangeHash>,
+    /// Where the owner moved the workbook, once an entry said so.
+    pub moved: Option<Moved>,
 }
 
 impl LiveSync {
@@ -183,6 +219,7 @@ impl LiveSync {
             unsettled: BTreeMap::new(),
             retries: 0,
             set_aside: BTreeSet::new(),
+            moved: None,
         }
     }
 
@@ -206,6 +243,7 @@ impl LiveSync {
             unsettled: BTreeMap::new(),
             retries: 0,
             set_aside: BTreeSet::new(),
+            moved: None,
         }
     }
 
@@ -312,12 +350,29 @@ impl LiveSync {
             workbook: wb.id().clone(),
             heads: heads.clone(),
             snapshot,
+            moved: None,
             bytes,
         };
         Some(Outgoing {
             blob: self.key.seal(&self.room, nonce, &envelope.encode()),
             heads,
         })
+    }
+
+    /// A sealed notice, for this room's members, that the workbook moved to
+    /// `to` (the owner's new link). Carries no changes.
+    pub fn moved_notice(&self, wb: &Workbook, to: &Moved, nonce: [u8; 12]) -> Outgoing {
+        let envelope = Envelope {
+            workbook: wb.id().clone(),
+            heads: Vec::new(),
+            snapshot: false,
+            moved: Some(to.clone()),
+            bytes: Vec::new(),
+        };
+        Outgoing {
+            blob: self.key.seal(&self.room, nonce, &envelope.encode()),
+            heads: Vec::new(),
+        }
     }
 
     /// The relay stored a push carrying `heads` as entry `seq`.
@@ -461,6 +516,10 @@ impl LiveSync {
         let envelope = self.open(blob)?;
         if &envelope.workbook != wb.id() {
             return Err(SyncError::OtherWorkbook);
+        }
+        if let Some(moved) = envelope.moved {
+            self.moved = Some(moved);
+            return Ok((Received::Moved, Vec::new(), false));
         }
         match wb.apply_remote(&envelope.bytes) {
             Ok(()) => {}

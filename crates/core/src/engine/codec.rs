@@ -17,7 +17,7 @@ use crate::exchange::{AuthorChanges, MergePreview, RegisterChanges};
 use crate::guard::{Breach, Refusal};
 use crate::history::{FieldChange, HistoryEntry, RecordChange, RecordEvent, UndoOutcome};
 use crate::registers::{self, FieldError, Record};
-use crate::sync::{Outgoing, Received, SyncError};
+use crate::sync::{Moved, Outgoing, Received, SyncError};
 use crate::workbook::{FieldVersion, StoredRecord};
 use crate::{ChangeContext, ChangeHash, RecordId, WorkbookError};
 
@@ -946,6 +946,15 @@ impl Writer {
         self.bool(s.retry_in.is_some());
         self.uint(u64::from(s.retry_in.unwrap_or(0)));
         self.uint(s.since);
+        self.bool(s.moved.is_some());
+        if let Some(m) = &s.moved {
+            self.moved(m);
+        }
+    }
+
+    fn moved(&mut self, m: &Moved) {
+        self.str(&m.room.to_hex());
+        self.str(&m.key.to_base64url());
     }
 }
 
@@ -966,7 +975,19 @@ impl Reader<'_> {
                 some.then_some(n)
             },
             since: self.uint()?,
+            moved: if self.bool()? {
+                Some(self.moved()?)
+            } else {
+                None
+            },
         }))
+    }
+
+    fn moved(&mut self) -> Result<Moved, Malformed> {
+        Ok(Moved {
+            room: RoomId::parse(self.str()?).ok_or_else(|| corrupt("room"))?,
+            key: RoomKey::parse(self.str()?).ok_or_else(|| corrupt("room key"))?,
+        })
     }
 }
 
@@ -1017,6 +1038,10 @@ impl LiveCommand {
                 w.uint(*head);
                 w.usize(*max_bytes);
             }
+            LiveCommand::Move { to } => {
+                w.0.push(10);
+                w.moved(to);
+            }
         }
         w.0
     }
@@ -1053,6 +1078,7 @@ impl LiveCommand {
                     head: r.uint()?,
                     max_bytes: r.usize()?,
                 },
+                10 => LiveCommand::Move { to: r.moved()? },
                 _ => return Err(corrupt("live command")),
             })
         })
@@ -1099,6 +1125,7 @@ pub fn encode_live_entry((outcome, update, state): &LiveEntry) -> Vec<u8> {
                 Received::Applied => 0,
                 Received::Waiting => 1,
                 Received::Skipped => 2,
+                Received::Moved => 3,
             });
         }
         Err(e) => {
@@ -1129,6 +1156,7 @@ pub fn decode_live_entry(bytes: &[u8]) -> Result<LiveEntry, Malformed> {
             0 => Received::Applied,
             1 => Received::Waiting,
             2 => Received::Skipped,
+            3 => Received::Moved,
             _ => return Err(corrupt("received")),
         })
     } else {

@@ -7,7 +7,7 @@
 
 use super::{Engine, Update};
 use crate::crypto::{RoomId, RoomKey};
-use crate::sync::{LiveSync, Outgoing, Received, SyncError};
+use crate::sync::{LiveSync, Moved, Outgoing, Received, SyncError};
 use crate::{ChangeHash, WorkbookError};
 
 /// What the caller of a live room needs to know of its [`LiveSync`].
@@ -26,6 +26,9 @@ pub struct LiveState {
     pub retry_in: Option<u32>,
     /// The `since` of the next hello.
     pub since: u64,
+    /// The owner moved the workbook to this room (a new link): leave this
+    /// room and join that one.
+    pub moved: Option<Moved>,
 }
 
 impl LiveState {
@@ -38,6 +41,7 @@ impl LiveState {
             unsettled: sync.unsettled(),
             retry_in: sync.retry_in(),
             since: sync.since(),
+            moved: sync.moved.clone(),
         }
     }
 }
@@ -78,6 +82,9 @@ pub enum LiveCommand {
     /// last snapshot is long (`head` is the room's last entry) and the
     /// snapshot is at most `max_bytes`.
     Snapshot { head: u64, max_bytes: usize },
+    /// A sealed notice for this room's members that the workbook moved to
+    /// `to` (the owner made a new link).
+    Move { to: Moved },
 }
 
 /// The engine's answer to a [`LiveCommand`].
@@ -147,6 +154,7 @@ impl Engine {
                 Vec::new()
             }
             LiveCommand::Outgoing { max_bytes } => sync.outgoing_batches(wb, max_bytes, nonce),
+            LiveCommand::Move { to } => vec![sync.moved_notice(wb, &to, nonce())],
             LiveCommand::Snapshot { head, max_bytes } => {
                 if sync.wants_snapshot(wb, head) {
                     let out = sync.snapshot(wb, nonce());

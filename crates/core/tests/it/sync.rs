@@ -269,9 +269,42 @@ fn seal(
         workbook: wb.id().clone(),
         heads,
         snapshot: false,
+        moved: None,
         bytes,
     };
     key.seal(id, nonce(n), &envelope.encode())
+}
+
+#[test]
+fn a_moved_notice_tells_members_the_new_room_and_changes_nothing() {
+    use sms_core::sync::{Moved, Received};
+    let (id, key) = room();
+    let mut ana = new_workbook();
+    let mut ben = Workbook::load([ana.save().as_slice()], actor(2)).unwrap();
+    let sa = LiveSync::new(id, key.clone());
+    let mut sb = LiveSync::new(id, key.clone());
+    let to = Moved {
+        room: RoomId([0x42; 16]),
+        key: RoomKey::from_bytes([0x43; 32]),
+    };
+    let notice = sa.moved_notice(&ana, &to, nonce(1));
+    assert!(notice.heads.is_empty());
+    let before = ben.heads();
+    assert_eq!(
+        sb.incoming(&mut ben, 1, &notice.blob).unwrap(),
+        Received::Moved
+    );
+    assert_eq!(sb.moved, Some(to.clone()));
+    assert_eq!(sb.seq, 1, "settled");
+    assert_eq!(ben.heads(), before, "nothing applied");
+    assert!(
+        !format!("{to:?}").contains(&to.key.to_base64url()),
+        "the key is never in Debug"
+    );
+    // Sealed with the old room's key: another room's key does not open it.
+    let mut stranger = LiveSync::new(id, RoomKey::from_bytes([1; 32]));
+    assert!(stranger.incoming(&mut ana, 1, &notice.blob).is_err());
+    assert_eq!(stranger.moved, None);
 }
 
 /// A copy of `wb` edited below the app, as a tampered app could: it removes

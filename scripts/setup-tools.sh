@@ -4,9 +4,11 @@
 #
 #   bash scripts/setup-tools.sh             # Rust target/components, trunk, wasm-bindgen, wasm-opt
 #   bash scripts/setup-tools.sh --browser   # ... plus Chromium, chromedriver and tests/e2e node_modules
-#   source scripts/setup-tools.sh [--browser]   # same, and leaves PATH set in your shell
+#   bash scripts/setup-tools.sh --postgres  # ... plus PostgreSQL (pg_virtualenv), for the relay's tests
+#   source scripts/setup-tools.sh [--browser] [--postgres]   # same, and leaves PATH set in your shell
 #
-# Needs: rustup, a C compiler, node/npm; apt-get for --browser (as root or via sudo).
+# Needs: rustup, a C compiler, node/npm; apt-get for --browser and
+# --postgres (as root or via sudo).
 # Nothing is downloaded from GitHub: crates.io, npm and Debian packages only.
 
 # Sourced: run the installer in a child bash (so `set -e` cannot close the
@@ -28,9 +30,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 want_browser=0
+want_postgres=0
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
+    --postgres) want_postgres=1 ;;
     -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup-tools: unknown option: $arg" >&2; exit 2 ;;
   esac
@@ -125,6 +129,21 @@ if (( want_browser )); then
     fi
   else
     die "tests/e2e/package-lock.json missing"
+  fi
+fi
+
+# --- PostgreSQL for the relay's tests (--postgres) --------------------------
+# Debian's server and pg_virtualenv, which starts a throwaway cluster for
+# one command (the tests make a database of their own in it).
+if (( want_postgres )); then
+  if ! have pg_virtualenv; then
+    have apt-get || die "pg_virtualenv missing and apt-get not available"
+    if [[ "$(id -u)" -ne 0 && ${#SUDO[@]} -eq 0 ]]; then
+      die "installing PostgreSQL needs root or sudo"
+    fi
+    log "installing postgresql (apt)"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
   fi
 fi
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every check, in order, stopping at the first failure:
 #   tools, rustfmt, the app's module graph, clippy (native and wasm32),
-#   native tests, the model
+#   native tests, the relay's tests over PostgreSQL, the model
 #   test at 3,000 cases, browser
 #   (wasm-bindgen-test) tests, release build, size report, end-to-end tests,
 #   and the benchmark suite at its smallest size.
@@ -65,8 +65,8 @@ summary() {
 trap summary EXIT
 
 # ---------------------------------------------------------------------------
-step "Tools (scripts/setup-tools.sh --browser)"
-run bash scripts/setup-tools.sh --browser
+step "Tools (scripts/setup-tools.sh --browser --postgres)"
+run bash scripts/setup-tools.sh --browser --postgres
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 printf 'target dir: %s\n' "${CARGO_TARGET_DIR:-$root/target}"
@@ -92,6 +92,9 @@ run cargo clippy --target wasm32-unknown-unknown -p sms-doc-worker --bins --lock
 
 step "Tests, native (cargo test --workspace)"
 run cargo test --workspace --locked
+
+step "The relay's tests again, over PostgreSQL (a throwaway server from pg_virtualenv)"
+run pg_virtualenv env SMS_RELAY_TEST_POSTGRES=1 cargo test --locked -p sms-relay --test it
 
 step "Model test of concurrent editing, 3,000 cases (release)"
 # Three copies, random forms, saves, checklist edits, deletes, files and

@@ -105,6 +105,7 @@ where
             id,
             peer,
             role: Role::Member,
+            pushed: std::collections::BTreeSet::new(),
         };
         let end = match refused {
             Some(why) => End::Refused(ErrorCode::TooFast, why),
@@ -129,6 +130,8 @@ struct Conn<S> {
     /// Bytes per second.
     bytes: TokenBucket,
     role: Role,
+    /// Entries this connection pushed, after the last one it holds.
+    pushed: std::collections::BTreeSet<u64>,
 }
 
 /// What a connection may do in its room.
@@ -167,14 +170,24 @@ where
                     let msg = received(msg)?;
                     heard = Instant::now();
                     self.frame(msg, &hello.room, &member).await?;
+                    self.skip_own(&mut last);
                 }
                 _ = tokio::time::sleep_until(heard + idle) => return Err(End::Idle),
                 entry = live.recv() => match entry {
                     Ok(entry) if entry.deleted => return Err(End::Deleted),
                     Ok(entry) => {
+                        self.skip_own(&mut last);
                         if entry.from != self.id && entry.seq > last {
-                            last = entry.seq;
-                            self.send(Message::Text(entry.frame.clone())).await?;
+                            if entry.seq > last + 1 {
+                                // Announced out of turn (another relay
+                                // process committed the ones before it):
+                                // those come from the log first.
+                                self.fill(hello.room, &mut last, entry.seq - 1).await?;
+                            }
+                            if entry.seq > last {
+                                last = entry.seq;
+                                self.send(Message::Text(entry.frame.clone())).await?;
+                            }
                         }
                     }
                     Err(RecvError::Lagged(_)) => return Err(End::Lagged),
@@ -182,6 +195,53 @@ where
                 },
                 _ = shutdown.changed() => return Err(End::Shutdown),
             }
+        }
+    }
+
+    /// Moves `last` past this connection's own entries that follow it (a
+    /// client never gets its own pushes back).
+    fn skip_own(&mut self, last: &mut u64) {
+        while self.pushed.remove(&(*last + 1)) {
+            *last += 1;
+        }
+        let held = *last;
+        self.pushed.retain(|s| *s > held);
+    }
+
+    /// Sends, from the log, the entries after `last` up to `upto` that this
+    /// connection did not push itself.
+    async fn fill(&mut self, room: RoomId, last: &mut u64, upto: u64) -> Result<(), End> {
+        loop {
+            self.skip_own(last);
+            if *last >= upto {
+                return Ok(());
+            }
+            let after = *last;
+            let page = self
+                .relay
+                .store(move |s| s.entries_after(&room, after, BACKLOG_PAGE_BYTES))
+                .await
+                .map_err(End::Storage)?;
+            // None, or replaced by a snapshot meanwhile: the client asks
+            // for what it lacks when it reconnects.
+            if page.first().is_none_or(|e| e.seq != after + 1) {
+                return Ok(());
+            }
+            for entry in page.into_iter().take_while(|e| e.seq <= upto) {
+                if !self.pushed.contains(&entry.seq) {
+                    let blob = b64::encode(&entry.blob);
+                    self.feed(
+                        ServerFrame::Blob {
+                            seq: entry.seq,
+                            blob: &blob,
+                        }
+                        .to_json(),
+                    )
+                    .await?;
+                }
+                *last = entry.seq;
+            }
+            self.flush().await?;
         }
     }
 
@@ -433,7 +493,10 @@ where
                     appended
                 };
                 match appended {
-                    Appended::Seq(seq) => self.send_frame(&ServerFrame::Ack { id, seq }).await,
+                    Appended::Seq(seq) => {
+                        self.pushed.insert(seq);
+                        self.send_frame(&ServerFrame::Ack { id, seq }).await
+                    }
                     Appended::RoomFull => Err(ROOM_FULL),
                     Appended::RelayFull => Err(RELAY_FULL),
                 }

@@ -53,6 +53,11 @@ pub struct Config {
     /// Directory of the relay's database.
     #[arg(long, env = "SMS_RELAY_DATA_DIR", default_value = "./relay-data")]
     pub data_dir: PathBuf,
+    /// A PostgreSQL database to keep rooms in instead of the SQLite file
+    /// (`postgres://user:password@host/db` or `host=… dbname=…`); several
+    /// relay processes may share it.
+    #[arg(long, env = "SMS_RELAY_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// Largest frame accepted, in bytes of JSON.
     #[arg(long, env = "SMS_RELAY_MAX_FRAME_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_frame_bytes: usize,

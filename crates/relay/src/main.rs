@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use sms_relay::store::{SqliteStore, Store};
+use sms_relay::store::{PgStore, SqliteStore, Store};
 use sms_relay::{Config, Limits, Relay};
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -32,24 +32,59 @@ fn main() -> anyhow::Result<()> {
         Ok(limit) => info!(limit, "open-file limit"),
         Err(e) => warn!(error = %e, "could not raise the open-file limit"),
     }
+    // Before the runtime starts: the PostgreSQL client blocks.
+    let (store, notices): (Arc<dyn Store>, _) = match &config.database_url {
+        Some(url) => {
+            let pg = PgStore::open(url).context("opening the PostgreSQL database")?;
+            let notices = pg.listen();
+            (Arc::new(pg), Some(notices))
+        }
+        None => {
+            let sqlite = SqliteStore::open(&config.data_dir).with_context(|| {
+                format!("opening the data directory {}", config.data_dir.display())
+            })?;
+            (Arc::new(sqlite), None)
+        }
+    };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(STORAGE_THREADS)
         .build()?
-        .block_on(run(config))
+        .block_on(run(config, store, notices))
 }
 
-async fn run(config: Config) -> anyhow::Result<()> {
-    let store = SqliteStore::open(&config.data_dir)
-        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+/// Other relay processes' notices (PostgreSQL only).
+type Notices = Option<std::sync::mpsc::Receiver<sms_relay::store::Notice>>;
+
+async fn run(config: Config, store: Arc<dyn Store>, notices: Notices) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopping) = watch::channel(false);
-    let store = Arc::new(store);
     let (relay, drained) = Relay::new(store.clone(), Limits::from(&config), stopping);
-    info!(%addr, data_dir = %config.data_dir.display(), "relay started");
+    match config.database_url {
+        Some(_) => info!(%addr, "relay started, rooms in PostgreSQL"),
+        None => info!(%addr, data_dir = %config.data_dir.display(), "relay started"),
+    }
+    if let Some(notices) = notices {
+        // Other relay processes' commits reach this process's clients.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            while let Ok(n) = notices.recv() {
+                if tx.send(n).is_err() {
+                    return;
+                }
+            }
+        });
+        let relay = Arc::downgrade(&relay);
+        tokio::spawn(async move {
+            while let Some(n) = rx.recv().await {
+                let Some(relay) = relay.upgrade() else { return };
+                relay.remote(n).await;
+            }
+        });
+    }
     if config.retention_days > 0 {
         let keep = Duration::from_secs(config.retention_days.saturating_mul(86_400));
         tokio::spawn(sweep(store, keep));
@@ -82,7 +117,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
 }
 
 /// Deletes rooms idle for longer than `keep`, at start and then hourly.
-async fn sweep(store: Arc<SqliteStore>, keep: Duration) {
+async fn sweep(store: Arc<dyn Store>, keep: Duration) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;

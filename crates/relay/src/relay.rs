@@ -206,6 +206,53 @@ impl Relay {
         }
     }
 
+    /// Hands what another relay process committed to this process's
+    /// clients of the room, if it has any: an entry (read from the store)
+    /// or the room's deletion.
+    pub async fn remote(self: &Arc<Self>, notice: crate::store::Notice) {
+        use crate::store::Notice;
+        let (room_id, seq) = match notice {
+            Notice::Entry { room, seq } => (room, Some(seq)),
+            Notice::Deleted { room } => (room, None),
+        };
+        let room = self
+            .rooms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&room_id)
+            .cloned();
+        let Some(room) = room else { return };
+        let live = match seq {
+            None => Live {
+                seq: u64::MAX,
+                from: 0,
+                frame: Utf8Bytes::from_static(""),
+                deleted: true,
+            },
+            Some(seq) => {
+                let read = self
+                    .store(move |s| s.entries_after(&room_id, seq.saturating_sub(1), 1))
+                    .await;
+                let Some(entry) = read.ok().and_then(|e| e.into_iter().find(|e| e.seq == seq))
+                else {
+                    // Replaced by a snapshot already: clients catch up from it.
+                    return;
+                };
+                let blob = sms_core::crypto::b64::encode(&entry.blob);
+                Live {
+                    seq,
+                    // No connection here pushed it.
+                    from: 0,
+                    frame: sms_core::wire::ServerFrame::Blob { seq, blob: &blob }
+                        .to_json()
+                        .into(),
+                    deleted: false,
+                }
+            }
+        };
+        let _ = room.live.send(Arc::new(live));
+    }
+
     /// Runs a store call on a blocking thread.
     pub(crate) async fn store<T: Send + 'static>(
         &self,

@@ -33,14 +33,124 @@ pub const SETTLE: Duration = Duration::from_secs(20);
 pub struct RelayProcess {
     child: Child,
     pub addr: SocketAddr,
+    data_dir: std::path::PathBuf,
+    /// The PostgreSQL database it keeps rooms in, when the tests run
+    /// against PostgreSQL.
+    database: Option<String>,
+}
+
+/// The PostgreSQL server the tests run against, when
+/// `SMS_RELAY_TEST_POSTGRES=1`: libpq's settings (`PGHOST`, `PGPORT`,
+/// `PGUSER`, `PGPASSWORD`, as `pg_virtualenv` sets them) without a
+/// database name. Otherwise the relay keeps rooms in SQLite.
+pub fn postgres() -> Option<String> {
+    if std::env::var("SMS_RELAY_TEST_POSTGRES").ok().as_deref() != Some("1") {
+        return None;
+    }
+    let mut conn = String::new();
+    for (var, key) in [
+        ("PGHOST", "host"),
+        ("PGPORT", "port"),
+        ("PGUSER", "user"),
+        ("PGPASSWORD", "password"),
+    ] {
+        if let Ok(v) = std::env::var(var) {
+            conn.push_str(&format!("{key}='{v}' "));
+        }
+    }
+    assert!(
+        !conn.is_empty(),
+        "SMS_RELAY_TEST_POSTGRES=1 needs a server: run the tests under pg_virtualenv (scripts/test.sh does)"
+    );
+    Some(conn)
+}
+
+/// A database of its own for the relay over `data_dir` (the same one each
+/// time, so a restarted relay finds its rooms), created if missing.
+fn database_for(server: &str, data_dir: &Path) -> String {
+    // The blocking client runs its own runtime: off the test's.
+    let (server, data_dir) = (server.to_owned(), data_dir.to_owned());
+    std::thread::spawn(move || create_database(&server, &data_dir))
+        .join()
+        .expect("the database is ready")
+}
+
+fn create_database(server: &str, data_dir: &Path) -> String {
+    let hash = sms_core::crypto::token_hash(data_dir.to_string_lossy().as_bytes());
+    let name: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("relay_{name}");
+    let mut admin =
+        postgres::Client::connect(&format!("{server} dbname=postgres"), postgres::NoTls)
+            .expect("the PostgreSQL server answers");
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .expect("list databases")
+        .is_some();
+    if !exists {
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the test database");
+    }
+    format!("{server} dbname={name}")
 }
 
 impl RelayProcess {
-    /// Starts the relay on a free port over `data_dir`, with extra flags.
+    /// Starts the relay on a free port over `data_dir`, with extra flags
+    /// (over PostgreSQL instead, see [`postgres`]).
     pub fn start(data_dir: &Path, flags: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sms-relay"))
+        let database = postgres().map(|server| database_for(&server, data_dir));
+        Self::spawn(data_dir, database, flags)
+    }
+
+    /// Another relay process over the same rooms (PostgreSQL only).
+    pub fn start_beside(&self, flags: &[&str]) -> Self {
+        assert!(self.database.is_some(), "only over PostgreSQL");
+        Self::spawn(&self.data_dir, self.database.clone(), flags)
+    }
+
+    /// Every byte the relay keeps: its files (SQLite), or every stored
+    /// value of every row (PostgreSQL).
+    pub fn stored(&self) -> Vec<u8> {
+        match &self.database {
+            None => {
+                let mut all = Vec::new();
+                for f in std::fs::read_dir(&self.data_dir).unwrap() {
+                    all.extend(std::fs::read(f.unwrap().path()).unwrap_or_default());
+                }
+                all
+            }
+            Some(db) => {
+                let db = db.clone();
+                // The blocking client runs its own runtime: off the test's.
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+                    let mut all = Vec::new();
+                    for sql in [
+                        "SELECT id || token_hash || COALESCE(owner_hash, ''::bytea) FROM rooms",
+                        "SELECT room || blob FROM entries",
+                        "SELECT room || blob FROM snapshots",
+                    ] {
+                        for row in c.query(sql, &[]).unwrap() {
+                            all.extend(row.get::<_, Vec<u8>>(0));
+                        }
+                    }
+                    all
+                })
+                .join()
+                .unwrap()
+            }
+        }
+    }
+
+    fn spawn(data_dir: &Path, database: Option<String>, flags: &[&str]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sms-relay"));
+        command
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .arg(data_dir);
+        if let Some(db) = &database {
+            command.args(["--database-url", db]);
+        }
+        let mut child = command
             .args(flags)
             .env(
                 "RUST_LOG",
@@ -63,7 +173,12 @@ impl RelayProcess {
         let addr = rx
             .recv_timeout(STEP)
             .expect("the relay prints the address it listens on");
-        RelayProcess { child, addr }
+        RelayProcess {
+            child,
+            addr,
+            data_dir: data_dir.to_owned(),
+            database,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -242,6 +357,21 @@ impl Raw {
             }
         }
         self.expect_closed().await;
+    }
+
+    /// The refusal this connection gets (skipping other frames): its code
+    /// and words; the relay must then close.
+    pub async fn refusal(&mut self) -> (ErrorCode, String) {
+        loop {
+            match self.recv().await {
+                Some(ServerIn::Error { code, message }) => {
+                    self.expect_closed().await;
+                    return (code, message);
+                }
+                Some(_) => continue,
+                None => panic!("closed without an error frame"),
+            }
+        }
     }
 
     pub async fn expect_closed(&mut self) {

@@ -73,3 +73,62 @@ async fn three_copies_edit_sync_and_converge() {
         }
     }
 }
+
+/// Two relay processes over one PostgreSQL database (as behind a load
+/// balancer): copies connected to either converge, each entry reaches the
+/// other process's clients, in order, without gaps or echoes. Runs when
+/// the tests run against PostgreSQL (`SMS_RELAY_TEST_POSTGRES=1`).
+#[tokio::test]
+async fn two_relay_processes_sharing_postgres_converge() {
+    if postgres().is_none() {
+        eprintln!("two relay processes need PostgreSQL: run under SMS_RELAY_TEST_POSTGRES=1");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = RelayProcess::start(dir.path(), &[]);
+    let second = first.start_beside(&[]);
+    let (room, key) = room_and_key(2);
+    let mut base = new_workbook();
+    let b_wb = base.fork(sms_core::ActorBytes([2; 16]));
+    let c_wb = base.fork(sms_core::ActorBytes([3; 16]));
+    let mut a = Peer::new("A", 1, base, room, key.clone());
+    let mut b = Peer::new("B", 2, b_wb, room, key.clone());
+    let mut c = Peer::new("C", 3, c_wb, room, key);
+    a.connect(&first.url(), true).await;
+    settle(&mut [&mut a]).await;
+    b.connect(&second.url(), false).await;
+    c.connect(&first.url(), false).await;
+    for round in 0..5 {
+        for p in [&mut a, &mut b, &mut c] {
+            p.add_risk(&format!("{} risk {round}", p.name));
+            p.push().await;
+        }
+    }
+    settle(&mut [&mut a, &mut b, &mut c]).await;
+    assert_converged(&mut [&mut a, &mut b, &mut c]);
+    assert_eq!(titles(&b.wb).len(), 15);
+    let mut all: Vec<u64> = [&a, &b, &c]
+        .iter()
+        .flat_map(|p| p.acked_seqs.iter().copied())
+        .collect();
+    all.sort();
+    assert_eq!(
+        all,
+        (1..=all.len() as u64).collect::<Vec<_>>(),
+        "one sequence across both"
+    );
+    for p in [&a, &b, &c] {
+        let mut last = 0;
+        for got in &p.log {
+            if let Got::Blob(seq) = got {
+                assert!(
+                    !p.acked_seqs.contains(seq),
+                    "{} got its own entry {seq} back",
+                    p.name
+                );
+                assert!(*seq > last, "{} got {seq} after {last}", p.name);
+                last = *seq;
+            }
+        }
+    }
+}

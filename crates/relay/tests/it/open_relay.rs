@@ -10,20 +10,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::*;
 
-/// The refusal a connection gets: its code and words; the relay then closes.
-async fn refusal(raw: &mut Raw) -> (ErrorCode, String) {
-    loop {
-        match raw.recv().await {
-            Some(ServerIn::Error { code, message }) => {
-                raw.expect_closed().await;
-                return (code, message);
-            }
-            Some(_) => continue,
-            None => panic!("closed without an error frame"),
-        }
-    }
-}
-
 /// A room that still takes a push and acknowledges it.
 async fn still_works(url: &str, n: u8) {
     let (room, key) = room_and_key(n);
@@ -61,7 +47,7 @@ async fn room_creation_is_limited_per_address_and_in_total() {
     }
     // A flood of new rooms from one address: the fourth is refused.
     let mut raw = create(&url, 4).await;
-    let (code, message) = refusal(&mut raw).await;
+    let (code, message) = raw.refusal().await;
     assert_eq!(code, ErrorCode::TooFast);
     assert!(message.contains("rooms this hour"), "{message}");
     // Rooms that exist open as before, also with create: true.
@@ -73,7 +59,7 @@ async fn room_creation_is_limited_per_address_and_in_total() {
     let relay = RelayProcess::start(dir.path(), &["--max-rooms", "3"]);
     let url = relay.url();
     let mut raw = create(&url, 4).await;
-    let (code, message) = refusal(&mut raw).await;
+    let (code, message) = raw.refusal().await;
     assert_eq!(code, ErrorCode::RoomFull);
     assert!(message.contains("as many rooms"), "{message}");
     still_works(&url, 3).await;
@@ -95,7 +81,7 @@ async fn connections_are_limited_per_address_and_only_the_extra_one_is_refused()
     // A flood: every connection past the third is refused in words.
     for _ in 0..5 {
         let mut raw = create(&url, 2).await;
-        let (code, message) = refusal(&mut raw).await;
+        let (code, message) = raw.refusal().await;
         assert_eq!(code, ErrorCode::TooFast);
         assert!(message.contains("too many connections"), "{message}");
     }

@@ -9,24 +9,8 @@ use crate::common::*;
 
 const OWNER: [u8; 32] = [0x0e; 32];
 
-async fn refused(raw: &mut Raw) -> (ErrorCode, String) {
-    loop {
-        match raw.recv().await {
-            Some(ServerIn::Error { code, message }) => {
-                raw.expect_closed().await;
-                return (code, message);
-            }
-            Some(_) => continue,
-            None => panic!("closed without an error frame"),
-        }
-    }
-}
-
-fn files_hold(dir: &std::path::Path, needle: &[u8]) -> bool {
-    std::fs::read_dir(dir).unwrap().any(|f| {
-        let bytes = std::fs::read(f.unwrap().path()).unwrap_or_default();
-        bytes.windows(needle.len()).any(|w| w == needle)
-    })
+fn holds(relay: &RelayProcess, needle: &[u8]) -> bool {
+    relay.stored().windows(needle.len()).any(|w| w == needle)
 }
 
 #[tokio::test]
@@ -44,7 +28,7 @@ async fn only_the_owner_replaces_history_and_deletes_the_room() {
     owner.send(ClientOut::Push { id: 1, blob: &blob }).await;
     assert_eq!(owner.next().await, ServerIn::Ack { id: 1, seq: 1 });
     assert!(
-        files_hold(dir.path(), marker),
+        holds(&relay, marker),
         "the blob is on disk while the room lives"
     );
 
@@ -68,14 +52,14 @@ async fn only_the_owner_replaces_history_and_deletes_the_room() {
             blob: "AAAA",
         })
         .await;
-    let (code, message) = refused(&mut wiper).await;
+    let (code, message) = wiper.refusal().await;
     assert_eq!(code, ErrorCode::Forbidden);
     assert!(message.contains("only the room's owner"), "{message}");
     // A wrong owner secret is a member's.
     let mut pretender = Raw::hello_as(&url, &room, &token, 2, false, Some(&[1; 32])).await;
     pretender.catch_up().await;
     pretender.send(ClientOut::Delete { id: 3 }).await;
-    assert_eq!(refused(&mut pretender).await.0, ErrorCode::Forbidden);
+    assert_eq!(pretender.refusal().await.0, ErrorCode::Forbidden);
     // The history is whole.
     let mut reader = Raw::hello(&url, &room, &token, 0, false).await;
     assert_eq!(reader.catch_up().await, 2);
@@ -95,21 +79,18 @@ async fn only_the_owner_replaces_history_and_deletes_the_room() {
     // is gone from the relay, and no blob of it is left on disk.
     owner.send(ClientOut::Delete { id: 5 }).await;
     assert_eq!(owner.next().await, ServerIn::Ack { id: 5, seq: 0 });
-    let (code, message) = refused(&mut owner).await;
+    let (code, message) = owner.refusal().await;
     assert_eq!(
         (code, message.as_str()),
         (ErrorCode::NoRoom, "the room's owner deleted it")
     );
     for raw in [&mut member, &mut reader] {
-        let (code, _) = refused(raw).await;
+        let (code, _) = raw.refusal().await;
         assert_eq!(code, ErrorCode::NoRoom);
     }
     let mut late = Raw::hello(&url, &room, &token, 0, false).await;
-    assert_eq!(refused(&mut late).await.0, ErrorCode::NoRoom);
-    assert!(
-        !files_hold(dir.path(), marker),
-        "no blob of the room on disk"
-    );
+    assert_eq!(late.refusal().await.0, ErrorCode::NoRoom);
+    assert!(!holds(&relay, marker), "no blob of the room on disk");
 
     // Other rooms are untouched.
     let (other, other_key) = room_and_key(9);

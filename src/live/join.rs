@@ -248,17 +248,14 @@ pub async fn join(
     let in_room: Vec<String> = read.in_room.iter().map(|h| h.to_string()).collect();
     let parts = read.bytes.clone();
     let settings = Saved {
-        room: invite.room.clone(),
-        key: invite.key.clone(),
-        relay: invite.relay.clone(),
         seq: head,
-        snapshot_upto: 0,
         in_room,
-        create: false,
-        set_aside: Vec::new(),
-        owner: None,
-        moved: false,
-        retire: None,
+        ..Saved::fresh(
+            invite.room.clone(),
+            invite.key.clone(),
+            invite.relay.clone(),
+            None,
+        )
     };
     // The open workbook itself: its changes are checked and merged by the
     // engine, and the page stays.

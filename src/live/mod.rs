@@ -196,6 +196,20 @@ impl Live {
     }
 }
 
+/// A new room this browser creates and owns, on `relay`: its settings
+/// (key and owner's secret made here) and where it is.
+fn owned_room(relay: String) -> (Saved, sms_core::sync::Moved) {
+    let room = RoomId(platform::random16());
+    let key = RoomKey::from_bytes(key_bytes());
+    let s = Saved::fresh(
+        room.to_hex(),
+        key.to_base64url(),
+        relay,
+        Some(sms_core::crypto::b64::encode(&key_bytes())),
+    );
+    (s, sms_core::sync::Moved { room, key })
+}
+
 /// 32 random bytes: a room key or an owner's secret.
 fn key_bytes() -> [u8; 32] {
     let mut key = [0u8; 32];
@@ -259,20 +273,7 @@ impl Live {
         let id = state
             .workbook_id()
             .ok_or("The workbook is still opening; try again in a moment.")?;
-        let room = RoomId(platform::random16());
-        let s = Saved {
-            room: room.to_hex(),
-            key: RoomKey::from_bytes(key_bytes()).to_base64url(),
-            relay: relay.trim().to_owned(),
-            seq: 0,
-            snapshot_upto: 0,
-            in_room: Vec::new(),
-            create: true,
-            set_aside: Vec::new(),
-            owner: Some(sms_core::crypto::b64::encode(&key_bytes())),
-            moved: false,
-            retire: None,
-        };
+        let s = owned_room(relay.trim().to_owned()).0;
         let stored = keep(&id, &s);
         let link = share_link(&s.room, &s.key, &s.relay);
         self.begin(state, id, s);
@@ -328,34 +329,16 @@ impl Live {
         if !connected {
             return Err("Not connected to the relay: a new link needs it. Try again when it says “Live: connected”.".into());
         }
-        let room = RoomId(platform::random16());
-        let key = RoomKey::from_bytes(key_bytes());
-        let new = Saved {
-            room: room.to_hex(),
-            key: key.to_base64url(),
-            relay: old.relay.clone(),
-            seq: 0,
-            snapshot_upto: 0,
-            in_room: Vec::new(),
-            create: true,
-            set_aside: Vec::new(),
-            owner: Some(sms_core::crypto::b64::encode(&key_bytes())),
-            moved: false,
-            retire: Some(Retire {
-                room: old.room.clone(),
-                key: old.key.clone(),
-                owner,
-                seq: old.seq,
-            }),
-        };
+        let (mut new, to) = owned_room(old.relay.clone());
+        new.retire = Some(Retire {
+            room: old.room.clone(),
+            key: old.key.clone(),
+            owner,
+            seq: old.seq,
+        });
         let link = share_link(&new.room, &new.key, &new.relay);
         self.inner().borrow_mut().rotating = Some(new);
-        let notice = self.room(
-            state,
-            LiveCommand::Move {
-                to: sms_core::sync::Moved { room, key },
-            },
-        );
+        let notice = self.room(state, LiveCommand::Move { to });
         leptos::task::spawn_local(async move {
             let Some(out) = notice.await.into_iter().next() else {
                 return;

@@ -38,6 +38,26 @@ pub struct Saved {
     pub retire: Option<Retire>,
 }
 
+impl Saved {
+    /// Settings for a room this browser is about to join from the start:
+    /// one it creates and owns (`owner`), or one it was sent to.
+    pub fn fresh(room: String, key: String, relay: String, owner: Option<String>) -> Saved {
+        Saved {
+            room,
+            key,
+            relay,
+            seq: 0,
+            snapshot_upto: 0,
+            in_room: Vec::new(),
+            create: owner.is_some(),
+            set_aside: Vec::new(),
+            owner,
+            moved: false,
+            retire: None,
+        }
+    }
+}
+
 /// A room to delete: the owner's old link.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Retire {

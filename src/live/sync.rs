@@ -372,22 +372,9 @@ impl Live {
         let Some(old) = self.settings() else {
             return;
         };
-        self.switch(
-            state,
-            Saved {
-                room: to.room.to_hex(),
-                key: to.key.to_base64url(),
-                relay: old.relay,
-                seq: 0,
-                snapshot_upto: 0,
-                in_room: Vec::new(),
-                create: false,
-                set_aside: Vec::new(),
-                owner: None,
-                moved: true,
-                retire: None,
-            },
-        );
+        let mut s = Saved::fresh(to.room.to_hex(), to.key.to_base64url(), old.relay, None);
+        s.moved = true;
+        self.switch(state, s);
         self.ended.set(Some(
             "The person who shared this workbook made a new link; this browser moved to it.".into(),
         ));

@@ -12,7 +12,7 @@ import path from 'node:path';
 import {
   useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
 } from './support.mjs';
-import { startRelay } from './relay.mjs';
+import { startRelay, shareLive, joinLink } from './relay.mjs';
 
 const app = useApp();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-concurrency-'));
@@ -309,19 +309,10 @@ test('live through the relay: a stale form keeps the other person’s change, an
   try {
     const ana = await openApp(anaContext, app.url, { path: '#/workbooks', ignore });
     await setName(ana, 'Ana Silva');
-    await ana.getByLabel('Relay address').fill(relay.url);
-    await ana.getByRole('button', { name: 'Start sharing live' }).click();
-    await waitForText(live(ana), 'Live: connected');
-    const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+    const link = await shareLive(ana, relay.url);
     const ben = await openApp(benContext, app.url, { ignore });
     await setName(ben, 'Ben Harris');
-    await ben.goto(link);
-    await Promise.all([
-      ben.waitForEvent('load'),
-      ben.getByRole('button', { name: 'Join this workbook' }).click(),
-    ]);
-    await waitReady(ben);
-    await waitForText(live(ben), 'Live: connected');
+    await joinLink(ben, link);
 
     const title = await firstRiskTitle(ana);
     await openRisk(ana, title);

@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as Automerge from '@automerge/automerge';
 import {
-  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
+  useApp, openApp, launch, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
 } from './support.mjs';
-import { startRelay } from './relay.mjs';
+import { startRelay, shareLive, joinLink } from './relay.mjs';
 
 const app = useApp();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sms-live-resilience-'));
@@ -142,10 +142,7 @@ test('live sharing tells the truth about copying, storing, damaged messages and 
   await benContext.addInitScript(tamperable);
   try {
     const ana = await openApp(anaContext, app.url, { path: '#/workbooks', ignore });
-    await ana.getByLabel('Relay address').fill(relay.url);
-    await ana.getByRole('button', { name: 'Start sharing live' }).click();
-    await waitForText(live(ana), 'Live: connected');
-    const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+    const link = await shareLive(ana, relay.url);
 
     // A clipboard that refuses: no "Link copied.", and the link is selected
     // for copying by hand.
@@ -170,13 +167,7 @@ test('live sharing tells the truth about copying, storing, damaged messages and 
 
     // Ben joins.
     const ben = await openApp(benContext, app.url, { ignore });
-    await ben.goto(link);
-    await Promise.all([
-      ben.waitForEvent('load'),
-      ben.getByRole('button', { name: 'Join this workbook' }).click(),
-    ]);
-    await waitReady(ben);
-    await waitForText(live(ben), 'Live: connected');
+    await joinLink(ben, link);
 
     // Storage that refuses the sharing settings is named, and the words go
     // once it stores them again; sharing goes on meanwhile.

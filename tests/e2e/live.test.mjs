@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
+  useApp, openApp, launch, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
 } from './support.mjs';
-import { startRelay } from './relay.mjs';
+import { startRelay, shareLive, joinLink } from './relay.mjs';
 
 const app = useApp();
 const live = (page) => page.locator('header a.live-state');
@@ -47,10 +47,7 @@ test('two people share a workbook live through the relay, apart and together', a
 
   // Ana shares her workbook.
   const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
-  await ana.getByLabel('Relay address').fill(relay.url);
-  await ana.getByRole('button', { name: 'Start sharing live' }).click();
-  await waitForText(live(ana), 'Live: connected');
-  const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+  const link = await shareLive(ana, relay.url);
   assert.match(link, /#\/join\/[0-9a-f]{32}\/[A-Za-z0-9_-]{43}\?relay=ws%3A%2F%2F127\.0\.0\.1%3A\d+$/);
   await assertNoAxeViolations(ana);
   const name = await ana.locator('h1').textContent();
@@ -59,15 +56,8 @@ test('two people share a workbook live through the relay, apart and together', a
   const benContext = await launch();
   try {
     const ben = await openApp(benContext, app.url, { ignore });
-    await ben.goto(link);
-    await ben.getByRole('heading', { name: 'Join a shared workbook' }).waitFor();
-    await Promise.all([
-      ben.waitForEvent('load'),
-      ben.getByRole('button', { name: 'Join this workbook' }).click(),
-    ]);
-    await waitReady(ben);
+    await joinLink(ben, link);
     await waitForText(ben.locator('h1'), name);
-    await waitForText(live(ben), 'Live: connected');
 
     // Ana's edit shows for Ben at once, without a reload.
     await ben.evaluate(() => { window.notReloaded = true; });
@@ -127,21 +117,12 @@ test('the person who shared a workbook stops sharing it for everyone: the relay 
   const relay = await startRelay();
   after(() => relay.stop());
   const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
-  await ana.getByLabel('Relay address').fill(relay.url);
-  await ana.getByRole('button', { name: 'Start sharing live' }).click();
-  await waitForText(live(ana), 'Live: connected');
-  const link = await ana.getByLabel('Link to this shared workbook').inputValue();
+  const link = await shareLive(ana, relay.url);
   const room = link.match(/#\/join\/([0-9a-f]{32})\//)[1];
   const benContext = await launch();
   try {
     const ben = await openApp(benContext, app.url, { ignore });
-    await ben.goto(link);
-    await Promise.all([
-      ben.waitForEvent('load'),
-      ben.getByRole('button', { name: 'Join this workbook' }).click(),
-    ]);
-    await waitReady(ben);
-    await waitForText(live(ben), 'Live: connected');
+    await joinLink(ben, link);
     // Only the browser that created the room may delete it.
     await ben.goto(new URL('#/workbooks', app.url).href);
     assert.equal(await ben.getByRole('button', { name: 'Stop sharing for everyone' }).count(), 0);
@@ -174,22 +155,13 @@ test('a new link: everyone connected moves over, and the old link stops working'
   const relay = await startRelay();
   after(() => relay.stop());
   const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
-  await ana.getByLabel('Relay address').fill(relay.url);
-  await ana.getByRole('button', { name: 'Start sharing live' }).click();
-  await waitForText(live(ana), 'Live: connected');
-  const oldLink = await ana.getByLabel('Link to this shared workbook').inputValue();
+  const oldLink = await shareLive(ana, relay.url);
   const oldRoom = Buffer.from(oldLink.match(/#\/join\/([0-9a-f]{32})\//)[1], 'hex');
   const benContext = await launch();
   const carlContext = await launch();
   try {
     const ben = await openApp(benContext, app.url, { ignore });
-    await ben.goto(oldLink);
-    await Promise.all([
-      ben.waitForEvent('load'),
-      ben.getByRole('button', { name: 'Join this workbook' }).click(),
-    ]);
-    await waitReady(ben);
-    await waitForText(live(ben), 'Live: connected');
+    await joinLink(ben, oldLink);
     // Only the owner can make a new link.
     await ben.goto(new URL('#/workbooks', app.url).href);
     assert.equal(await ben.getByRole('button', { name: 'Make a new link' }).count(), 0);
@@ -217,13 +189,7 @@ test('a new link: everyone connected moves over, and the old link stops working'
     for (let i = 0; i < 50 && !gone(); i += 1) await ana.waitForTimeout(200);
     assert.ok(gone(), 'the old room is deleted on the relay');
     // The new link works for a newcomer.
-    await carl.goto(newLink);
-    await Promise.all([
-      carl.waitForEvent('load'),
-      carl.getByRole('button', { name: 'Join this workbook' }).click(),
-    ]);
-    await waitReady(carl);
-    await waitForText(live(carl), 'Live: connected');
+    await joinLink(carl, newLink);
     await waitForText(await count(carl, 'answers in the new room'), /^1 of \d+ records match$/);
     for (const page of [ana, ben, carl]) assertNoProblems(page);
   } finally {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './support.mjs';
+import { ROOT, waitForText, waitReady } from './support.mjs';
 
 /** The relay binary: SMS_RELAY_BIN, else the release build in the target dir. */
 export const RELAY_BIN = process.env.SMS_RELAY_BIN
@@ -59,4 +59,33 @@ export async function startRelay({ port = 0, dataDir } = {}) {
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const liveState = (page) => page.locator('header a.live-state');
+
+/**
+ * Shares the workbook open in `page` (on its Workbooks page) through the
+ * relay at `relayUrl`, waits for "Live: connected", and resolves to the
+ * share link.
+ */
+export async function shareLive(page, relayUrl) {
+  await page.getByLabel('Relay address').fill(relayUrl);
+  await page.getByRole('button', { name: 'Start sharing live' }).click();
+  await waitForText(liveState(page), 'Live: connected');
+  return page.getByLabel('Link to this shared workbook').inputValue();
+}
+
+/**
+ * Opens `link` in `page` and joins it (a workbook this browser does not
+ * have: the page reloads into it), then waits for "Live: connected".
+ */
+export async function joinLink(page, link) {
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Join a shared workbook' }).waitFor();
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.getByRole('button', { name: 'Join this workbook' }).click(),
+  ]);
+  await waitReady(page);
+  await waitForText(liveState(page), 'Live: connected');
 }

@@ -6,6 +6,7 @@
 //! cargo build --release -p sms-relay --bins --examples
 //! target/release/examples/bench                      # 1,000 clients, 100 rooms
 //! target/release/examples/bench --rooms 10 --pushes 5
+//! target/release/examples/bench --database-url 'host=… dbname=…' --processes 2
 //! ```
 //!
 //! It starts the relay binary built next to it (or `--relay-bin`) on a free
@@ -52,6 +53,13 @@ struct Args {
     /// Plaintext bytes per blob (sealing adds 29).
     #[arg(long, default_value_t = 256)]
     blob_bytes: usize,
+    /// Keep rooms in this PostgreSQL database instead of SQLite.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Relay processes over the same rooms (more than one needs
+    /// `--database-url`); a room's members are spread over them.
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
 }
 
 #[derive(Default)]
@@ -74,25 +82,38 @@ async fn main() -> anyhow::Result<()> {
         "open-file limit {limit} is too low for {clients} clients: raise it (ulimit -n 4096)"
     );
 
+    anyhow::ensure!(
+        args.processes == 1 || args.database_url.is_some(),
+        "more than one relay process needs --database-url"
+    );
     let data = tempfile::tempdir()?;
-    let (mut relay, url) = start_relay(&args, data.path())?;
-    let pid = relay.id();
+    let mut relays = Vec::new();
+    let mut urls = Vec::new();
+    for _ in 0..args.processes.max(1) {
+        let (relay, url) = start_relay(&args, data.path())?;
+        relays.push(relay);
+        urls.push(url);
+    }
+    let pids: Vec<u32> = relays.iter().map(Child::id).collect();
+    let rss = || -> anyhow::Result<u64> { pids.iter().map(|p| rss_kib(*p)).sum() };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rss_idle = rss_kib(pid)?;
+    let rss_idle = rss()?;
 
     // Connect: each room's first client creates it, then the others join.
     let started = Instant::now();
     let gate = Arc::new(Semaphore::new(64));
     let mut joining = Vec::new();
     for room in 0..args.rooms {
-        let (url, gate) = (url.clone(), gate.clone());
+        let (urls, gate) = (urls.clone(), gate.clone());
         let per_room = args.per_room;
         joining.push(tokio::spawn(async move {
             let (id, key) = room_of(room);
             let mut members = Vec::with_capacity(per_room);
             for member in 0..per_room {
                 let _permit = gate.acquire().await.expect("open semaphore");
-                members.push(join(&url, &id, &key, member == 0).await?);
+                // Members take turns between the relay processes.
+                let url = &urls[member % urls.len()];
+                members.push(join(url, &id, &key, member == 0).await?);
             }
             anyhow::Ok(members)
         }));
@@ -103,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let connect_time = started.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_connected = rss_kib(pid)?;
+    let rss_connected = rss()?;
 
     // Push and listen.
     let base = Instant::now();
@@ -133,20 +154,32 @@ async fn main() -> anyhow::Result<()> {
         samples.acked += s.acked;
     }
     let run_time = base.elapsed();
-    let rss_after = rss_kib(pid)?;
+    let rss_after = rss()?;
 
-    let _ = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
-    let _ = relay.wait();
+    for (pid, mut relay) in pids.iter().zip(relays) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let _ = relay.wait();
+    }
 
     let pushes = clients * args.pushes;
     let expected = pushes * (args.per_room - 1);
     let per_conn = rss_connected.saturating_sub(rss_idle) as f64 / clients as f64;
     println!(
         "relay fan-out: {clients} clients in {} rooms ({} per room), {} pushes each, \
-         {}-byte blobs, one push per {} ms per client",
-        args.rooms, args.per_room, args.pushes, args.blob_bytes, args.interval_ms
+         {}-byte blobs, one push per {} ms per client; {} relay process(es) over {}",
+        args.rooms,
+        args.per_room,
+        args.pushes,
+        args.blob_bytes,
+        args.interval_ms,
+        args.processes,
+        if args.database_url.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
     println!("| measure | value |");
     println!("| --- | --- |");
@@ -156,6 +189,10 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| pushes acknowledged | {} / {pushes} |", samples.acked);
     println!("| blobs delivered | {} / {expected} |", samples.delivered);
+    println!(
+        "| messages lost | {} |",
+        expected.saturating_sub(samples.delivered)
+    );
     println!(
         "| fan-out p50 | {} |",
         ms(percentile(&mut samples.fan_out, 50.0))
@@ -209,9 +246,14 @@ fn start_relay(args: &Args, data: &std::path::Path) -> anyhow::Result<(Child, St
         "{} not found: build it (cargo build --release -p sms-relay) or pass --relay-bin",
         bin.display()
     );
-    let mut child = Command::new(&bin)
+    let mut command = Command::new(&bin);
+    command
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
+        .arg(data);
+    if let Some(db) = &args.database_url {
+        command.args(["--database-url", db]);
+    }
+    let mut child = command
         // Every client comes from 127.0.0.1, and creates its room.
         .args([
             "--max-connections-per-address",

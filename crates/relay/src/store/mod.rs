@@ -145,3 +145,54 @@ pub(crate) fn now_secs() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
+
+/// Why a snapshot up to `upto` is not taken, checked before anything is
+/// read (every store answers alike).
+pub(crate) fn snapshot_refused(m: &RoomMeta, upto: u64) -> Option<SnapshotStored> {
+    if upto == 0 || upto > m.head {
+        Some(SnapshotStored::BadUpto)
+    } else if upto <= m.snapshot_upto {
+        Some(SnapshotStored::Covered)
+    } else {
+        None
+    }
+}
+
+/// The room's bytes once a snapshot of `len` bytes replaces `dropped`
+/// bytes of entries and an older snapshot of `replaced` bytes, or why that
+/// does not fit. `total` (the relay's bytes) is read only when the room
+/// grows.
+pub(crate) fn bytes_after_snapshot(
+    m: &RoomMeta,
+    dropped: u64,
+    replaced: u64,
+    len: u64,
+    quota: Quota,
+    total: impl FnOnce() -> Result<u64, StoreError>,
+) -> Result<Result<u64, SnapshotStored>, StoreError> {
+    let bytes = m.bytes - dropped - replaced + len;
+    Ok(if bytes > quota.room {
+        Err(SnapshotStored::RoomFull)
+    } else if bytes > m.bytes && total()? + (bytes - m.bytes) > quota.total {
+        Err(SnapshotStored::RelayFull)
+    } else {
+        Ok(bytes)
+    })
+}
+
+/// Why a blob of `len` bytes does not fit, if it does not. `total` (the
+/// relay's bytes) is read only when the room has room.
+pub(crate) fn append_refused(
+    m: &RoomMeta,
+    len: u64,
+    quota: Quota,
+    total: impl FnOnce() -> Result<u64, StoreError>,
+) -> Result<Option<Appended>, StoreError> {
+    Ok(if m.bytes + len > quota.room {
+        Some(Appended::RoomFull)
+    } else if total()? + len > quota.total {
+        Some(Appended::RelayFull)
+    } else {
+        None
+    })
+}

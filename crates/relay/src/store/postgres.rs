@@ -16,7 +16,8 @@ use sms_core::crypto::RoomId;
 use tracing::warn;
 
 use super::{
-    now_secs, Appended, Entry, Quota, RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
+    append_refused, bytes_after_snapshot, now_secs, snapshot_refused, Appended, Entry, Quota,
+    RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
 };
 
 /// The channel every relay process listens on.
@@ -293,11 +294,8 @@ impl Store for PgStore {
         self.write(|tx| {
             let m = meta(tx, room, true)?.ok_or(StoreError::NoRoom)?;
             let len = blob.len() as u64;
-            if m.bytes + len > quota.room {
-                return Ok(Appended::RoomFull);
-            }
-            if total_bytes(tx)? + len > quota.total {
-                return Ok(Appended::RelayFull);
+            if let Some(refused) = append_refused(&m, len, quota, || total_bytes(tx))? {
+                return Ok(refused);
             }
             let seq = m.head + 1;
             let id = &room.0[..];
@@ -364,11 +362,8 @@ impl Store for PgStore {
     ) -> Result<SnapshotStored, StoreError> {
         self.write(|tx| {
             let m = meta(tx, room, true)?.ok_or(StoreError::NoRoom)?;
-            if upto == 0 || upto > m.head {
-                return Ok(SnapshotStored::BadUpto);
-            }
-            if upto <= m.snapshot_upto {
-                return Ok(SnapshotStored::Covered);
+            if let Some(refused) = snapshot_refused(&m, upto) {
+                return Ok(refused);
             }
             let id = &room.0[..];
             let dropped: i64 = tx
@@ -383,13 +378,13 @@ impl Store for PgStore {
                     &[&id],
                 )?
                 .get(0);
-            let bytes = m.bytes - u(dropped) - u(replaced) + blob.len() as u64;
-            if bytes > quota.room {
-                return Ok(SnapshotStored::RoomFull);
-            }
-            if bytes > m.bytes && total_bytes(tx)? + (bytes - m.bytes) > quota.total {
-                return Ok(SnapshotStored::RelayFull);
-            }
+            let len = blob.len() as u64;
+            let bytes = match bytes_after_snapshot(&m, u(dropped), u(replaced), len, quota, || {
+                total_bytes(tx)
+            })? {
+                Ok(bytes) => bytes,
+                Err(refused) => return Ok(refused),
+            };
             tx.execute(
                 "INSERT INTO snapshots (room, upto, blob) VALUES ($1, $2, $3)
                  ON CONFLICT (room) DO UPDATE SET upto = EXCLUDED.upto, blob = EXCLUDED.blob",

@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sms_core::crypto::RoomId;
 
 use super::{
-    now_secs, Appended, Entry, Quota, RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
+    append_refused, bytes_after_snapshot, now_secs, snapshot_refused, Appended, Entry, Quota,
+    RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
 };
 
 /// Version 2 adds `rooms.active_at` (when a room was last written to or
@@ -174,11 +175,8 @@ impl Store for SqliteStore {
         self.write(|tx| {
             let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
             let len = blob.len() as u64;
-            if m.bytes + len > quota.room {
-                return Ok(Appended::RoomFull);
-            }
-            if total_bytes(tx)? + len > quota.total {
-                return Ok(Appended::RelayFull);
+            if let Some(refused) = append_refused(&m, len, quota, || Ok(total_bytes(tx)?))? {
+                return Ok(refused);
             }
             let seq = m.head + 1;
             tx.execute(
@@ -246,11 +244,8 @@ impl Store for SqliteStore {
     ) -> Result<SnapshotStored, StoreError> {
         self.write(|tx| {
             let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
-            if upto == 0 || upto > m.head {
-                return Ok(SnapshotStored::BadUpto);
-            }
-            if upto <= m.snapshot_upto {
-                return Ok(SnapshotStored::Covered);
+            if let Some(refused) = snapshot_refused(&m, upto) {
+                return Ok(refused);
             }
             let dropped: u64 = tx.query_row(
                 "SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM entries WHERE room = ?1 AND seq <= ?2",
@@ -262,13 +257,13 @@ impl Store for SqliteStore {
                 [&room.0[..]],
                 |r| r.get(0),
             )?;
-            let bytes = m.bytes - dropped - replaced + blob.len() as u64;
-            if bytes > quota.room {
-                return Ok(SnapshotStored::RoomFull);
-            }
-            if bytes > m.bytes && total_bytes(tx)? + (bytes - m.bytes) > quota.total {
-                return Ok(SnapshotStored::RelayFull);
-            }
+            let len = blob.len() as u64;
+            let bytes = match bytes_after_snapshot(&m, dropped, replaced, len, quota, || {
+                Ok(total_bytes(tx)?)
+            })? {
+                Ok(bytes) => bytes,
+                Err(refused) => return Ok(refused),
+            };
             tx.execute(
                 "INSERT OR REPLACE INTO snapshots (room, upto, blob) VALUES (?1, ?2, ?3)",
                 params![&room.0[..], upto, blob],

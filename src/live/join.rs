@@ -24,7 +24,24 @@ type Fetched = (Vec<(u64, Vec<u8>)>, Option<Result<u64, String>>);
 /// Reads a whole room once (snapshot and entries), for joining: the blobs
 /// in order and the room's head.
 async fn fetch_room(invite: &Invite) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
-    one_shot(invite, 0, None, None).await
+    one_shot(invite, 0, false, None, None).await
+}
+
+/// Creates the room `s` names on its relay (this browser owning it), empty,
+/// so that anyone told about it finds it there.
+pub(super) async fn create_room(s: &Saved) -> Result<(), String> {
+    let invite = Invite {
+        room: s.room.clone(),
+        key: s.key.clone(),
+        relay: s.relay.clone(),
+    };
+    let owner = s
+        .owner
+        .as_deref()
+        .ok_or("this browser does not own the room")?;
+    one_shot(&invite, 0, true, Some(owner), None)
+        .await
+        .map(|_| ())
 }
 
 /// Deletes the room an owner moved away from (`retire`), through `relay`.
@@ -35,7 +52,15 @@ pub(super) async fn delete_room(relay: &str, retire: &Retire) -> Result<(), Stri
         relay: relay.to_owned(),
     };
     let delete = ClientOut::Delete { id: 1 }.to_json();
-    match one_shot(&invite, retire.seq, Some(&retire.owner), Some(delete)).await {
+    match one_shot(
+        &invite,
+        retire.seq,
+        false,
+        Some(&retire.owner),
+        Some(delete),
+    )
+    .await
+    {
         Ok(_) => Ok(()),
         // Already gone: nothing left to do.
         Err(e) if e.contains("does not know") => Ok(()),
@@ -43,12 +68,14 @@ pub(super) async fn delete_room(relay: &str, retire: &Retire) -> Result<(), Stri
     }
 }
 
-/// One short conversation with a room: hello (from `since`, as its owner
-/// when `owner` is given), the backlog up to `caught_up`, then `then` if
-/// given, up to its acknowledgement. The blobs read and the room's head.
+/// One short conversation with a room: hello (from `since`, creating the
+/// room if asked, as its owner when `owner` is given), the backlog up to
+/// `caught_up`, then `then` if given, up to its acknowledgement. The blobs
+/// read and the room's head.
 async fn one_shot(
     invite: &Invite,
     since: u64,
+    create: bool,
     owner: Option<&str>,
     then: Option<String>,
 ) -> Result<(Vec<(u64, Vec<u8>)>, u64), String> {
@@ -76,7 +103,7 @@ async fn one_shot(
         room: &invite.room,
         token: &b64::encode(&key.token()),
         since,
-        create: false,
+        create,
         owner,
     }
     .to_json();

@@ -155,8 +155,11 @@ pub struct Live {
     /// A message that could not be opened or applied (shown, never
     /// applied), or settings this browser would not store.
     pub warning: RwSignal<Option<String>>,
-    /// Sharing ended for everyone (the owner deleted the room).
+    /// Sharing ended for everyone (the owner deleted the room), or moved
+    /// to a new link.
     pub ended: RwSignal<Option<String>>,
+    /// The link to the room this browser shares, while it shares one.
+    pub link: RwSignal<Option<String>>,
     inner: StoredValue<Rc<RefCell<Inner>>, leptos::prelude::LocalStorage>,
 }
 
@@ -230,6 +233,7 @@ impl Live {
             status: RwSignal::new(None),
             warning: RwSignal::new(None),
             ended: RwSignal::new(None),
+            link: RwSignal::new(None),
             inner: StoredValue::new_local(Rc::new(RefCell::new(Inner::default()))),
         }
     }
@@ -267,18 +271,18 @@ impl Live {
         tick.forget();
     }
 
-    /// Starts sharing the open workbook through `relay`; returns the link.
-    pub fn start(self, state: AppState, relay: &str) -> Result<String, String> {
+    /// Starts sharing the open workbook through `relay` (its link is
+    /// [`Live::link`]).
+    pub fn start(self, state: AppState, relay: &str) -> Result<(), String> {
         socket_url(relay)?;
         let id = state
             .workbook_id()
             .ok_or("The workbook is still opening; try again in a moment.")?;
         let s = owned_room(relay.trim().to_owned()).0;
         let stored = keep(&id, &s);
-        let link = share_link(&s.room, &s.key, &s.relay);
         self.begin(state, id, s);
         self.stored(stored);
-        Ok(link)
+        Ok(())
     }
 
     /// Whether this browser created the room (holds its owner's secret).
@@ -310,12 +314,13 @@ impl Live {
         true
     }
 
-    /// Makes a new link (the owner only): a new room and key. Everyone
-    /// connected now is told, sealed with the old key, and moves over; the
-    /// old room is then deleted, so the old link stops working for anyone
-    /// not connected (a removed member's, or a leaked one). Returns the new
-    /// link.
-    pub fn rotate(self, state: AppState) -> Result<String, String> {
+    /// Makes a new link (the owner only): a new room and key, created on
+    /// the relay first. Everyone connected now is then told, sealed with
+    /// the old key, and moves over; the old room is deleted once this
+    /// browser is in the new one, so the old link stops working for anyone
+    /// not connected (a removed member's, or a leaked one). The link shown
+    /// changes once this browser has moved.
+    pub fn rotate(self, state: AppState) -> Result<(), String> {
         let (old, connected) = {
             let inner = self.inner();
             let i = inner.borrow();
@@ -336,11 +341,20 @@ impl Live {
             owner,
             seq: old.seq,
         });
-        let link = share_link(&new.room, &new.key, &new.relay);
-        self.inner().borrow_mut().rotating = Some(new);
-        let notice = self.room(state, LiveCommand::Move { to });
         leptos::task::spawn_local(async move {
-            let Some(out) = notice.await.into_iter().next() else {
+            // The new room exists before anyone is sent to it.
+            if let Err(e) = join::create_room(&new).await {
+                self.warning
+                    .set(Some(format!("The new link was not made: {e}")));
+                return;
+            }
+            self.inner().borrow_mut().rotating = Some(new);
+            let Some(out) = self
+                .room(state, LiveCommand::Move { to })
+                .await
+                .into_iter()
+                .next()
+            else {
                 return;
             };
             let id = {
@@ -351,12 +365,15 @@ impl Live {
                 i.inflight.insert(id, (Vec::new(), Kind::Move));
                 id
             };
-            self.send(&sms_core::wire::ClientOut::Push {
+            if !self.send(&sms_core::wire::ClientOut::Push {
                 id,
                 blob: &sms_core::crypto::b64::encode(&out.blob),
-            });
+            }) {
+                self.inner().borrow_mut().rotating = None;
+                self.warning.set(Some("The new link was not made: the connection to the relay dropped. Try again when it says “Live: connected”.".into()));
+            }
         });
-        Ok(link)
+        Ok(())
     }
 
     /// Moves this browser's sharing to `s` (a new room), as the owner after
@@ -386,6 +403,7 @@ impl Live {
         drop(i);
         self.status.set(None);
         self.warning.set(None);
+        self.link.set(None);
     }
 
     fn begin(self, state: AppState, id: WorkbookId, s: Saved) {
@@ -423,6 +441,7 @@ impl Live {
                 state: room_state,
             });
             i.workbook = Some(id);
+            self.link.set(Some(share_link(&s.room, &s.key, &s.relay)));
             i.saved = Some(s);
             i.stopped = false;
             i.attempt = 0;

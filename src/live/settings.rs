@@ -28,10 +28,6 @@ pub struct Saved {
     /// room's history and delete the room.
     #[serde(default)]
     pub owner: Option<String>,
-    /// Joined by following the owner to a new link: the new room may not
-    /// be on the relay yet, so "no such room" is waited out, not final.
-    #[serde(default)]
-    pub moved: bool,
     /// The room the owner moved away from, still to be deleted on the
     /// relay once the new one is connected.
     #[serde(default)]
@@ -52,7 +48,6 @@ impl Saved {
             create: owner.is_some(),
             set_aside: Vec::new(),
             owner,
-            moved: false,
             retire: None,
         }
     }

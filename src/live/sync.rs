@@ -223,7 +223,6 @@ impl Live {
                     i.head = head;
                     if let Some(s) = i.saved.as_mut() {
                         s.create = false;
-                        s.moved = false;
                     }
                 }
                 self.persist();
@@ -240,6 +239,7 @@ impl Live {
                     let new = self.inner().borrow_mut().rotating.take();
                     if let Some(new) = new {
                         self.switch(state, new);
+                        self.ended.set(Some("New link made: send it to the people who should keep access. Everyone connected moved over; the old link stops working.".into()));
                     }
                     return;
                 }
@@ -285,19 +285,10 @@ impl Live {
                     ErrorCode::RoomFull => "The relay has no more space for this shared workbook.".to_owned(),
                     _ => format!("The relay closed the connection: {message}."),
                 };
-                // A room followed to a new link may not be on the relay yet.
-                let following =
-                    code == ErrorCode::NoRoom && self.settings().is_some_and(|s| s.moved);
-                let words = if following {
-                    "Waiting for the new link's room on the relay…".to_owned()
-                } else {
-                    words
-                };
-                let fatal = !following
-                    && matches!(
-                        code,
-                        ErrorCode::Forbidden | ErrorCode::NoRoom | ErrorCode::RoomFull
-                    );
+                let fatal = matches!(
+                    code,
+                    ErrorCode::Forbidden | ErrorCode::NoRoom | ErrorCode::RoomFull
+                );
                 if fatal {
                     self.inner().borrow_mut().stopped = true;
                     self.status.set(Some(LiveStatus::Error(words)));
@@ -372,9 +363,10 @@ impl Live {
         let Some(old) = self.settings() else {
             return;
         };
-        let mut s = Saved::fresh(to.room.to_hex(), to.key.to_base64url(), old.relay, None);
-        s.moved = true;
-        self.switch(state, s);
+        self.switch(
+            state,
+            Saved::fresh(to.room.to_hex(), to.key.to_base64url(), old.relay, None),
+        );
         self.ended.set(Some(
             "The person who shared this workbook made a new link; this browser moved to it.".into(),
         ));

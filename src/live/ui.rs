@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use super::settings::*;
 use super::*;
-use crate::share_link::{share_link, Invite};
+use crate::share_link::Invite;
 use crate::state::AppState;
 
 /// The live status in the header, when the workbook is shared.
@@ -53,10 +53,7 @@ pub fn ShareLive() -> impl IntoView {
     let live = expect_context::<Live>();
     let relay = RwSignal::new(LocalStorage::get::<String>(LAST_RELAY_KEY).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
-    let link = RwSignal::new(
-        live.settings()
-            .map(|s| share_link(&s.room, &s.key, &s.relay)),
-    );
+    let link = live.link;
     // Whether the last "Copy link" worked; `None` before any.
     let copied = RwSignal::new(None::<bool>);
     let link_input = NodeRef::<leptos::html::Input>::new();
@@ -66,12 +63,11 @@ pub fn ShareLive() -> impl IntoView {
         ev.prevent_default();
         let r = relay.get_untracked();
         match live.start(state, &r) {
-            Ok(l) => {
+            Ok(()) => {
                 if LocalStorage::set(LAST_RELAY_KEY, r.trim()).is_err() {
                     live.relay_not_stored();
                 }
                 error.set(None);
-                link.set(Some(l));
             }
             Err(e) => error.set(Some(e)),
         }
@@ -117,23 +113,18 @@ pub fn ShareLive() -> impl IntoView {
                     <input id="share-link" type="text" readonly prop:value=l node_ref=link_input />
                     <p class="buttons">
                         <button type="button" on:click=copy>"Copy link"</button>
-                        <button type="button" on:click=move |_| { live.leave(); link.set(None); copied.set(None); }>
+                        <button type="button" on:click=move |_| { live.leave(); copied.set(None); }>
                             "Stop sharing live"
                         </button>
                         {live.is_owner().then(|| view! {
                             <button type="button" on:click=move |_| match live.rotate(state) {
-                                Ok(l) => {
-                                    link.set(Some(l));
-                                    copied.set(None);
-                                    live.ended.set(Some("New link made: send it to the people who should keep access. Everyone connected now moves over; the old link stops working.".into()));
-                                }
+                                Ok(()) => copied.set(None),
                                 Err(e) => live.warning.set(Some(e)),
                             }>
                                 "Make a new link"
                             </button>
                             <button type="button" on:click=move |_| {
                                 if live.delete_for_everyone() {
-                                    link.set(None);
                                     copied.set(None);
                                 } else {
                                     live.warning.set(Some("Not connected to the relay: stopping for everyone needs the relay. Try again when it says “Live: connected”.".into()));

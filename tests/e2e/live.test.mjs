@@ -116,7 +116,9 @@ test('two people share a workbook live through the relay, apart and together', a
 test('the person who shared a workbook stops sharing it for everyone: the relay deletes it and the others are told', async () => {
   const relay = await startRelay();
   after(() => relay.stop());
-  const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
+  // A browser of her own: the other tests' sharing stays in theirs.
+  const anaContext = await launch();
+  const ana = await openApp(anaContext, app.url, { path: '#/workbooks', ignore });
   const link = await shareLive(ana, relay.url);
   const room = link.match(/#\/join\/([0-9a-f]{32})\//)[1];
   const benContext = await launch();
@@ -147,6 +149,7 @@ test('the person who shared a workbook stops sharing it for everyone: the relay 
     assertNoProblems(ana);
     assertNoProblems(ben);
   } finally {
+    await anaContext.close();
     await benContext.close();
   }
 });
@@ -154,7 +157,9 @@ test('the person who shared a workbook stops sharing it for everyone: the relay 
 test('a new link: everyone connected moves over, and the old link stops working', async () => {
   const relay = await startRelay();
   after(() => relay.stop());
-  const ana = await openApp(app.context, app.url, { path: '#/workbooks', ignore });
+  // A browser of her own: the other tests' sharing stays in theirs.
+  const anaContext = await launch();
+  const ana = await openApp(anaContext, app.url, { path: '#/workbooks', ignore });
   const oldLink = await shareLive(ana, relay.url);
   const oldRoom = Buffer.from(oldLink.match(/#\/join\/([0-9a-f]{32})\//)[1], 'hex');
   const benContext = await launch();
@@ -193,6 +198,7 @@ test('a new link: everyone connected moves over, and the old link stops working'
     await waitForText(await count(carl, 'answers in the new room'), /^1 of \d+ records match$/);
     for (const page of [ana, ben, carl]) assertNoProblems(page);
   } finally {
+    await anaContext.close();
     await benContext.close();
     await carlContext.close();
   }

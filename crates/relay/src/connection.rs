@@ -20,7 +20,7 @@ use tracing::{debug, error, info, warn, Instrument};
 
 use crate::rate::TokenBucket;
 use crate::relay::{Live, Membership, Relay};
-use crate::store::{Appended, RoomMeta, SnapshotStored, StoreError};
+use crate::store::{Appended, Entry, RoomMeta, SnapshotStored, StoreError};
 
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client that takes longer than this to take one frame is dropped.
@@ -229,15 +229,7 @@ where
             }
             for entry in page.into_iter().take_while(|e| e.seq <= upto) {
                 if !self.pushed.contains(&entry.seq) {
-                    let blob = b64::encode(&entry.blob);
-                    self.feed(
-                        ServerFrame::Blob {
-                            seq: entry.seq,
-                            blob: &blob,
-                        }
-                        .to_json(),
-                    )
-                    .await?;
+                    self.feed_entry(&entry).await?;
                 }
                 *last = entry.seq;
             }
@@ -382,15 +374,7 @@ where
                 continue;
             }
             for entry in page {
-                let blob = b64::encode(&entry.blob);
-                self.feed(
-                    ServerFrame::Blob {
-                        seq: entry.seq,
-                        blob: &blob,
-                    }
-                    .to_json(),
-                )
-                .await?;
+                self.feed_entry(&entry).await?;
                 next = entry.seq;
             }
             head = head.max(next);
@@ -565,6 +549,19 @@ where
 
     async fn feed(&mut self, text: String) -> Result<(), End> {
         sent(timeout(SEND_TIMEOUT, self.socket.feed(Message::Text(text.into()))).await)
+    }
+
+    /// Queues a log entry as a `blob` frame (sent at the next flush).
+    async fn feed_entry(&mut self, entry: &Entry) -> Result<(), End> {
+        let blob = b64::encode(&entry.blob);
+        self.feed(
+            ServerFrame::Blob {
+                seq: entry.seq,
+                blob: &blob,
+            }
+            .to_json(),
+        )
+        .await
     }
 
     async fn flush(&mut self) -> Result<(), End> {

@@ -32,7 +32,7 @@ pub fn ActivityPage() -> impl IntoView {
                 .map(|c| {
                     let when = c
                         .at()
-                        .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                        .map(|t| sms_core::dates::short_minute(t.naive_utc()))
                         .unwrap_or_default();
                     let at = c.at().map(|t| t.to_rfc3339()).unwrap_or_default();
                     // A change of one record that still exists links to it.

@@ -204,7 +204,7 @@ where
                 <ul>
                     {move || versions.get().into_iter().map(|v| {
                         let text = shown.with_value(|s| s(&v));
-                        let when = v.at.map(|t| t.format(" on %-d %b %Y at %H:%M").to_string()).unwrap_or_default();
+                        let when = v.at.map(|t| format!(" on {}", sms_core::dates::short_at(t.naive_utc()))).unwrap_or_default();
                         let aria = format!("Keep this: “{text}” by {}", v.author);
                         view! {
                             <li>

@@ -22,7 +22,7 @@ fn dated_list(items: Vec<Dated>, empty: &'static str) -> AnyView {
                 view! {
                     <li>
                         <a href=Route::Record(d.id).href()>{d.title}</a>
-                        <span class="muted">{format!(" — {reg}, {} {}", d.what.to_lowercase(), d.date.format("%-d %b %Y"))}</span>
+                        <span class="muted">{format!(" — {reg}, {} {}", d.what.to_lowercase(), sms_core::dates::short(d.date))}</span>
                     </li>
                 }
             }).collect_view()}
@@ -79,7 +79,7 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <section aria-labelledby="dash-heading">
             <h2 id="dash-heading">"Dashboard"</h2>
-            <p class="lede">{format!("Where the service management system stands today, {}.", today.format("%-d %B %Y"))}</p>
+            <p class="lede">{format!("Where the service management system stands today, {}.", sms_core::dates::long(today))}</p>
             <div class="cards">
                 <article class="card" aria-labelledby="card-readiness">
                     <h3 id="card-readiness">"Readiness by clause"</h3>

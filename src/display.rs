@@ -15,8 +15,8 @@ pub fn text(f: &FieldDef, r: &Record, ix: &RecordIndex) -> String {
     };
     match (&f.kind, &v) {
         (Kind::Choice(_), Value::Text(k)) => f.choice_label(k).unwrap_or(k).to_owned(),
-        (_, Value::Date(d)) => d.format("%-d %b %Y").to_string(),
-        (_, Value::DateTime(d)) => d.format("%-d %b %Y %H:%M").to_string(),
+        (_, Value::Date(d)) => sms_core::dates::short(*d),
+        (_, Value::DateTime(d)) => sms_core::dates::short_minute(*d),
         (_, Value::Flag(b)) => if *b { "Yes" } else { "No" }.into(),
         (_, Value::Links(ids)) => ids
             .iter()

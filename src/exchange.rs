@@ -542,9 +542,13 @@ fn summary_line(p: &MergePreview) -> String {
     let last = p.authors.iter().filter_map(|a| a.last).max();
     let when = match (first, last) {
         (Some(f), Some(l)) if f.date_naive() == l.date_naive() => {
-            format!(", on {}", f.format("%-d %b %Y"))
+            format!(", on {}", sms_core::dates::short(f.date_naive()))
         }
-        (Some(f), Some(l)) => format!(", {} to {}", f.format("%-d %b %Y"), l.format("%-d %b %Y")),
+        (Some(f), Some(l)) => format!(
+            ", {} to {}",
+            sms_core::dates::short(f.date_naive()),
+            sms_core::dates::short(l.date_naive())
+        ),
         _ => String::new(),
     };
     format!(

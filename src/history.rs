@@ -87,7 +87,7 @@ fn when(c: &RecordChange) -> (String, String) {
     let at = c.entry.at();
     (
         at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        at.map(|t| t.format("%-d %b %Y %H:%M").to_string())
+        at.map(|t| sms_core::dates::short_minute(t.naive_utc()))
             .unwrap_or_else(|| "At an unknown time".into()),
     )
 }

@@ -186,9 +186,9 @@ pub fn ReportPage(kind: &'static str) -> impl IntoView {
             <input
                 id=id
                 type="date"
-                prop:value=move || sig.get().format("%Y-%m-%d").to_string()
+                prop:value=move || sms_core::dates::iso(sig.get())
                 on:change=move |ev| {
-                    if let Ok(d) = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
+                    if let Some(d) = sms_core::dates::parse_iso(&event_target_value(&ev)) {
                         sig.set(d);
                     }
                 }

@@ -104,7 +104,7 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let when = self
             .at
-            .map(|t| t.format(" of %-d %b %Y, %H:%M").to_string())
+            .map(|t| format!(" of {}", crate::dates::short_at(t.naive_utc())))
             .unwrap_or_default();
         write!(
             f,

@@ -22,6 +22,7 @@ pub mod conflicts;
 pub mod crypto;
 pub mod csv;
 pub mod dashboard;
+pub mod dates;
 pub mod demo;
 pub mod engine;
 mod error;

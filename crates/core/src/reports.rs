@@ -539,7 +539,7 @@ fn context_keys() -> Vec<&'static str> {
 }
 
 pub fn long_date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
+    crate::dates::long(d)
 }
 
 // ---- service report ------------------------------------------------------------

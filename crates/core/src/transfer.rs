@@ -42,7 +42,7 @@ pub fn cell_with(f: &FieldDef, v: Option<&Value>, ix: &RecordIndex, with_ids: bo
         (Kind::Choice(_), Value::Text(k)) => f.choice_label(k).unwrap_or(k).to_owned(),
         (Kind::Computed(_), Value::Text(k)) => f.choice_label(k).unwrap_or(k).to_owned(),
         (_, Value::Flag(b)) => if *b { "Yes" } else { "No" }.into(),
-        (_, Value::DateTime(d)) => d.format("%Y-%m-%d %H:%M").to_string(),
+        (_, Value::DateTime(d)) => crate::dates::iso_minute(*d, ' '),
         (_, Value::Links(ids)) => ids
             .iter()
             .map(|id| match (ix.title_of(id), with_ids) {
@@ -81,7 +81,7 @@ pub fn register_table(
         row.push(
             e.info
                 .created_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| crate::dates::iso_minute(t.naive_utc(), ' '))
                 .unwrap_or_default(),
         );
         row.push(e.info.created_by.clone());
@@ -133,8 +133,8 @@ fn json_value(f: &FieldDef, v: &Value, ix: &RecordIndex) -> Json {
         },
         Value::Int(i) => json!(i),
         Value::Dec(d) => json!(d),
-        Value::Date(d) => json!(d.format("%Y-%m-%d").to_string()),
-        Value::DateTime(d) => json!(d.format("%Y-%m-%dT%H:%M").to_string()),
+        Value::Date(d) => json!(crate::dates::iso(*d)),
+        Value::DateTime(d) => json!(crate::dates::iso_minute(*d, 'T')),
         Value::Flag(b) => json!(b),
         Value::Links(ids) => Json::Array(
             ids.iter()
@@ -378,10 +378,10 @@ fn to_draft(
             _ => Err(format!("“{raw}” is not yes or no.")),
         },
         Kind::Date => parse_date(raw)
-            .map(|d| d.format("%Y-%m-%d").to_string())
+            .map(crate::dates::iso)
             .ok_or_else(|| format!("“{raw}” is not a date like 2027-03-31.")),
         Kind::DateTime => parse_date_time(raw)
-            .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+            .map(|d| crate::dates::iso_minute(d, 'T'))
             .ok_or_else(|| format!("“{raw}” is not a date and time like 2027-03-31 14:30.")),
         Kind::Link { to, many } => {
             let ids = parse_links(raw, titles.get(to))?;
@@ -399,20 +399,13 @@ fn to_draft(
 }
 
 fn parse_date(raw: &str) -> Option<NaiveDate> {
-    ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
+    crate::dates::parse_iso(raw)
+        .or_else(|| crate::dates::parse_dmy(raw, '/'))
+        .or_else(|| crate::dates::parse_dmy(raw, '.'))
 }
 
 fn parse_date_time(raw: &str) -> Option<NaiveDateTime> {
-    [
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
+    crate::dates::parse_iso_minute(raw, &[' ', 'T'], true)
 }
 
 /// Links written as `Title [id]; …`, bare ids, or exact titles.

@@ -27,8 +27,8 @@ impl Value {
             Value::Text(s) => s.clone(),
             Value::Int(i) => i.to_string(),
             Value::Dec(d) => format_decimal(*d),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Value::DateTime(d) => d.format("%Y-%m-%dT%H:%M").to_string(),
+            Value::Date(d) => crate::dates::iso(*d),
+            Value::DateTime(d) => crate::dates::iso_minute(*d, 'T'),
             Value::Flag(b) => b.to_string(),
             Value::Links(ids) => ids
                 .iter()
@@ -265,13 +265,12 @@ fn parse_field(f: &FieldDef, raw: &str) -> Result<Option<Value>, FieldError> {
                 format_decimal(max)
             ))),
         },
-        Kind::Date => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        Kind::Date => crate::dates::parse_iso(raw)
             .map(|d| Some(Value::Date(d)))
-            .map_err(|_| err("Enter a date, for example 2027-03-31.".into())),
-        Kind::DateTime => NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+            .ok_or_else(|| err("Enter a date, for example 2027-03-31.".into())),
+        Kind::DateTime => crate::dates::parse_iso_minute(raw, &['T'], true)
             .map(|d| Some(Value::DateTime(d)))
-            .map_err(|_| err("Enter a date and time, for example 2027-03-31 14:30.".into())),
+            .ok_or_else(|| err("Enter a date and time, for example 2027-03-31 14:30.".into())),
         Kind::Flag => match raw {
             "true" | "yes" => Ok(Some(Value::Flag(true))),
             "false" | "no" => Ok(Some(Value::Flag(false))),

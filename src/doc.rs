@@ -248,17 +248,20 @@ impl Doc {
         async move { asked.await.map_err(said) }
     }
 
-    /// Another workbook made ready to keep (see `sms_core::exchange::into_copy`).
+    /// Another workbook made ready to keep (see `sms_core::exchange::into_copy`):
+    /// merged into `stored`, this browser's copy of it, or with `apart` kept
+    /// apart from any copy under a new id.
     pub fn copy_to_keep(
         &self,
         incoming: &[u8],
         parts: bool,
         actor: ActorBytes,
         stored: Option<&[Vec<u8>]>,
+        apart: Option<(&WorkbookId, &ChangeContext)>,
     ) -> impl Future<Output = Result<IntoCopy, String>> {
         let asked = self.request(
             "into",
-            &host::encode_into(incoming, parts, actor, stored.is_some()),
+            &host::encode_into(incoming, parts, actor, apart),
             stored.unwrap_or_default(),
         );
         async move { host::decode_copy(&asked.await.map_err(said)?).map_err(unreadable) }

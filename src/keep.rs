@@ -68,7 +68,13 @@ pub(crate) async fn prepare(
     let stored = stored_copy(&store, id).await?;
     let copy = state
         .doc()
-        .copy_to_keep(incoming, parts, platform::new_actor(), stored.as_deref())
+        .copy_to_keep(
+            incoming,
+            parts,
+            platform::new_actor(),
+            stored.as_deref(),
+            None,
+        )
         .await
         .map_err(KeepError::Said)?;
     if &copy.id != id {
@@ -84,6 +90,33 @@ pub(crate) async fn prepare(
         },
         copy.preview,
     ))
+}
+
+/// Makes the workbook in `parts` (a shared room's) ready to keep apart
+/// from any copy of it here: a new workbook, merged with nothing
+/// (`sms_core::Workbook::keep_apart`).
+pub(crate) async fn prepare_apart(state: AppState, parts: &[u8]) -> Result<Target, KeepError> {
+    state.store().ok_or(KeepError::NotSaving)?;
+    let id = platform::new_workbook_id();
+    let copy = state
+        .doc()
+        .copy_to_keep(
+            parts,
+            true,
+            platform::new_actor(),
+            None,
+            Some((&id, &state.context())),
+        )
+        .await
+        .map_err(KeepError::Said)?;
+    if copy.id != id {
+        return Err(KeepError::Said("it was not kept apart".into()));
+    }
+    Ok(Target {
+        id: copy.id,
+        name: copy.name,
+        snapshot: copy.snapshot,
+    })
 }
 
 /// Stores a prepared workbook, as one snapshot beside any chunks it has

@@ -326,3 +326,26 @@ pub async fn join(
     let _ = window().location().reload();
     Ok(format!("Joined “{name}”."))
 }
+
+/// Keeps the workbook a room holds (read by [`read`]) apart from this
+/// browser's copy of it: a new workbook of its own, merged with nothing,
+/// not shared live, and opened. Nothing is sent to the room.
+pub async fn keep_apart(state: AppState, reading: &Reading) -> Result<String, String> {
+    let target = crate::keep::prepare_apart(state, &reading.read.bytes)
+        .await
+        .map_err(|e| format!("The shared workbook could not be kept: {e}. Nothing was changed."))?;
+    let name = target.name.clone();
+    crate::keep::store(state, &target)
+        .await
+        .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
+    let store = state
+        .store()
+        .ok_or("This browser is not saving workbooks.")?;
+    store
+        .set_current(&target.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::route::navigate(&crate::route::Route::Dashboard);
+    let _ = window().location().reload();
+    Ok(format!("Kept “{name}” apart from yours."))
+}

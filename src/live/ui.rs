@@ -225,6 +225,17 @@ pub fn JoinPage(invite: Invite) -> impl IntoView {
             finish(join::join(state, live, &invite, &read).await);
         });
     };
+    let keep_apart = move |_| {
+        if !start() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(read) = reading.get_untracked() else {
+                return finish(Err("Read the shared workbook first.".into()));
+            };
+            finish(join::keep_apart(state, &read).await);
+        });
+    };
     let skipped = move || {
         reading.with(|r| r.as_ref().map(|r| r.skipped())).filter(|n| *n > 0).map(|n| {
             let what = if n == 1 { "One message".to_owned() } else { format!("{n} messages") };
@@ -246,10 +257,14 @@ pub fn JoinPage(invite: Invite) -> impl IntoView {
                 <div class="join-warning" role="alert" aria-labelledby="join-mine-heading">
                     <h3 id="join-mine-heading">"You already have this workbook"</h3>
                     <p>{format!("This link shares the same workbook as your “{}” in this browser. Joining merges the two and sends your copy — {what}, with their history — to everyone who has this link, including whoever made it. Join only if you know who sent it and they may see your copy.", mine.name)}</p>
+                    <p>"Or keep what the link shares as a separate workbook in this browser: yours stays as it is, nothing of it is sent, and the separate copy is not shared live."</p>
                 </div>
                 <p class="buttons">
                     <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
                         "Join and send my copy"
+                    </button>
+                    <button type="button" on:click=keep_apart aria-disabled=move || busy.get().to_string()>
+                        "Keep as a separate copy"
                     </button>
                     <a class="button" href=crate::route::Route::Dashboard.href()>"Do not join"</a>
                 </p>

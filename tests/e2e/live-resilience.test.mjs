@@ -329,6 +329,21 @@ test('a link to a room holding a copy of your own workbook sends nothing until y
     assert.equal(await roomMessages(anaContext, relay.url, room, key), 2, 'nothing sent after declining');
     assert.equal(await live(ana).count(), 0, 'not shared');
 
+    // Kept as a separate copy: what the room holds becomes a workbook of
+    // its own, Ana's stays as it is, and nothing is sent.
+    await ana.goto(link);
+    await ana.getByRole('button', { name: 'Join this workbook' }).click();
+    await ana.getByRole('button', { name: 'Keep as a separate copy' }).click();
+    await waitForText(ana.locator('h1'), `${name} (separate copy)`, { timeout: 30_000 });
+    await waitForText(await count(ana, 'supplier exit plan'), /^0 of \d+ records match$/);
+    assert.equal(await live(ana).count(), 0, 'the separate copy is not shared');
+    await ana.waitForTimeout(1_000);
+    assert.equal(await roomMessages(anaContext, relay.url, room, key), 2, 'nothing sent for a separate copy');
+    await ana.goto(new URL('#/workbooks', app.url).href);
+    await ana.getByRole('button', { name: `Open ${name}`, exact: true }).click();
+    await waitForText(ana.locator('h1'), name);
+    await waitForText(await count(ana, 'supplier exit plan'), /^1 of \d+ records match$/);
+
     // Agreeing joins: Ana's copy, with what she wrote, goes to the room.
     await ana.goto(link);
     await ana.getByRole('button', { name: 'Join this workbook' }).click();

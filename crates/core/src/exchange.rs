@@ -131,7 +131,7 @@ pub fn export_name(name: &str, extension: &str, today: NaiveDate) -> String {
     format!(
         "{} {}.{extension}",
         name.trim_end(),
-        today.format("%Y-%m-%d")
+        crate::dates::iso(today)
     )
 }
 
@@ -163,14 +163,27 @@ pub enum IntoCopyError {
     Merge(crate::WorkbookError),
 }
 
+/// Where another workbook goes in this browser.
+#[derive(Debug)]
+pub enum KeepAs<'a> {
+    /// As itself: merged into `stored`, this browser's copy of the same
+    /// workbook in load order, when it has one.
+    Itself { stored: Option<&'a [Vec<u8>]> },
+    /// Apart from any copy of it here: under a new id and name
+    /// ([`crate::Workbook::keep_apart`]), so nothing merges with it.
+    Apart {
+        id: crate::WorkbookId,
+        ctx: crate::ChangeContext,
+    },
+}
+
 /// Reads `incoming` (a workbook file, or with `parts` the parts of a shared
-/// room) and merges it into `stored`, this browser's copy of the same
-/// workbook in load order, if it has one. Runs off the page (the file
-/// worker): it holds both documents at once.
+/// room) and makes it ready to keep as `keep` says. Runs off the page (the
+/// document worker): it may hold two documents at once.
 pub fn into_copy(
     incoming: &[u8],
     parts: bool,
-    stored: Option<&[Vec<u8>]>,
+    keep: KeepAs,
     actor: crate::ActorBytes,
 ) -> Result<IntoCopy, IntoCopyError> {
     use crate::Workbook;
@@ -180,6 +193,13 @@ pub fn into_copy(
         Workbook::read_file(incoming, actor)
     }
     .map_err(IntoCopyError::Unreadable)?;
+    let stored = match keep {
+        KeepAs::Itself { stored } => stored,
+        KeepAs::Apart { id, ctx } => {
+            other.keep_apart(id, &ctx).map_err(IntoCopyError::Merge)?;
+            None
+        }
+    };
     let Some(stored) = stored else {
         return Ok(IntoCopy {
             id: other.id().clone(),

@@ -9,7 +9,7 @@ use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, PatchAction, Prop, ReadDoc, ScalarValue,
     Value, ROOT,
 };
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
 use crate::catalogue::{self, Clause};
 use crate::change::{ChangeContext, ChangeMeta, Touches};
@@ -448,6 +448,28 @@ impl Workbook {
 
     pub fn id(&self) -> &WorkbookId {
         &self.id
+    }
+
+    /// Makes this copy a workbook of its own, apart from the one it was
+    /// read from: a new id and the name “… (separate copy)”, in one change.
+    /// Its history stays (it shows who wrote what), but it never merges
+    /// with the original again: merges are refused across ids, and
+    /// incoming changes may not touch the id ([`crate::guard`]).
+    pub fn keep_apart(&mut self, id: WorkbookId, ctx: &ChangeContext) -> Result<(), WorkbookError> {
+        const TAIL: &str = " (separate copy)";
+        let base: String = self
+            .name()
+            .trim()
+            .chars()
+            .take(NAME_MAX - TAIL.chars().count())
+            .collect();
+        let name = clean_name(&format!("{}{TAIL}", base.trim_end()))?;
+        self.note_workbook();
+        self.doc.put(ROOT, KEY_WORKBOOK_ID, id.as_str())?;
+        self.doc.put(ROOT, KEY_NAME, name.as_str())?;
+        self.commit(ctx, &format!("Kept apart as “{name}”"));
+        self.id = id;
+        Ok(())
     }
 
     pub fn name(&self) -> String {
@@ -1468,10 +1490,10 @@ pub(crate) fn decode_value(
             })
             .map(RValue::Dec),
         Kind::Date => text()
-            .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+            .and_then(|s| crate::dates::parse_iso(&s))
             .map(RValue::Date),
         Kind::DateTime => text()
-            .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M").ok())
+            .and_then(|s| crate::dates::parse_iso_minute(&s, &['T'], false))
             .map(RValue::DateTime),
         Kind::Flag => scalar.and_then(|s| s.as_bool()).map(RValue::Flag),
         Kind::Link { many: false, .. } => text()

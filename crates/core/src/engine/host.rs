@@ -104,15 +104,20 @@ impl Host {
                 Ok(w.0)
             }
             "into" => {
-                let (incoming, as_parts, actor, has_stored) = decode_into(bytes).map_err(words)?;
+                let (incoming, as_parts, actor, apart) = decode_into(bytes).map_err(words)?;
                 let size = incoming.len() + parts.iter().map(Vec::len).sum::<usize>();
                 if let Some(gb) = memory_short_for(size) {
                     return Err(format!(
                         "it is too large to open beside the open workbook (it would need about {gb:.1} GB of memory, more than a browser can give one module)"
                     ));
                 }
-                let stored = has_stored.then_some(parts);
-                let copy = crate::exchange::into_copy(incoming, as_parts, stored, actor)
+                let keep = match apart {
+                    Some((id, ctx)) => crate::exchange::KeepAs::Apart { id, ctx },
+                    None => crate::exchange::KeepAs::Itself {
+                        stored: (!parts.is_empty()).then_some(parts),
+                    },
+                };
+                let copy = crate::exchange::into_copy(incoming, as_parts, keep, actor)
                     .map_err(|e| e.to_string())?;
                 Ok(encode_copy(&copy))
             }
@@ -244,26 +249,49 @@ fn decode_create(
 }
 
 /// A request to make another workbook ready to keep: `incoming` (a
-/// workbook file, or with `parts` a shared room's parts) merged into this
-/// browser's copy of it, whose chunks in load order go as the request's
-/// parts when `stored` (with no copy, the request has no parts).
-pub fn encode_into(incoming: &[u8], parts: bool, actor: ActorBytes, stored: bool) -> Vec<u8> {
+/// workbook file, or with `parts` a shared room's parts), either merged
+/// into this browser's copy of it, whose chunks in load order go as the
+/// request's parts (none: no copy here), or with `apart` kept apart from
+/// any copy under that new id ([`crate::exchange::KeepAs`]).
+pub fn encode_into(
+    incoming: &[u8],
+    parts: bool,
+    actor: ActorBytes,
+    apart: Option<(&WorkbookId, &ChangeContext)>,
+) -> Vec<u8> {
     let mut w = Writer(Vec::new());
     w.bool(parts);
     w.bytes(&actor.0);
-    w.bool(stored);
+    w.bool(apart.is_some());
+    if let Some((id, ctx)) = apart {
+        w.str(id.as_str());
+        w.context(ctx);
+    }
     w.bytes(incoming);
     w.0
 }
 
-fn decode_into(bytes: &[u8]) -> Result<(&[u8], bool, ActorBytes, bool), Malformed> {
+/// A request to keep another workbook, read.
+type KeepRequest<'a> = (
+    &'a [u8],
+    bool,
+    ActorBytes,
+    Option<(WorkbookId, ChangeContext)>,
+);
+
+fn decode_into(bytes: &[u8]) -> Result<KeepRequest<'_>, Malformed> {
     let mut r = Reader::new(bytes);
     let parts = r.bool()?;
     let actor = actor(&mut r)?;
-    let stored = r.bool()?;
+    let apart = if r.bool()? {
+        let id = WorkbookId::parse(r.str()?).ok_or_else(|| corrupt("workbook id"))?;
+        Some((id, r.context()?))
+    } else {
+        None
+    };
     let incoming = r.bytes()?;
     done(&r)?;
-    Ok((incoming, parts, actor, stored))
+    Ok((incoming, parts, actor, apart))
 }
 
 fn encode_copy(c: &IntoCopy) -> Vec<u8> {

@@ -661,7 +661,7 @@ mod host {
         let out = host
             .handle(
                 "into",
-                &encode_into(&file, true, actor(5), false),
+                &encode_into(&file, true, actor(5), None),
                 &[],
                 nonce,
             )
@@ -673,7 +673,7 @@ mod host {
         let out = host
             .handle(
                 "into",
-                &encode_into(&file, true, actor(5), true),
+                &encode_into(&file, true, actor(5), None),
                 &chunks,
                 nonce,
             )
@@ -681,6 +681,26 @@ mod host {
         let copy = decode_copy(&out).unwrap();
         let preview = copy.preview.expect("a preview");
         assert!(preview.records.contains(&rid(77)), "{preview:?}");
+        // Kept apart: under the new id, merged with nothing.
+        let apart = sms_core::WorkbookId::from_random([0x55; 16]);
+        let out = host
+            .handle(
+                "into",
+                &encode_into(&file, true, actor(5), Some((&apart, &ctx("Ana", 7)))),
+                &[],
+                nonce,
+            )
+            .unwrap();
+        let copy = decode_copy(&out).unwrap();
+        assert_eq!(copy.id, apart);
+        assert!(copy.preview.is_none());
+        assert!(copy.name.ends_with("(separate copy)"), "{}", copy.name);
+        assert_eq!(
+            Workbook::load([copy.snapshot.as_slice()], actor(6))
+                .unwrap()
+                .id(),
+            &apart
+        );
         // The open workbook is untouched by either.
         let out = host
             .handle("query", &Query::Heads.encode(), &[], nonce)

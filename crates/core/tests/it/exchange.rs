@@ -223,8 +223,109 @@ fn changes_stored_by_another_tab_are_absorbed_without_being_saved_again() {
 mod into_copy {
     use crate::common::*;
     use sms_core::engine::codec::{decode_preview, encode_preview};
-    use sms_core::exchange::{into_copy, IntoCopyError};
-    use sms_core::Workbook;
+    use sms_core::exchange::{into_copy, IntoCopyError, KeepAs};
+    use sms_core::{Workbook, WorkbookId};
+
+    /// Kept as itself, with no copy of it here.
+    fn whole() -> KeepAs<'static> {
+        KeepAs::Itself { stored: None }
+    }
+
+    #[test]
+    fn a_workbook_kept_apart_is_a_workbook_of_its_own_that_never_merges_back() {
+        let mut ours = new_workbook();
+        ours.add_record("risk", &rid(1), &risk("Ours"), &ctx("Ana", 1))
+            .unwrap();
+        let mut theirs = ours.fork(actor(2));
+        theirs
+            .add_record("risk", &rid(2), &risk("Theirs"), &ctx("Ben", 2))
+            .unwrap();
+        // Ours moves on after theirs forked: none of it may reach the copy.
+        ours.add_record("risk", &rid(3), &risk("Ours only"), &ctx("Ana", 3))
+            .unwrap();
+        let parts = theirs.save();
+        let new_id = WorkbookId::from_random([0x42; 16]);
+        let apart = into_copy(
+            &parts,
+            true,
+            KeepAs::Apart {
+                id: new_id.clone(),
+                ctx: ctx("Ana", 4),
+            },
+            actor(5),
+        )
+        .unwrap();
+        assert!(apart.preview.is_none(), "nothing is merged");
+        assert_eq!(apart.id, new_id);
+        let name = format!("{} (separate copy)", theirs.name());
+        assert_eq!(apart.name, name);
+
+        let mut copy = Workbook::load([apart.snapshot.as_slice()], actor(6)).unwrap();
+        assert_eq!(copy.id(), &new_id, "the id is read back from the document");
+        assert_eq!(copy.name(), name);
+        let titles: Vec<String> = risks(&copy)
+            .iter()
+            .map(|(_, r)| {
+                r.get("title")
+                    .and_then(|v| v.as_text())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            titles.len(),
+            2,
+            "their records, none of ours since: {titles:?}"
+        );
+        assert!(!titles.iter().any(|t| t == "Ours only"));
+        let last = copy.history().pop().unwrap();
+        assert_eq!(last.author(), "Ana");
+        assert!(
+            last.meta.summary.contains("Kept apart"),
+            "{}",
+            last.meta.summary
+        );
+
+        // It never merges with the original, either way.
+        assert!(ours.incoming(&mut copy).is_err());
+        assert!(copy.incoming(&mut theirs).is_err());
+        assert!(copy.incoming(&mut ours).is_err());
+        let e = into_copy(
+            &theirs.to_file(),
+            false,
+            KeepAs::Itself {
+                stored: Some(std::slice::from_ref(&apart.snapshot)),
+            },
+            actor(5),
+        )
+        .unwrap_err();
+        assert!(matches!(e, IntoCopyError::Merge(_)), "{e}");
+
+        // Its own copies merge as any workbook's do.
+        let mut other = copy.fork(actor(7));
+        other
+            .add_record("risk", &rid(8), &risk("Later"), &ctx("Cy", 8))
+            .unwrap();
+        let changes = copy.incoming(&mut other).unwrap();
+        copy.merge_incoming(changes).unwrap();
+        assert_eq!(risks(&copy).len(), 3);
+
+        // A very long name still fits, ending as a separate copy.
+        let mut long = new_workbook();
+        long.rename(&"N".repeat(120), &ctx("Ana", 9)).unwrap();
+        let apart = into_copy(
+            &long.save(),
+            true,
+            KeepAs::Apart {
+                id: WorkbookId::from_random([0x43; 16]),
+                ctx: ctx("Ana", 10),
+            },
+            actor(5),
+        )
+        .unwrap();
+        assert_eq!(apart.name.chars().count(), 120);
+        assert!(apart.name.ends_with(" (separate copy)"));
+    }
 
     #[test]
     fn a_new_workbook_is_kept_whole_and_a_known_one_is_merged_after_a_preview() {
@@ -240,7 +341,7 @@ mod into_copy {
         let file = theirs.to_file();
 
         // No copy here: the file's workbook, whole.
-        let kept = into_copy(&file, false, None, actor(5)).unwrap();
+        let kept = into_copy(&file, false, whole(), actor(5)).unwrap();
         assert!(kept.preview.is_none());
         assert_eq!(&kept.id, ours.id());
         let mut back = Workbook::load([kept.snapshot.as_slice()], actor(6)).unwrap();
@@ -248,7 +349,15 @@ mod into_copy {
 
         // A copy here: merged, with what the merge changes said first.
         let stored = vec![ours.save()];
-        let merged = into_copy(&file, false, Some(&stored), actor(5)).unwrap();
+        let merged = into_copy(
+            &file,
+            false,
+            KeepAs::Itself {
+                stored: Some(&stored),
+            },
+            actor(5),
+        )
+        .unwrap();
         let p = merged.preview.expect("a preview");
         assert_eq!(p.records.len(), 1, "one record is new to our copy");
         let p2 = decode_preview(&encode_preview(&p)).unwrap();
@@ -262,7 +371,7 @@ mod into_copy {
         ours.add_record("risk", &rid(4), &risk("After"), &ctx("Ana", 4))
             .unwrap();
         parts.extend(ours.changes_after(&before));
-        let kept = into_copy(&parts, true, None, actor(5)).unwrap();
+        let kept = into_copy(&parts, true, whole(), actor(5)).unwrap();
         back = Workbook::load([kept.snapshot.as_slice()], actor(6)).unwrap();
         assert_eq!(risks(&back).len(), 3);
     }
@@ -271,9 +380,17 @@ mod into_copy {
     fn damaged_files_and_copies_are_refused_in_words() {
         let mut wb = new_workbook();
         let file = wb.to_file();
-        let e = into_copy(b"not a workbook", false, None, actor(5)).unwrap_err();
+        let e = into_copy(b"not a workbook", false, whole(), actor(5)).unwrap_err();
         assert!(matches!(e, IntoCopyError::Unreadable(_)), "{e}");
-        let e = into_copy(&file, false, Some(&[b"damaged".to_vec()]), actor(5)).unwrap_err();
+        let e = into_copy(
+            &file,
+            false,
+            KeepAs::Itself {
+                stored: Some(&[b"damaged".to_vec()]),
+            },
+            actor(5),
+        )
+        .unwrap_err();
         assert!(matches!(e, IntoCopyError::Stored(_)), "{e}");
         assert!(e.to_string().contains("this browser's copy"));
         // A copy of another workbook under the same name is not merged.
@@ -284,7 +401,15 @@ mod into_copy {
             &ctx("Ben", 0),
         )
         .unwrap();
-        let e = into_copy(&file, false, Some(&[other.save()]), actor(5)).unwrap_err();
+        let e = into_copy(
+            &file,
+            false,
+            KeepAs::Itself {
+                stored: Some(&[other.save()]),
+            },
+            actor(5),
+        )
+        .unwrap_err();
         assert!(matches!(e, IntoCopyError::Merge(_)), "{e}");
     }
 }

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
+use crate::attachments::{Attachment, FileHash, On};
 use crate::catalogue::{self, Clause};
 use crate::checklist::{ItemState, ItemStatus};
 use crate::registers::{self, Record, RegisterDef, Value};
 use crate::workbook::{RecordInfo, StoredRecord};
-use crate::RecordId;
+use crate::{AttachmentId, RecordId};
 
 /// Bytes that do not hold what they should; says what was wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,6 +235,45 @@ impl Writer {
             self.str(k);
             self.value(v);
         }
+        self.attachments(&r.attachments);
+    }
+    /// Attached files, in order.
+    pub(crate) fn attachments(&mut self, list: &[Attachment]) {
+        self.uint(list.len() as u64);
+        for a in list {
+            self.str(a.id.as_str());
+            self.0.extend_from_slice(&a.hash.0);
+            self.str(&a.name);
+            self.str(&a.media_type);
+            self.uint(a.size);
+            self.str(&a.added_by);
+            self.time(a.added_at);
+            self.date(a.effective);
+            self.date(a.valid_until);
+        }
+    }
+    /// What an attachment is on.
+    pub(crate) fn on(&mut self, on: &On) {
+        match on {
+            On::Record(id) => {
+                self.0.push(0);
+                self.str(id.as_str());
+            }
+            On::Item(c) => {
+                self.0.push(1);
+                self.str(c.number);
+            }
+        }
+    }
+    /// A date, if any, as days from the common era.
+    pub(crate) fn date(&mut self, d: Option<NaiveDate>) {
+        match d {
+            Some(d) => {
+                self.0.push(1);
+                self.int(i64::from(d.num_days_from_ce()));
+            }
+            None => self.0.push(0),
+        }
     }
     /// A checklist item's clause and state.
     pub(crate) fn item(&mut self, c: &Clause, s: &ItemState) {
@@ -251,6 +291,7 @@ impl Writer {
         for k in &s.conflicts {
             self.str(k);
         }
+        self.attachments(&s.attachments);
     }
 }
 
@@ -318,6 +359,7 @@ impl<'a> Reader<'a> {
                 created_by,
             },
             conflicts,
+            attachments: self.attachments()?,
         })
     }
     pub(crate) fn item(&mut self) -> Result<(&'static Clause, ItemState), Malformed> {
@@ -346,7 +388,56 @@ impl<'a> Reader<'a> {
                 }
                 conflicts
             },
+            attachments: self.attachments()?,
         };
         Ok(state)
+    }
+}
+
+impl Reader<'_> {
+    /// Attached files written by [`Writer::attachments`].
+    pub(crate) fn attachments(&mut self) -> Result<Vec<Attachment>, Malformed> {
+        // An attachment takes at least 32 bytes (its hash) and more.
+        let n = self.len(40)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = self.attachment_id()?;
+            let hash = FileHash(
+                self.take(32)?
+                    .try_into()
+                    .map_err(|_| corrupt("file hash"))?,
+            );
+            out.push(Attachment {
+                id,
+                hash,
+                name: self.str()?.to_owned(),
+                media_type: self.str()?.to_owned(),
+                size: self.uint()?,
+                added_by: self.str()?.to_owned(),
+                added_at: self.time()?,
+                effective: self.date()?,
+                valid_until: self.date()?,
+            });
+        }
+        Ok(out)
+    }
+    pub(crate) fn attachment_id(&mut self) -> Result<AttachmentId, Malformed> {
+        AttachmentId::parse(self.str()?).ok_or_else(|| corrupt("attachment id"))
+    }
+    /// What an attachment is on, written by [`Writer::on`].
+    pub(crate) fn on(&mut self) -> Result<On, Malformed> {
+        Ok(match self.byte()? {
+            0 => On::Record(RecordId::parse(self.str()?).ok_or_else(|| corrupt("record id"))?),
+            1 => On::item(self.str()?).ok_or_else(|| corrupt("clause"))?,
+            _ => return Err(corrupt("attached to")),
+        })
+    }
+    pub(crate) fn date(&mut self) -> Result<Option<NaiveDate>, Malformed> {
+        Ok(if self.bool()? {
+            let days = i32::try_from(self.int()?).map_err(|_| corrupt("date"))?;
+            Some(NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| corrupt("date"))?)
+        } else {
+            None
+        })
     }
 }

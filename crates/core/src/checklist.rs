@@ -69,6 +69,8 @@ pub struct ItemState {
     pub justification: String,
     /// Records that evidence the item, in id order.
     pub evidence: Vec<RecordId>,
+    /// Files attached to the item (not removed), in id order.
+    pub attachments: Vec<crate::attachments::Attachment>,
     /// Fields people changed concurrently to different values (of
     /// `status`, `owner`, `notes`, `justification`); read from the
     /// document, never written from here.

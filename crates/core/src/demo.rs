@@ -152,6 +152,7 @@ pub fn build(
                 })
                 .collect::<Result<_, _>>()?,
             conflicts: Vec::new(),
+            attachments: Vec::new(),
         };
         wb.set_checklist_item(clause, &state, ctx)
             .map_err(|e| invalid(clause, format!("{e:?}")))?;

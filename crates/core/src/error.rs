@@ -28,6 +28,9 @@ pub enum WorkbookError {
     Invalid(Vec<crate::registers::FieldError>),
     #[error("the workbook document could not be changed: {0}")]
     Document(String),
+    /// An attached file that cannot be written as asked, in words.
+    #[error("{0}")]
+    Attachment(String),
     /// Changes from elsewhere that would break the workbook; nothing of
     /// them was applied.
     #[error("{0}")]

@@ -75,6 +75,8 @@ pub struct RecordChange {
     pub entry: HistoryEntry,
     pub event: RecordEvent,
     pub fields: Vec<FieldChange>,
+    /// Files attached, removed, brought back or dated: name and event.
+    pub files: Vec<(String, crate::attachments::FileEvent)>,
 }
 
 /// What an undo did.
@@ -145,7 +147,13 @@ impl Workbook {
                 continue;
             }
             let before = self.stored_at(id.as_str(), &entry.deps);
-            let Some(after) = self.stored_at(id.as_str(), &[entry.hash]) else {
+            let Some((obj, after)) = self.read_in(
+                At {
+                    doc: &self.doc,
+                    heads: Some(&[entry.hash]),
+                },
+                id.as_str(),
+            ) else {
                 continue;
             };
             let event = match &before {
@@ -167,7 +175,19 @@ impl Workbook {
                     })
                 })
                 .collect();
-            if event == RecordEvent::Edited && fields.is_empty() {
+            let files = crate::attachments::file_events(
+                At {
+                    doc: &self.doc,
+                    heads: Some(&entry.deps),
+                },
+                At {
+                    doc: &self.doc,
+                    heads: Some(&[entry.hash]),
+                },
+                &obj,
+                crate::attachments::RECORD_PREFIX,
+            );
+            if event == RecordEvent::Edited && fields.is_empty() && files.is_empty() {
                 // Touched without a visible difference (or not at all).
                 continue;
             }
@@ -175,6 +195,7 @@ impl Workbook {
                 entry,
                 event,
                 fields,
+                files,
             });
         }
         out
@@ -291,7 +312,15 @@ impl Workbook {
         let (Some(after), Some((obj, now))) = (after, now) else {
             return Ok((0, 0));
         };
-        let (mut reverted, mut kept) = (0, 0);
+        let (mut reverted, mut kept) = self.undo_attachments(
+            &obj,
+            crate::attachments::RECORD_PREFIX,
+            before_heads,
+            after_heads,
+        )?;
+        if reverted > 0 {
+            self.note_record(id);
+        }
         let Some(before) = before else {
             // Added by the change: undoing it deletes the record.
             if !now.deleted {
@@ -352,7 +381,15 @@ impl Workbook {
         let before = item(self, Some(before_heads));
         let after = item(self, Some(after_heads));
         let now = item(self, None);
-        let (mut reverted, mut kept) = (0, 0);
+        let (mut reverted, mut kept) = self.undo_attachments(
+            &ROOT,
+            &crate::attachments::item_prefix(number),
+            before_heads,
+            after_heads,
+        )?;
+        if reverted > 0 {
+            self.note_checklist(number);
+        }
         let texts = |s: &ItemState| {
             [
                 ("status", s.status.key().to_owned()),
@@ -415,12 +452,13 @@ fn stored_in(at: At<'_>, obj: &ObjId) -> Option<StoredRecord> {
         at.get(obj, REC_DELETED),
         Some((Value::Scalar(s), _)) if s.as_bool() == Some(true)
     );
-    let (record, info, conflicts) = read_stored(at, obj, def);
+    let (record, info, conflicts, attachments) = read_stored(at, obj, def);
     Some(StoredRecord {
         def,
         deleted,
         record,
         info,
         conflicts,
+        attachments,
     })
 }

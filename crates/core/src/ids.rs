@@ -52,6 +52,11 @@ random_id!(
     RecordId
 );
 random_id!(
+    /// Identity of one attached file on a record or checklist item (random,
+    /// so two copies never attach under the same one).
+    AttachmentId
+);
+random_id!(
     /// Identity of a workbook, shared by every copy of it, so that copies can be
     /// recognised as the same workbook when they meet again.
     WorkbookId

@@ -28,6 +28,8 @@ pub struct Entry {
     pub version: u64,
     /// Fields people changed concurrently, not yet settled.
     pub conflicts: Vec<&'static str>,
+    /// Files attached to it, in id order.
+    pub attachments: Vec<crate::attachments::Attachment>,
     /// Lower-cased searchable text, built once per version.
     haystack: String,
 }
@@ -218,6 +220,7 @@ impl RecordIndex {
             record: stored.record,
             info: stored.info,
             conflicts: stored.conflicts,
+            attachments: stored.attachments,
             version: self.serial,
             haystack,
         });

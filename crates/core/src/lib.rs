@@ -14,11 +14,13 @@
 //!   the document skeleton is created exactly once per workbook, so concurrent
 //!   copies always merge without losing one side.
 
+pub mod attachments;
 mod binary;
 pub mod catalogue;
 mod change;
 pub mod checklist;
 pub mod conflicts;
+pub mod container;
 pub mod crypto;
 pub mod csv;
 pub mod dashboard;
@@ -49,7 +51,7 @@ mod workbook;
 pub use change::{ChangeContext, ChangeMeta, Touches, UNNAMED};
 pub use error::{LoadError, WorkbookError};
 pub use history::{FieldChange, HistoryEntry, RecordChange, RecordEvent, UndoOutcome};
-pub use ids::{ActorBytes, RecordId, WorkbookId};
+pub use ids::{ActorBytes, AttachmentId, RecordId, WorkbookId};
 pub use index::{Entry, RecordIndex, SortedList};
 pub use registers::{FieldError, Record, RecordDraft, RegisterDef, Value};
 pub use risk::ScoreBand;

@@ -32,7 +32,7 @@ use crate::{RecordId, WorkbookId};
 /// Version of the view encoding; a view of another version is not used.
 /// 2: checklist items carry their conflicted fields.
 /// 3: the checksum also covers the part's kind (base or delta).
-pub const VIEW_FORMAT: u8 = 3;
+pub const VIEW_FORMAT: u8 = 4;
 
 const MAGIC: &[u8; 4] = b"SMSV";
 const HEADER: usize = 4 + 1 + 1 + 8;
@@ -463,6 +463,7 @@ fn stored_of(e: &std::sync::Arc<Entry>) -> (RecordId, StoredRecord) {
             record: e.record.clone(),
             info: e.info.clone(),
             conflicts: e.conflicts.clone(),
+            attachments: e.attachments.clone(),
         },
     )
 }

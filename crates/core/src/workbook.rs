@@ -91,6 +91,8 @@ pub struct StoredRecord {
     /// Fields that people changed concurrently: Automerge keeps every value
     /// and shows one until someone chooses (see [`Workbook::field_versions`]).
     pub conflicts: Vec<&'static str>,
+    /// Files attached to it (not removed), in id order.
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 /// One of the values of a conflicted field, with who wrote it and when.
@@ -940,13 +942,14 @@ impl Workbook {
     /// there is no such record or it names no known register.
     pub fn stored_record(&self, id: &RecordId) -> Option<StoredRecord> {
         let (obj, def, deleted) = self.record_obj(id.as_str())?;
-        let (record, info, conflicts) = read_stored(At::now(&self.doc), &obj, def);
+        let (record, info, conflicts, attachments) = read_stored(At::now(&self.doc), &obj, def);
         Some(StoredRecord {
             def,
             deleted,
             record,
             info,
             conflicts,
+            attachments,
         })
     }
 
@@ -1364,6 +1367,11 @@ pub(crate) fn checklist_item_in(at: At<'_>, number: &str) -> ItemState {
         })
         .collect();
     ItemState {
+        attachments: crate::attachments::read_live(
+            at,
+            &ROOT,
+            &crate::attachments::item_prefix(number),
+        ),
         status: ItemStatus::from_key(&s("status")).unwrap_or_default(),
         owner: s("owner"),
         notes: s("notes"),
@@ -1530,7 +1538,12 @@ pub(crate) fn read_record(doc: &AutoCommit, obj: &ObjId, def: &'static RegisterD
     read_stored(At::now(doc), obj, def).0
 }
 
-type Stored = (Record, RecordInfo, Vec<&'static str>);
+type Stored = (
+    Record,
+    RecordInfo,
+    Vec<&'static str>,
+    Vec<crate::attachments::Attachment>,
+);
 
 /// A record's fields and metadata in one pass over its map (one lookup per
 /// declared field would cost about twice as much).
@@ -1541,13 +1554,19 @@ pub(crate) fn read_stored(doc: At<'_>, obj: &ObjId, def: &'static RegisterDef) -
         created_by: String::new(),
     };
     let mut conflicts = Vec::new();
+    let mut attachments = Vec::new();
     for item in doc.map_range(obj) {
         let key: &str = &item.key;
         let field = match key {
             REC_CREATED_AT | REC_CREATED_BY => None,
             _ => match def.field(key).filter(|f| f.is_stored()) {
                 Some(f) => Some(f),
-                None => continue,
+                None => {
+                    if let Some(a) = crate::attachments::read_in_record(doc, key, &item) {
+                        attachments.push(a);
+                    }
+                    continue;
+                }
             },
         };
         if let (Some(f), true) = (field, item.conflict) {
@@ -1580,7 +1599,7 @@ pub(crate) fn read_stored(doc: At<'_>, obj: &ObjId, def: &'static RegisterDef) -
             (None, _) => {}
         }
     }
-    (r, info, conflicts)
+    (r, info, conflicts, attachments)
 }
 
 pub(crate) fn write_value(

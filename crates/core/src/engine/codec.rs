@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::{Answer, Done, Edit, LiveCommand, LiveReply, LiveState, Query, ToStore, Update};
+use crate::attachments::{FileEvent, FileHash, NewAttachment};
 use crate::binary::{corrupt, Malformed, Reader, Writer};
 use crate::change::{ChangeMeta, Touches};
 use crate::crypto::{CryptoError, RoomId, RoomKey};
@@ -123,6 +124,10 @@ impl Writer {
             }
             WorkbookError::Document(s) => {
                 self.0.push(3);
+                self.str(s);
+            }
+            WorkbookError::Attachment(s) => {
+                self.0.push(5);
                 self.str(s);
             }
             WorkbookError::Refused(r) => {
@@ -279,6 +284,7 @@ impl Reader<'_> {
                 WorkbookError::Invalid(errors)
             }
             3 => WorkbookError::Document(self.string()?),
+            5 => WorkbookError::Attachment(self.string()?),
             4 => {
                 let author = self.string()?;
                 let at = self.time()?;
@@ -472,6 +478,34 @@ impl Edit {
                 w.0.push(14);
                 w.bytes(changes);
             }
+            Edit::Attach { on, attachment: a } => {
+                w.0.push(15);
+                w.on(on);
+                w.str(a.id.as_str());
+                w.0.extend_from_slice(&a.hash.0);
+                w.str(&a.name);
+                w.str(&a.media_type);
+                w.uint(a.size);
+                w.date(a.effective);
+                w.date(a.valid_until);
+            }
+            Edit::RemoveAttachment { on, id } => {
+                w.0.push(16);
+                w.on(on);
+                w.str(id.as_str());
+            }
+            Edit::DateAttachment {
+                on,
+                id,
+                effective,
+                valid_until,
+            } => {
+                w.0.push(17);
+                w.on(on);
+                w.str(id.as_str());
+                w.date(*effective);
+                w.date(*valid_until);
+            }
         }
         w.0
     }
@@ -536,6 +570,28 @@ impl Edit {
                 13 => Edit::FinishImport,
                 14 => Edit::MergeChanges {
                     changes: r.bytes()?.to_vec(),
+                },
+                15 => Edit::Attach {
+                    on: r.on()?,
+                    attachment: NewAttachment {
+                        id: r.attachment_id()?,
+                        hash: FileHash(r.take(32)?.try_into().map_err(|_| corrupt("file hash"))?),
+                        name: r.string()?,
+                        media_type: r.string()?,
+                        size: r.uint()?,
+                        effective: r.date()?,
+                        valid_until: r.date()?,
+                    },
+                },
+                16 => Edit::RemoveAttachment {
+                    on: r.on()?,
+                    id: r.attachment_id()?,
+                },
+                17 => Edit::DateAttachment {
+                    on: r.on()?,
+                    id: r.attachment_id()?,
+                    effective: r.date()?,
+                    valid_until: r.date()?,
                 },
                 _ => return Err(corrupt("edit")),
             };
@@ -663,6 +719,16 @@ impl Answer {
                         w.opt_value(f.before.as_ref());
                         w.opt_value(f.after.as_ref());
                     }
+                    w.usize(c.files.len());
+                    for (name, event) in &c.files {
+                        w.str(name);
+                        w.0.push(match event {
+                            FileEvent::Attached => 0,
+                            FileEvent::Removed => 1,
+                            FileEvent::Restored => 2,
+                            FileEvent::Dated => 3,
+                        });
+                    }
                 }
             }
             Answer::RecordAt(r) => {
@@ -744,10 +810,24 @@ impl Answer {
                                 after: r.opt_value()?,
                             });
                         }
+                        let k = r.len(2)?;
+                        let mut files = Vec::with_capacity(k);
+                        for _ in 0..k {
+                            let name = r.string()?;
+                            let event = match r.byte()? {
+                                0 => FileEvent::Attached,
+                                1 => FileEvent::Removed,
+                                2 => FileEvent::Restored,
+                                3 => FileEvent::Dated,
+                                _ => return Err(corrupt("file event")),
+                            };
+                            files.push((name, event));
+                        }
                         out.push(RecordChange {
                             entry,
                             event,
                             fields,
+                            files,
                         });
                     }
                     Answer::RecordHistory(out)

@@ -20,6 +20,7 @@ mod live;
 
 pub use live::{LiveCommand, LiveReply, LiveState};
 
+use crate::attachments::{NewAttachment, On};
 use crate::catalogue::Clause;
 use crate::checklist::ItemState;
 use crate::exchange::MergePreview;
@@ -28,9 +29,10 @@ use crate::transfer::ImportJob;
 use crate::view::Summary;
 use crate::workbook::{Delta, FieldVersion, Incoming, StoredRecord, Workbook};
 use crate::{
-    ActorBytes, ChangeContext, ChangeHash, LoadError, Record, RecordId, RecordIndex, Value,
-    WorkbookError, WorkbookId,
+    ActorBytes, AttachmentId, ChangeContext, ChangeHash, LoadError, Record, RecordId, RecordIndex,
+    Value, WorkbookError, WorkbookId,
 };
+use chrono::NaiveDate;
 
 /// What a change did to the read model: everything it touched, read again
 /// from the document after it.
@@ -243,6 +245,23 @@ pub enum Edit {
     },
     /// Commits the import as one change.
     FinishImport,
+    /// Attaches a file to a record or checklist item (its description; the
+    /// bytes are stored by hash beside the document).
+    Attach {
+        on: On,
+        attachment: NewAttachment,
+    },
+    RemoveAttachment {
+        on: On,
+        id: AttachmentId,
+    },
+    /// The date an attached file's evidence refers to, and its validity.
+    DateAttachment {
+        on: On,
+        id: AttachmentId,
+        effective: Option<NaiveDate>,
+        valid_until: Option<NaiveDate>,
+    },
 }
 
 /// What an edit returned besides its [`Update`].
@@ -534,6 +553,20 @@ impl Engine {
                 wb.merge_incoming(incoming).map(|()| Done::Merged(n))
             }),
             Edit::Absorb { bytes } => wb.absorb_stored(&bytes).map(|()| Done::Nothing),
+            Edit::Attach { on, attachment } => wb
+                .attach(&on, &attachment, ctx)
+                .map(|()| Done::Changed(true)),
+            Edit::RemoveAttachment { on, id } => {
+                wb.remove_attachment(&on, &id, ctx).map(Done::Changed)
+            }
+            Edit::DateAttachment {
+                on,
+                id,
+                effective,
+                valid_until,
+            } => wb
+                .date_attachment(&on, &id, effective, valid_until, ctx)
+                .map(Done::Changed),
             Edit::BeginImport { .. } | Edit::ImportStep { .. } | Edit::FinishImport => {
                 Err(WorkbookError::Document("an import cannot start now".into()))
             }

@@ -94,6 +94,33 @@ enum Step {
     /// The other copy's changes as a chunk another tab stored.
     Absorb,
     UndoLast,
+    /// A file attached here to record `.0` (or, for 9 and above, to the
+    /// first checklist item).
+    Attach(u8, u8),
+    /// The first file shown on record `.0` removed here.
+    Unattach(u8),
+    /// A file attached to record `.0` in the other copy.
+    AttachThere(u8, u8),
+}
+
+fn attachment(n: u8) -> sms_core::attachments::NewAttachment {
+    sms_core::attachments::NewAttachment {
+        id: sms_core::AttachmentId::from_random([n; 16]),
+        hash: sms_core::attachments::FileHash::of(&[n]),
+        name: format!("file {n}.pdf"),
+        media_type: "application/pdf".into(),
+        size: 1,
+        effective: None,
+        valid_until: None,
+    }
+}
+
+fn attach_on(i: u8) -> sms_core::attachments::On {
+    if i >= 9 {
+        sms_core::attachments::On::item("4.1").unwrap()
+    } else {
+        sms_core::attachments::On::Record(rid(i))
+    }
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -105,6 +132,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::MergeFile),
         1 => Just(Step::Absorb),
         1 => Just(Step::UndoLast),
+        1 => (0..10u8, any::<u8>()).prop_map(|(i, n)| Step::Attach(i, n)),
+        1 => (0..4u8).prop_map(Step::Unattach),
+        1 => (0..4u8, any::<u8>()).prop_map(|(i, n)| Step::AttachThere(i, n)),
     ]
 }
 
@@ -170,6 +200,18 @@ proptest! {
                     .workbook()
                     .undoable()
                     .map(|e| Edit::Undo { hash: e.hash }),
+                // Refused (a record not there, deleted, an id used twice)
+                // or not: the screen must follow either way.
+                Step::Attach(i, f) => Some(Edit::Attach { on: attach_on(*i), attachment: attachment(*f) }),
+                Step::Unattach(i) => screen
+                    .index
+                    .live_record(&rid(*i))
+                    .and_then(|e| e.attachments.first().map(|a| a.id.clone()))
+                    .map(|id| Edit::RemoveAttachment { on: attach_on(*i), id }),
+                Step::AttachThere(i, f) => {
+                    let _ = other.attach(&attach_on(*i), &attachment(f.wrapping_add(128)), &ctx("Ben", n as i64));
+                    None
+                }
             };
             if let Some(edit) = edit {
                 let (_, update) = engine.edit(edit, &c);

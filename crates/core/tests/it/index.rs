@@ -95,7 +95,10 @@ pub(crate) fn snapshot(index: &RecordIndex) -> Vec<String> {
     let mut out = Vec::new();
     for reg in ["risk", "security_control"] {
         for e in index.live(reg) {
-            out.push(format!("live {reg} {} {:?}", e.id, e.record));
+            out.push(format!(
+                "live {reg} {} {:?} {:?}",
+                e.id, e.record, e.attachments
+            ));
         }
         for e in index.deleted(reg) {
             out.push(format!("deleted {reg} {}", e.id));

@@ -1,8 +1,10 @@
 //! Integration tests of the core crate, through its public interface.
 
+mod attachments;
 mod checklist;
 mod common;
 mod conflicts;
+mod container;
 mod dashboard;
 mod demo;
 mod doc_engine;

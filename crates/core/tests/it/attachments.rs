@@ -1,0 +1,301 @@
+//! Files attached to records and checklist items: what the document holds
+//! about them, removing and undoing, merging, history and refusals.
+
+use crate::common::*;
+use chrono::NaiveDate;
+use sms_core::attachments::{FileEvent, FileHash, NewAttachment, On, MAX_FILE_BYTES};
+use sms_core::engine::{Edit, Engine};
+use sms_core::{AttachmentId, Workbook, WorkbookError};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn file(n: u8, name: &str, media_type: &str) -> NewAttachment {
+    let bytes = vec![n; 100 + n as usize];
+    NewAttachment {
+        id: AttachmentId::from_random([n; 16]),
+        hash: FileHash::of(&bytes),
+        name: name.into(),
+        media_type: media_type.into(),
+        size: bytes.len() as u64,
+        effective: Some(day(2026, 3, 1)),
+        valid_until: None,
+    }
+}
+
+fn item(number: &str) -> On {
+    On::item(number).unwrap()
+}
+
+/// A workbook with one risk.
+fn with_risk() -> Workbook {
+    let mut wb = new_workbook();
+    wb.add_record("risk", &rid(1), &risk("Backup failure"), &ctx("Ana", 1))
+        .unwrap();
+    wb
+}
+
+#[test]
+fn files_attach_to_records_and_checklist_items_and_are_read_back() {
+    let mut wb = with_risk();
+    let on = On::Record(rid(1));
+    let pdf = file(1, "Backup policy.pdf", "application/pdf");
+    let png = NewAttachment {
+        valid_until: Some(day(2027, 3, 1)),
+        ..file(2, "backup-job.png", "image/png")
+    };
+    wb.attach(&on, &pdf, &ctx("Ana", 2)).unwrap();
+    wb.attach(&on, &png, &ctx("Ben", 3)).unwrap();
+    wb.attach(
+        &item("6.1"),
+        &file(3, "Risk method.pdf", "application/pdf"),
+        &ctx("Ana", 4),
+    )
+    .unwrap();
+
+    let stored = wb.stored_record(&rid(1)).unwrap();
+    assert_eq!(stored.attachments.len(), 2);
+    let a = stored.attachments.iter().find(|a| a.id == pdf.id).unwrap();
+    assert_eq!(a.name, "Backup policy.pdf");
+    assert_eq!(a.hash, pdf.hash);
+    assert_eq!(a.size, pdf.size);
+    assert_eq!(a.added_by, "Ana");
+    assert!(a.added_at.is_some());
+    assert_eq!(a.effective, Some(day(2026, 3, 1)));
+    assert!(a.previewable());
+    let b = stored.attachments.iter().find(|a| a.id == png.id).unwrap();
+    assert_eq!(b.valid_until, Some(day(2027, 3, 1)));
+    assert!(!b.expired(day(2027, 3, 1)));
+    assert!(b.expired(day(2027, 3, 2)));
+    // The record's fields are untouched by its files.
+    assert_eq!(stored.record, wb.record(&rid(1)).unwrap().1);
+
+    let state = wb.checklist_item("6.1");
+    assert_eq!(state.attachments.len(), 1);
+    assert_eq!(state.attachments[0].name, "Risk method.pdf");
+    assert!(wb.checklist_item("6.2").attachments.is_empty());
+
+    // Saved and loaded: the same.
+    let back = Workbook::load([wb.save().as_slice()], actor(9)).unwrap();
+    assert_eq!(back.attachments(&on), wb.attachments(&on));
+    assert_eq!(back.checklist_item("6.1").attachments.len(), 1);
+}
+
+#[test]
+fn removing_is_a_change_undo_brings_back_and_the_history_says_so() {
+    let mut wb = with_risk();
+    let on = On::Record(rid(1));
+    let pdf = file(1, "Backup policy.pdf", "application/pdf");
+    wb.attach(&on, &pdf, &ctx("Ana", 2)).unwrap();
+    assert!(wb.remove_attachment(&on, &pdf.id, &ctx("Ana", 3)).unwrap());
+    assert!(wb.attachments(&on).is_empty());
+    assert!(
+        !wb.remove_attachment(&on, &pdf.id, &ctx("Ana", 4)).unwrap(),
+        "removed already"
+    );
+
+    let removal = wb.undoable().unwrap();
+    assert!(
+        removal.meta.summary.contains("Removed “Backup policy.pdf”"),
+        "{}",
+        removal.meta.summary
+    );
+    let out = wb.undo(&removal.hash, &ctx("Ana", 5)).unwrap();
+    assert_eq!(out.reverted, 1);
+    assert_eq!(wb.attachments(&on).len(), 1, "undo brings it back");
+
+    // Undoing the attaching removes it.
+    let attach = wb
+        .history()
+        .into_iter()
+        .find(|e| e.meta.summary.starts_with("Attached"))
+        .unwrap();
+    wb.undo(&attach.hash, &ctx("Ana", 6)).unwrap();
+    assert!(wb.attachments(&on).is_empty());
+
+    let events: Vec<Vec<(String, FileEvent)>> = wb
+        .record_history(&rid(1))
+        .into_iter()
+        .map(|c| c.files)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let name = || "Backup policy.pdf".to_owned();
+    assert_eq!(
+        events,
+        vec![
+            vec![(name(), FileEvent::Attached)],
+            vec![(name(), FileEvent::Removed)],
+            vec![(name(), FileEvent::Restored)],
+            vec![(name(), FileEvent::Removed)],
+        ]
+    );
+
+    // Dates: changed, and undone.
+    let mut wb = with_risk();
+    wb.attach(&on, &pdf, &ctx("Ana", 2)).unwrap();
+    assert!(wb
+        .date_attachment(
+            &on,
+            &pdf.id,
+            Some(day(2026, 1, 1)),
+            Some(day(2026, 12, 31)),
+            &ctx("Ana", 3)
+        )
+        .unwrap());
+    assert_eq!(wb.attachments(&on)[0].valid_until, Some(day(2026, 12, 31)));
+    let dated = wb.undoable().unwrap();
+    wb.undo(&dated.hash, &ctx("Ana", 4)).unwrap();
+    let a = &wb.attachments(&on)[0];
+    assert_eq!((a.effective, a.valid_until), (Some(day(2026, 3, 1)), None));
+}
+
+#[test]
+fn undo_on_a_checklist_item_keeps_what_changed_since() {
+    let mut wb = new_workbook();
+    let on = item("6.1");
+    let a = file(1, "Method.pdf", "application/pdf");
+    wb.attach(&on, &a, &ctx("Ana", 1)).unwrap();
+    let attached = wb.undoable().unwrap();
+    // Someone else removed it meanwhile: undoing the attaching has
+    // nothing left to put back.
+    let mut other = wb.fork(actor(2));
+    other.remove_attachment(&on, &a.id, &ctx("Ben", 2)).unwrap();
+    wb.merge(&mut other).unwrap();
+    let out = wb.undo(&attached.hash, &ctx("Ana", 3)).unwrap();
+    assert_eq!(out.reverted, 0);
+    assert!(wb.checklist_item("6.1").attachments.is_empty());
+}
+
+#[test]
+fn two_people_attaching_at_once_both_keep_their_files() {
+    let mut ana = with_risk();
+    let mut ben = ana.fork(actor(2));
+    let on = On::Record(rid(1));
+    ana.attach(&on, &file(1, "a.pdf", "application/pdf"), &ctx("Ana", 2))
+        .unwrap();
+    ben.attach(&on, &file(2, "b.png", "image/png"), &ctx("Ben", 2))
+        .unwrap();
+    ana.attach(
+        &item("8.1"),
+        &file(3, "c.pdf", "application/pdf"),
+        &ctx("Ana", 3),
+    )
+    .unwrap();
+    ben.attach(
+        &item("8.1"),
+        &file(4, "d.pdf", "application/pdf"),
+        &ctx("Ben", 3),
+    )
+    .unwrap();
+    // Each merges the other's changes, checked as any incoming change is.
+    let theirs = ana.incoming(&mut ben).unwrap();
+    ana.merge_incoming(theirs).unwrap();
+    let ours = ben.incoming(&mut ana).unwrap();
+    ben.merge_incoming(ours).unwrap();
+    for wb in [&ana, &ben] {
+        let names: Vec<String> = wb.attachments(&on).into_iter().map(|a| a.name).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(wb.checklist_item("8.1").attachments.len(), 2);
+    }
+    // One removes while the other dates it: removed, with the new dates.
+    let id = AttachmentId::from_random([1; 16]);
+    ana.remove_attachment(&on, &id, &ctx("Ana", 4)).unwrap();
+    ben.date_attachment(&on, &id, None, Some(day(2030, 1, 1)), &ctx("Ben", 4))
+        .unwrap();
+    ana.merge(&mut ben).unwrap();
+    assert_eq!(ana.attachments(&on).len(), 1);
+    assert!(ana.attachments(&on).iter().all(|a| a.id != id));
+}
+
+#[test]
+fn what_cannot_be_attached_is_refused_in_words_and_writes_nothing() {
+    let mut wb = with_risk();
+    let heads = wb.heads();
+    let on = On::Record(rid(1));
+    let refused = |wb: &mut Workbook, a: NewAttachment, on: &On| match wb
+        .attach(on, &a, &ctx("Ana", 9))
+        .unwrap_err()
+    {
+        WorkbookError::Attachment(m) => m,
+        WorkbookError::NotFound(m) => m,
+        e => panic!("{e:?}"),
+    };
+    let big = NewAttachment {
+        size: MAX_FILE_BYTES + 1,
+        ..file(1, "huge.iso", "application/octet-stream")
+    };
+    assert!(refused(&mut wb, big, &on).contains("50 MB"));
+    for name in ["", "   ", "a\nb", &"n".repeat(256)] {
+        let a = NewAttachment {
+            name: name.into(),
+            ..file(1, "x", "")
+        };
+        assert!(refused(&mut wb, a, &on).contains("file name"), "{name:?}");
+    }
+    let a = NewAttachment {
+        media_type: "text/html\"><script>".into(),
+        ..file(1, "x.html", "")
+    };
+    assert!(refused(&mut wb, a, &on).contains("type"));
+    let a = NewAttachment {
+        effective: Some(day(2026, 5, 1)),
+        valid_until: Some(day(2026, 4, 30)),
+        ..file(1, "x.pdf", "application/pdf")
+    };
+    assert!(refused(&mut wb, a, &on).contains("valid until"));
+    refused(&mut wb, file(1, "x.pdf", ""), &On::Record(rid(99)));
+    wb.delete_record(&rid(1), &ctx("Ana", 10)).unwrap();
+    let heads_deleted = wb.heads();
+    assert!(refused(&mut wb, file(1, "x.pdf", ""), &on).contains("deleted"));
+    assert_eq!(wb.heads(), heads_deleted, "nothing written");
+    assert_ne!(heads, heads_deleted);
+    assert!(On::item("99.9").is_none());
+    // The same id twice is refused.
+    let mut wb = with_risk();
+    wb.attach(&on, &file(1, "a.pdf", ""), &ctx("Ana", 2))
+        .unwrap();
+    assert!(refused(&mut wb, file(1, "a.pdf", ""), &on).contains("exists"));
+}
+
+#[test]
+fn the_engine_sends_attachments_with_the_record_and_item_they_are_on() {
+    let mut wb = with_risk();
+    let mut engine = Engine::open([wb.save().as_slice()], actor(4), &ctx("Ana", 0), None)
+        .unwrap()
+        .engine;
+    let pdf = file(1, "Backup policy.pdf", "application/pdf");
+    let (r, update) = engine.edit(
+        Edit::Attach {
+            on: On::Record(rid(1)),
+            attachment: pdf.clone(),
+        },
+        &ctx("Ana", 2),
+    );
+    r.unwrap();
+    let (_, stored) = update.records.iter().find(|(id, _)| *id == rid(1)).unwrap();
+    assert_eq!(stored.as_ref().unwrap().attachments[0].hash, pdf.hash);
+
+    let (r, update) = engine.edit(
+        Edit::Attach {
+            on: item("9.2"),
+            attachment: file(2, "Audit plan.pdf", "application/pdf"),
+        },
+        &ctx("Ana", 3),
+    );
+    r.unwrap();
+    let (clause, state) = &update.checklist[0];
+    assert_eq!(clause.number, "9.2");
+    assert_eq!(state.attachments[0].name, "Audit plan.pdf");
+
+    // Refused edits come back in words and change nothing.
+    let (r, update) = engine.edit(
+        Edit::RemoveAttachment {
+            on: On::Record(rid(1)),
+            id: AttachmentId::from_random([7; 16]),
+        },
+        &ctx("Ana", 4),
+    );
+    assert!(matches!(r, Err(WorkbookError::Attachment(_))), "{r:?}");
+    assert!(update.records.is_empty());
+}

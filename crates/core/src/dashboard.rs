@@ -123,6 +123,17 @@ impl Dashboard {
                 .collect();
             for e in index.live(def.id) {
                 let (id, r) = (&e.id, &e.record);
+                // Attached evidence past its validity, whatever the
+                // record's status: named with the record it is on.
+                for a in e.attachments.iter().filter(|a| a.expired(today)) {
+                    d.overdue.push(Dated {
+                        id: id.clone(),
+                        register: def.id,
+                        title: format!("{} on {}", a.name, r.text(def.title)),
+                        what: "Evidence valid until",
+                        date: a.valid_until.unwrap_or(today),
+                    });
+                }
                 if !is_open_record(e) {
                     continue;
                 }

@@ -35,6 +35,7 @@ mod ids;
 pub mod index;
 pub mod markdown;
 pub mod order;
+pub mod pack;
 mod preview;
 pub mod registers;
 pub mod reports;

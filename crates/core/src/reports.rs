@@ -188,6 +188,7 @@ pub fn compliance(summary: &Summary, ix: &RecordIndex) -> Report {
                         })
                         .collect::<Vec<_>>()
                         .join("; "),
+                    attached_files(s, ix),
                 ],
             })
             .collect();
@@ -202,6 +203,7 @@ pub fn compliance(summary: &Summary, ix: &RecordIndex) -> Report {
                     "Owner",
                     "Notes or justification",
                     "Evidence",
+                    "Attached files",
                 ]
                 .map(String::from)
                 .to_vec(),
@@ -220,6 +222,22 @@ pub fn compliance(summary: &Summary, ix: &RecordIndex) -> Report {
         ),
         sections,
     }
+}
+
+/// The files attached to a checklist item and to its live evidence
+/// records, by name ("Policy.pdf; job.png (Backups never restored)").
+fn attached_files(s: &crate::checklist::ItemState, ix: &RecordIndex) -> String {
+    let own = s.attachments.iter().map(|a| a.name.clone());
+    let of_records = s
+        .evidence
+        .iter()
+        .filter_map(|id| ix.get(id).filter(|e| !e.deleted))
+        .flat_map(|e| {
+            e.attachments
+                .iter()
+                .map(move |a| format!("{} ({})", a.name, e.title()))
+        });
+    own.chain(of_records).collect::<Vec<_>>().join("; ")
 }
 
 // ---- management review -------------------------------------------------------

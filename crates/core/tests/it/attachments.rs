@@ -299,3 +299,202 @@ fn the_engine_sends_attachments_with_the_record_and_item_they_are_on() {
     assert!(matches!(r, Err(WorkbookError::Attachment(_))), "{r:?}");
     assert!(update.records.is_empty());
 }
+
+mod evidence_pack {
+    use super::*;
+    use sms_core::checklist::{ItemState, ItemStatus};
+    use sms_core::pack;
+    use sms_core::view::Summary;
+    use sms_core::RecordIndex;
+    use std::io::Read;
+
+    #[test]
+    fn the_pack_has_a_folder_per_item_its_files_and_an_index() {
+        let mut wb = new_workbook();
+        wb.add_record(
+            "risk",
+            &rid(1),
+            &risk("Backups <never> restored"),
+            &ctx("Ana", 1),
+        )
+        .unwrap();
+        wb.add_record("risk", &rid(2), &risk("Gone"), &ctx("Ana", 1))
+            .unwrap();
+        let bytes = |n: u8| vec![n; 100 + n as usize];
+        let policy = file(1, "Policy.pdf", "application/pdf");
+        let same_name = file(2, "Policy.pdf", "application/pdf");
+        let shot = NewAttachment {
+            valid_until: Some(day(2027, 1, 31)),
+            ..file(3, "../job:1.png", "image/png")
+        };
+        let of_deleted = file(4, "deleted.pdf", "application/pdf");
+        let missing = file(5, "not here.pdf", "application/pdf");
+        wb.attach(&On::Record(rid(1)), &shot, &ctx("Ana", 2))
+            .unwrap();
+        wb.attach(&On::Record(rid(1)), &same_name, &ctx("Ana", 2))
+            .unwrap();
+        wb.attach(&On::Record(rid(2)), &of_deleted, &ctx("Ana", 2))
+            .unwrap();
+        wb.attach(&item("6.1"), &policy, &ctx("Ana", 3)).unwrap();
+        wb.attach(&item("6.1"), &missing, &ctx("Ana", 3)).unwrap();
+        let state = ItemState {
+            status: ItemStatus::Implemented,
+            owner: "Ana".into(),
+            evidence: vec![rid(1), rid(2)],
+            ..ItemState::default()
+        };
+        wb.set_checklist_item("6.1", &state, &ctx("Ana", 4))
+            .unwrap();
+        wb.delete_record(&rid(2), &ctx("Ana", 5)).unwrap();
+
+        let summary = Summary::of(&wb);
+        let ix = RecordIndex::build(&wb);
+        let entries = pack::plan(&summary, &ix);
+        assert_eq!(
+            entries.len(),
+            4,
+            "the deleted record's file is left out: {entries:#?}"
+        );
+        assert!(entries.iter().all(|e| e.clause.number == "6.1"));
+        let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+        let folder = paths[0].split('/').next().unwrap();
+        assert!(folder.starts_with("6.1 "), "{folder}");
+        assert!(
+            paths.iter().all(|p| p.matches('/').count() == 1),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&format!("{folder}/Policy.pdf").as_str()),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&format!("{folder}/Policy (2).pdf").as_str()),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&format!("{folder}/-job-1.png").as_str()),
+            "{paths:?}"
+        );
+        let from: Vec<&str> = entries.iter().map(|e| e.from.as_str()).collect();
+        assert!(from.contains(&"This checklist item"));
+        assert!(from.contains(&"Risk: Backups <never> restored"));
+
+        // The compliance report lists them too.
+        let report = sms_core::reports::compliance(&summary, &ix);
+        let row = report
+            .sections
+            .iter()
+            .flat_map(|s| &s.tables)
+            .flat_map(|t| &t.rows)
+            .find(|r| r.cells[0].starts_with("6.1 "))
+            .unwrap();
+        let files = &row.cells[5];
+        assert!(files.contains("Policy.pdf; not here.pdf"), "{files}");
+        assert!(
+            files.contains("../job:1.png (Backups <never> restored)"),
+            "{files}"
+        );
+        assert!(!files.contains("deleted.pdf"), "{files}");
+
+        // Bytes for all but one file.
+        let lookup = |h: &FileHash| (1..=4u8).map(bytes).find(|b| FileHash::of(b) == *h);
+        let zip = pack::write(&wb.name(), &entries, &lookup, day(2026, 12, 1)).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+        names.sort();
+        let mut expected = vec![
+            "index.csv".to_owned(),
+            "index.html".to_owned(),
+            format!("{folder}/-job-1.png"),
+            format!("{folder}/Policy (2).pdf"),
+            format!("{folder}/Policy.pdf"),
+        ];
+        expected.sort();
+        assert_eq!(names, expected, "the missing file is not in the zip");
+        let read = |archive: &mut zip::ZipArchive<_>, name: &str| {
+            let mut s = Vec::new();
+            archive.by_name(name).unwrap().read_to_end(&mut s).unwrap();
+            s
+        };
+        assert_eq!(
+            read(&mut archive, &format!("{folder}/Policy.pdf")),
+            bytes(1)
+        );
+        assert_eq!(
+            read(&mut archive, &format!("{folder}/-job-1.png")),
+            bytes(3)
+        );
+
+        let csv = String::from_utf8(read(&mut archive, "index.csv")).unwrap();
+        let table = sms_core::csv::read(&csv).unwrap();
+        assert_eq!(table[0][0], "Clause");
+        assert_eq!(table.len(), 5);
+        let shot_row = table.iter().find(|r| r[4].ends_with("-job-1.png")).unwrap();
+        assert_eq!(shot_row[0], "6.1");
+        assert_eq!(shot_row[2], "Implemented");
+        assert_eq!(shot_row[3], "Ana");
+        assert_eq!(shot_row[5], FileHash::of(&bytes(3)).to_hex());
+        assert_eq!(shot_row[7], "2027-01-31");
+        assert_eq!(shot_row[8], "Risk: Backups <never> restored");
+        assert_eq!(shot_row[9], "yes");
+        let missing_row = table
+            .iter()
+            .find(|r| r[4].ends_with("not here.pdf"))
+            .unwrap();
+        assert_eq!(missing_row[9], "no: not on this device");
+
+        let html = String::from_utf8(read(&mut archive, "index.html")).unwrap();
+        assert!(html.contains("Risk: Backups &lt;never&gt; restored"));
+        assert!(!html.contains("<never>"));
+        assert!(html.contains("Policy%20%282%29.pdf"), "links are encoded");
+        assert!(html.contains("not on the device that made this pack"));
+        assert!(html.contains(&FileHash::of(&bytes(1)).to_hex()));
+    }
+
+    #[test]
+    fn an_empty_pack_says_so() {
+        let wb = new_workbook();
+        let entries = pack::plan(&Summary::of(&wb), &RecordIndex::build(&wb));
+        assert!(entries.is_empty());
+        let zip = pack::write("W", &entries, &|_| None, day(2026, 1, 1)).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        let mut html = String::new();
+        archive
+            .by_name("index.html")
+            .unwrap()
+            .read_to_string(&mut html)
+            .unwrap();
+        assert!(html.contains("No files are attached"));
+    }
+}
+
+#[test]
+fn expired_evidence_is_overdue_on_the_dashboard() {
+    let mut wb = with_risk();
+    let cert = NewAttachment {
+        effective: Some(day(2025, 2, 1)),
+        valid_until: Some(day(2026, 1, 31)),
+        ..file(1, "ISO certificate.pdf", "application/pdf")
+    };
+    wb.attach(&On::Record(rid(1)), &cert, &ctx("Ana", 2))
+        .unwrap();
+    wb.attach(
+        &On::Record(rid(1)),
+        &file(2, "no end.pdf", ""),
+        &ctx("Ana", 2),
+    )
+    .unwrap();
+    let ix = sms_core::RecordIndex::build(&wb);
+    let on = |d| sms_core::dashboard::Dashboard::compute(&ix, d);
+    assert!(
+        on(day(2026, 1, 31)).overdue.is_empty(),
+        "valid on its last day"
+    );
+    let later = on(day(2026, 2, 1));
+    assert_eq!(later.overdue.len(), 1);
+    let o = &later.overdue[0];
+    assert_eq!(o.id, rid(1));
+    assert_eq!(o.title, "ISO certificate.pdf on Backup failure");
+    assert_eq!(o.what, "Evidence valid until");
+    assert_eq!(o.date, day(2026, 1, 31));
+}

@@ -214,6 +214,7 @@ impl Relay {
         let (room_id, seq) = match notice {
             Notice::Entry { room, seq } => (room, Some(seq)),
             Notice::Deleted { room } => (room, None),
+            Notice::Listening => return self.catch_up().await,
         };
         let room = self
             .rooms
@@ -251,6 +252,35 @@ impl Relay {
             }
         };
         let _ = room.live.send(Arc::new(live));
+    }
+
+    /// After notices may have been missed: hands each room this process
+    /// serves its latest entry (its clients fill any gap before it from the
+    /// log, and skip what they hold).
+    async fn catch_up(self: &Arc<Self>) {
+        let rooms: Vec<RoomId> = self
+            .rooms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        for room in rooms {
+            let notice = match self.store(move |s| s.room(&room)).await {
+                Ok(Some(meta)) if meta.head > 0 => crate::store::Notice::Entry {
+                    room,
+                    seq: meta.head,
+                },
+                // Empty, or not there: a room may be joined before it is
+                // created, so a missing one is not taken for deleted (its
+                // members learn of a deletion when they next write).
+                Ok(_) => continue,
+                // The database is unreachable again: the next `Listening`
+                // comes once it is back.
+                Err(_) => return,
+            };
+            Box::pin(self.remote(notice)).await;
+        }
     }
 
     /// Runs a store call on a blocking thread.

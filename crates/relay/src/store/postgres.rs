@@ -30,6 +30,9 @@ pub enum Notice {
     Entry { room: RoomId, seq: u64 },
     /// The room's owner deleted it.
     Deleted { room: RoomId },
+    /// Listening (again): notices sent while this process was not
+    /// listening are lost, so every room it serves is read again.
+    Listening,
 }
 
 /// A [`Store`] in a PostgreSQL database. Calls block (the relay runs them
@@ -131,6 +134,11 @@ impl PgStore {
             let heard = (|| -> Result<(), StoreError> {
                 let mut client = Client::connect(&url, NoTls)?;
                 client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+                // From here nothing is missed; what was committed before
+                // (while the connection was down) is read from the rooms.
+                if tx.send(Notice::Listening).is_err() {
+                    return Ok(());
+                }
                 let mut notes = client.notifications();
                 let mut it = notes.blocking_iter();
                 while let Some(n) = postgres::fallible_iterator::FallibleIterator::next(&mut it)? {
@@ -159,9 +167,8 @@ impl PgStore {
             match heard {
                 // The receiver is gone: nobody listens any more.
                 Ok(()) => return,
-                // Notices sent meanwhile are missed; a client catches up
-                // at the next entry (gaps are filled from the log) or when
-                // it reconnects.
+                // Notices sent meanwhile are missed until the connection
+                // is back; then `Listening` has every room read again.
                 Err(e) => {
                     warn!(error = %e, "listening for other relay processes failed; again in a second")
                 }

@@ -108,6 +108,28 @@ impl RelayProcess {
         Self::spawn(&self.data_dir, self.database.clone(), flags)
     }
 
+    /// Breaks every relay process's connection listening for the others'
+    /// notices on this database (PostgreSQL only), as a network failure
+    /// or a database restart would; how many were broken.
+    pub fn cut_listeners(&self) -> u64 {
+        let db = self.database.clone().expect("only over PostgreSQL");
+        // The blocking client runs its own runtime: off the test's.
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+            let row = c
+                .query_one(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND query LIKE 'LISTEN%' \
+                     AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .unwrap();
+            row.get::<_, i64>(0) as u64
+        })
+        .join()
+        .unwrap()
+    }
+
     /// Every byte the relay keeps: its files (SQLite), or every stored
     /// value of every row (PostgreSQL).
     pub fn stored(&self) -> Vec<u8> {

@@ -120,3 +120,35 @@ async fn two_relay_processes_sharing_postgres_converge() {
     assert_eq!(titles(&b.wb).len(), 15);
     one_sequence_no_echoes(&[&a, &b, &c]);
 }
+
+/// A relay process whose connection listening for the others breaks
+/// misses nothing: what another process committed meanwhile reaches its
+/// clients once it listens again (PostgreSQL only).
+#[tokio::test]
+async fn a_broken_listener_misses_nothing() {
+    if postgres().is_none() {
+        eprintln!("two relay processes need PostgreSQL: run under SMS_RELAY_TEST_POSTGRES=1");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = RelayProcess::start(dir.path(), &[]);
+    let second = first.start_beside(&[]);
+    let (room, key) = room_and_key(3);
+    let mut base = new_workbook();
+    let b_wb = base.fork(sms_core::ActorBytes([2; 16]));
+    let mut a = Peer::new("A", 1, base, room, key.clone());
+    let mut b = Peer::new("B", 2, b_wb, room, key);
+    a.connect(&first.url(), true).await;
+    settle(&mut [&mut a]).await;
+    b.connect(&second.url(), false).await;
+    settle(&mut [&mut a, &mut b]).await;
+    // Both processes' listeners break; A's next entry is announced while
+    // nobody listens.
+    assert_eq!(first.cut_listeners(), 2);
+    a.add_risk("Committed while nobody listened");
+    a.push().await;
+    settle(&mut [&mut a, &mut b]).await;
+    assert_converged(&mut [&mut a, &mut b]);
+    assert!(titles(&b.wb).contains("Committed while nobody listened"));
+    one_sequence_no_echoes(&[&a, &b]);
+}

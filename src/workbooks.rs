@@ -13,14 +13,20 @@ use crate::{
 pub fn WorkbooksPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let open_id = state.summary(|s| s.id.clone());
-    let list = LocalResource::new(move || async move {
-        match state.store() {
-            Some(store) => store.workbooks().await.map_err(|e| e.to_string()),
-            None => {
-                Err("This browser is not saving workbooks, so only the open one exists.".into())
-            }
-        }
-    });
+    // The workbooks stored here, read again after a change to the list
+    // (what was read last stays shown meanwhile).
+    let list = RwSignal::new(None::<Result<Vec<(WorkbookId, String)>, String>>);
+    let refetch = move || {
+        spawn_local(async move {
+            list.set(Some(match state.store() {
+                Some(store) => store.workbooks().await.map_err(|e| e.to_string()),
+                None => {
+                    Err("This browser is not saving workbooks, so only the open one exists.".into())
+                }
+            }));
+        })
+    };
+    refetch();
     let message = RwSignal::new(None::<String>);
     let new_name = RwSignal::new(String::new());
     let new_error = RwSignal::new(None::<String>);
@@ -63,7 +69,7 @@ pub fn WorkbooksPage() -> impl IntoView {
                 Ok(()) => {
                     rename_seen.set_value(state.heads());
                     rename_msg.set(Some((true, "Renamed.".into())));
-                    list.refetch();
+                    refetch();
                 }
                 Err(e) => rename_msg.set(Some((false, format!("Could not rename: {e}.")))),
             }
@@ -78,12 +84,11 @@ pub fn WorkbooksPage() -> impl IntoView {
             <Show when=move || !settled()>
                 <p class="hint">"Opening another workbook waits until every change is saved."</p>
             </Show>
-            <Transition fallback=|| view! { <p>"Reading the list of workbooks…"</p> }>
-                {move || {
+            {move || {
                     let open_id = open_id.clone();
-                    Suspend::new(async move {
-                    match list.await {
-                        Ok(items) => view! {
+                    match list.get() {
+                        None => view! { <p>"Reading the list of workbooks…"</p> }.into_any(),
+                        Some(Ok(items)) => view! {
                             <ul class="workbook-list">
                                 {items.into_iter().map(|(id, name)| {
                                     let is_open = open_id.as_ref() == Some(&id);
@@ -117,13 +122,11 @@ pub fn WorkbooksPage() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <p class="hint">{e}</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="hint">{e}</p> }.into_any(),
                     }
-                    })
                 }}
-            </Transition>
 
-            <crate::exchange::Exchange on_added=move |_| list.refetch() />
+            <crate::exchange::Exchange on_added=move |_| refetch() />
             <crate::live::ShareLive />
 
             <h3>"Rename this workbook"</h3>

@@ -36,13 +36,16 @@ const MARK = 'data-sms-pwa';
  * from the app's own origin; 'wasm-unsafe-eval' lets it compile its
  * WebAssembly. connect-src also allows secure WebSockets anywhere (the
  * live-sync relay a person chooses; it only ever sees sealed messages) and
- * plain WebSockets to this computer (a relay run locally).
+ * plain WebSockets to this computer (a relay run locally). blob: images and
+ * frames are attached files shown in the app (only images and PDFs, from
+ * object URLs the app makes itself).
  */
 export const CSP_DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' blob:",
+  "frame-src blob:",
   "connect-src 'self' wss: ws://localhost:* ws://127.0.0.1:*",
   "manifest-src 'self'",
   "worker-src 'self'",

@@ -378,6 +378,7 @@ pub fn ItemPage(clause: &'static Clause) -> impl IntoView {
                     <a class="button" href=Route::Checklist.href()>"Cancel"</a>
                 </div>
             </form>
+            <crate::attachments::Attachments on=sms_core::attachments::On::Item(clause) />
         </section>
     }
 }

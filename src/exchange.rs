@@ -28,11 +28,7 @@ struct Pending {
 
 /// A file size in words people read ("2.4 MB").
 fn size_label(bytes: usize) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} bytes"),
-        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
+    crate::pwa::human_size(bytes as f64)
 }
 
 /// Download and open-file controls, for the workbooks page.
@@ -594,7 +590,12 @@ pub(crate) fn save_typed(name: &str, mime: &str, bytes: &[u8]) -> Result<(), Str
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| js_text(&e))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;
+    save_blob(name, &blob)
+}
+
+/// Offers `blob` as a download named `name`.
+pub(crate) fn save_blob(name: &str, blob: &web_sys::Blob) -> Result<(), String> {
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(|e| js_text(&e))?;
     let document = document();
     let a: web_sys::HtmlAnchorElement = document
         .create_element("a")

@@ -97,10 +97,24 @@ fn what(c: &RecordChange, def: &RegisterDef) -> String {
         RecordEvent::Added => format!("added this {}", def.singular),
         RecordEvent::Deleted => format!("deleted this {}", def.singular),
         RecordEvent::Restored => format!("restored this {}", def.singular),
+        RecordEvent::Edited if c.fields.is_empty() => match c.files.as_slice() {
+            [(name, event)] => format!("{} “{name}”", file_verb(event)),
+            files => format!("changed {} attached files", files.len()),
+        },
         RecordEvent::Edited if c.fields.len() == 1 => {
             format!("changed {}", c.fields[0].field.label_lower())
         }
         RecordEvent::Edited => format!("changed {} fields", c.fields.len()),
+    }
+}
+
+fn file_verb(e: &sms_core::attachments::FileEvent) -> &'static str {
+    use sms_core::attachments::FileEvent;
+    match e {
+        FileEvent::Attached => "attached",
+        FileEvent::Removed => "removed",
+        FileEvent::Restored => "brought back",
+        FileEvent::Dated => "changed the dates of",
     }
 }
 
@@ -232,6 +246,14 @@ pub fn RecordHistory(
                         })
                         .collect::<Vec<_>>()
                 });
+                let files: Vec<String> = if c.fields.is_empty() && c.files.len() <= 1 {
+                    Vec::new()
+                } else {
+                    c.files
+                        .iter()
+                        .map(|(name, e)| format!("{} “{name}”", crate::display::capitalised(file_verb(e))))
+                        .collect()
+                };
                 let when_label = format!("on {label}, after {who}'s change");
                 view! {
                     <li>
@@ -253,6 +275,11 @@ pub fn RecordHistory(
                                         <ins>{a}</ins>
                                     </li>
                                 }).collect_view()}
+                            </ul>
+                        })}
+                        {(!files.is_empty()).then(|| view! {
+                            <ul class="field-changes">
+                                {files.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
                             </ul>
                         })}
                         <button

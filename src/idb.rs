@@ -1,10 +1,12 @@
 //! IndexedDB adapter: the only module of the app that touches IndexedDB.
 //!
-//! Three object stores: `chunks` (key: the chunk key from
+//! Four object stores: `chunks` (key: the chunk key from
 //! `sms_core::storage::chunk_key`, value: the bytes as a `Uint8Array`),
 //! `views` (the materialized view of each workbook, `sms_core::view`: key
 //! `<workbook>/0` for its base and `<workbook>/1/<time>-<random>` for each
-//! patch, in the order written) and `meta` (small string values, such as
+//! patch, in the order written), `files` (attached files' bytes as a
+//! `Blob`, key: their SHA-256 in hex, stored once however often and
+//! wherever they are attached) and `meta` (small string values, such as
 //! which workbook was open last).
 //! Writes use a transaction with `durability: "strict"`, so when a write is
 //! reported done the data has reached the disk; only then does the app say
@@ -22,8 +24,9 @@ use web_sys::{
 };
 
 pub const DB_NAME: &str = "sms-workbook";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 const CHUNKS: &str = "chunks";
+const FILES: &str = "files";
 const META: &str = "meta";
 const VIEWS: &str = "views";
 
@@ -218,7 +221,7 @@ impl ChunkStore {
                 .and_then(|r| r.dyn_into::<IdbDatabase>())
             {
                 let names = db.object_store_names();
-                for store in [CHUNKS, META, VIEWS] {
+                for store in [CHUNKS, META, VIEWS, FILES] {
                     if !names.contains(store) {
                         let _ = db.create_object_store(store);
                     }
@@ -431,6 +434,62 @@ impl ChunkStore {
         tx.object_store(META)?
             .delete(&JsValue::from_str(&format!("name/{id}")))?;
         complete(&tx).await
+    }
+
+    /// Stores an attached file's bytes under their hash (hex), in one
+    /// transaction: all of it or, when the disk or quota is full, nothing.
+    /// Returns whether it was new here (it was not stored before).
+    pub async fn put_file(&self, hash: &str, bytes: &web_sys::Blob) -> Result<bool, StorageError> {
+        let tx = self.tx(&[FILES], true)?;
+        let files = tx.object_store(FILES)?;
+        let key = JsValue::from_str(hash);
+        let had = request(files.count_with_key(&key)?).await?.as_f64() != Some(0.0);
+        if !had {
+            files.put_with_key(bytes, &key)?;
+        }
+        complete(&tx).await?;
+        Ok(!had)
+    }
+
+    /// An attached file's bytes, if this browser has them.
+    pub async fn file(&self, hash: &str) -> Result<Option<web_sys::Blob>, StorageError> {
+        let tx = self.tx(&[FILES], false)?;
+        let v = request(tx.object_store(FILES)?.get(&JsValue::from_str(hash))?).await?;
+        Ok(v.dyn_into::<web_sys::Blob>().ok())
+    }
+
+    /// Which of `hashes` this browser has the bytes of.
+    pub async fn files_here(&self, hashes: &[String]) -> Result<Vec<bool>, StorageError> {
+        let tx = self.tx(&[FILES], false)?;
+        let files = tx.object_store(FILES)?;
+        let mut out = Vec::with_capacity(hashes.len());
+        for h in hashes {
+            let n = request(files.count_with_key(&JsValue::from_str(h))?).await?;
+            out.push(n.as_f64() != Some(0.0));
+        }
+        Ok(out)
+    }
+
+    /// Deletes an attached file's bytes (one that was stored for an
+    /// attachment that then could not be written).
+    pub async fn delete_file(&self, hash: &str) -> Result<(), StorageError> {
+        let tx = self.tx(&[FILES], true)?;
+        tx.object_store(FILES)?.delete(&JsValue::from_str(hash))?;
+        complete(&tx).await
+    }
+
+    /// How many attached files this browser holds, and their bytes.
+    pub async fn files_usage(&self) -> Result<(u32, f64), StorageError> {
+        let tx = self.tx(&[FILES], false)?;
+        let all: Array = request(tx.object_store(FILES)?.get_all()?)
+            .await?
+            .dyn_into()?;
+        let bytes = all
+            .iter()
+            .filter_map(|v| v.dyn_into::<web_sys::Blob>().ok())
+            .map(|b| b.size())
+            .sum();
+        Ok((all.length(), bytes))
     }
 
     /// Makes `id` the workbook opened next time.

@@ -7,6 +7,7 @@
 //! - `register`: every register's list and form, generated from its declaration.
 
 mod activity;
+mod attachments;
 mod charts;
 mod checklist;
 mod confirm;

@@ -308,7 +308,7 @@ async fn estimate(storage: &StorageManager) -> Option<Usage> {
 }
 
 /// A size in plain words: "820 bytes", "45 KB", "1.4 MB", "12 GB".
-fn human_size(bytes: f64) -> String {
+pub(crate) fn human_size(bytes: f64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
     if bytes < 1000.0 {
         return format!("{} bytes", bytes.max(0.0).round());
@@ -364,6 +364,8 @@ fn explain(d: Durability) -> &'static str {
 pub fn StorageStatus() -> impl IntoView {
     let durability = RwSignal::new(Durability::Checking);
     let usage = RwSignal::new(None::<Usage>);
+    let files = RwSignal::new(None::<(u32, f64)>);
+    let app = use_context::<crate::state::AppState>();
     let offline_ready = RwSignal::new(false);
     let online = online_signal();
     let version = build_version();
@@ -386,6 +388,9 @@ pub fn StorageStatus() -> impl IntoView {
                 });
             }
             usage.set(estimate(&storage).await);
+            if let Some(store) = app.and_then(|s| s.store()) {
+                files.set(store.files_usage().await.ok());
+            }
         });
     };
 
@@ -446,6 +451,13 @@ pub fn StorageStatus() -> impl IntoView {
                     </p>
                 </Show>
                 {move || usage.get().map(|u| view! { <p class="usage">{usage_text(u)}</p> })}
+                {move || files.get().map(|(n, bytes)| view! {
+                    <p class="usage">{match n {
+                        0 => "No attached files are stored on this device.".to_owned(),
+                        1 => format!("Attached files: 1 file, {}.", human_size(bytes)),
+                        n => format!("Attached files: {n} files, {}.", human_size(bytes)),
+                    }}</p>
+                })}
                 <p class="offline-use">
                     {move || {
                         if !online.get() {

@@ -196,6 +196,7 @@ pub fn RecordForm(
                 </div>
             </form>
             {editing.map(|id| view! {
+                <crate::attachments::Attachments on=sms_core::attachments::On::Record(id.clone()) />
                 <Backlinks id=id.clone() />
                 <crate::history::RecordHistory id def draft />
             })}

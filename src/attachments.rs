@@ -391,7 +391,7 @@ pub fn Attachments(on: On) -> impl IntoView {
                 }}</p>
                 <div class="attachment-dates">
                     <label>
-                        "Evidence date (optional)"
+                        "Date of the evidence (optional)"
                         <input type="date" prop:value=move || effective.get()
                             on:change=move |ev| effective.set(event_target_value(&ev)) />
                     </label>

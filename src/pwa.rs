@@ -452,7 +452,7 @@ pub fn StorageStatus() -> impl IntoView {
                 </Show>
                 {move || usage.get().map(|u| view! { <p class="usage">{usage_text(u)}</p> })}
                 {move || files.get().map(|(n, bytes)| view! {
-                    <p class="usage">{match n {
+                    <p class="usage-files">{match n {
                         0 => "No attached files are stored on this device.".to_owned(),
                         1 => format!("Attached files: 1 file, {}.", human_size(bytes)),
                         n => format!("Attached files: {n} files, {}.", human_size(bytes)),

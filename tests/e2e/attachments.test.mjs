@@ -122,7 +122,7 @@ test('files attach to a risk and a checklist item, are stored once, kept offline
   // A PDF and an image on the risk, with the date the evidence refers to.
   await openRisk(page);
   await waitForText(section(page), /No files attached yet\./);
-  await section(page).getByLabel('Evidence date (optional)').fill('2026-03-01');
+  await section(page).getByLabel('Date of the evidence (optional)').fill('2026-03-01');
   await section(page).getByLabel('Valid until (optional)').fill('2026-06-30');
   await attach(page, [pdf, png], 'Attached 2 files.');
   assert.deepEqual((await listed(page).allInnerTexts()).sort(), [pdf.name, png.name].sort());

@@ -201,9 +201,19 @@ pub fn Attachments(on: On) -> impl IntoView {
         }
     });
 
+    // Leaves changing dates: the fields are for new files again.
+    let stop_dating = move || {
+        dating.set(String::new());
+        effective.set(String::new());
+        until.set(String::new());
+    };
     let add_all = move |files: Vec<web_sys::File>| {
         if files.is_empty() || !adding.get_untracked().is_empty() {
             return;
+        }
+        // Dropped while dates were being changed: those are not theirs.
+        if !dating.get_untracked().is_empty() {
+            stop_dating();
         }
         let eff = sms_core::dates::parse_iso(&effective.get_untracked());
         let val = sms_core::dates::parse_iso(&until.get_untracked());
@@ -277,17 +287,15 @@ pub fn Attachments(on: On) -> impl IntoView {
             return;
         };
         if what == "dates" {
-            let iso =
-                |d: Option<chrono::NaiveDate>| d.map(sms_core::dates::iso).unwrap_or_default();
-            effective.set(iso(a.effective));
-            until.set(iso(a.valid_until));
-            dating.update(|d| {
-                *d = if *d == a.id.as_str() {
-                    String::new()
-                } else {
-                    a.id.to_string()
-                }
-            });
+            if dating.get_untracked() == a.id.as_str() {
+                stop_dating();
+            } else {
+                let iso =
+                    |d: Option<chrono::NaiveDate>| d.map(sms_core::dates::iso).unwrap_or_default();
+                effective.set(iso(a.effective));
+                until.set(iso(a.valid_until));
+                dating.set(a.id.to_string());
+            }
             return;
         }
         leptos::task::spawn_local(async move {
@@ -352,7 +360,7 @@ pub fn Attachments(on: On) -> impl IntoView {
                 .await;
             message.set(Some(match r {
                 Ok(_) => {
-                    dating.set(String::new());
+                    stop_dating();
                     (true, format!("Saved the dates of “{}”.", a.name))
                 }
                 Err(e) => (false, format!("The dates were not saved: {e}.")),
@@ -412,7 +420,7 @@ pub fn Attachments(on: On) -> impl IntoView {
                     view! {
                         <p class="buttons">
                             <button type="button" class="primary" on:click=save_dates>"Save dates"</button>
-                            <button type="button" on:click=move |_| dating.set(String::new())>"Cancel"</button>
+                            <button type="button" on:click=move |_| stop_dating()>"Cancel"</button>
                         </p>
                     }.into_any()
                 }}

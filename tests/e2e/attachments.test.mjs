@@ -155,6 +155,17 @@ test('files attach to a risk and a checklist item, are stored once, kept offline
   assert.equal(sha256(await downloaded(page, png.name)), sha256(PNG));
   await assertNoAxeViolations(page);
 
+  // Dates change in place, in the same two fields.
+  await section(page).getByRole('button', { name: `Dates of ${pdf.name}` }).click();
+  assert.equal(await section(page).getByLabel('Valid until (optional)').inputValue(), '2026-06-30');
+  await section(page).getByLabel('Valid until (optional)').fill('2030-12-31');
+  await section(page).getByRole('button', { name: 'Save dates' }).click();
+  await waitForText(section(page).locator('p.notice'), `Saved the dates of “${pdf.name}”.`);
+  const dated = section(page).locator('li.attachment', { hasText: pdf.name });
+  await waitForText(dated, /Evidence of 1 Mar 2026 · Valid until 31 Dec 2030/);
+  assert.equal(await dated.getByText('Expired').count(), 0);
+  assert.equal(await section(page).getByLabel('Valid until (optional)').inputValue(), '', 'the fields are for new files again');
+
   // Removing is a change like any other: the history says so, undo brings
   // the file back.
   await section(page).getByRole('button', { name: `Remove ${png.name}` }).click();

@@ -11,20 +11,14 @@ use js_sys::{ArrayBuffer, Uint8Array};
 use leptos::prelude::*;
 use sms_core::attachments::{Attachment, FileHash, NewAttachment, On, MAX_FILE_BYTES};
 use sms_core::engine::Edit;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::exchange::js_text;
 use crate::state::AppState;
 
 /// Bytes read from a file per step (the progress bar moves each step).
 const SLICE: f64 = 4.0 * 1024.0 * 1024.0;
-
-fn js_text(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into())
-}
 
 /// Reads `file` in slices (reporting the fraction read) and returns its
 /// SHA-256, computed by the browser.
@@ -165,6 +159,9 @@ pub fn Attachments(on: On) -> impl IntoView {
     let preview = RwSignal::new(Vec::<String>::new());
     // The attachment whose dates are being changed ("" when none).
     let dating = RwSignal::new(String::new());
+    // Its dates as the fields showed them: only what the person changes
+    // is written, whatever someone else changed meanwhile.
+    let seen = StoredValue::new((None, None));
     let list_el = NodeRef::<leptos::html::Ul>::new();
     let asked = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
@@ -294,6 +291,7 @@ pub fn Attachments(on: On) -> impl IntoView {
                     |d: Option<chrono::NaiveDate>| d.map(sms_core::dates::iso).unwrap_or_default();
                 effective.set(iso(a.effective));
                 until.set(iso(a.valid_until));
+                seen.set_value((a.effective, a.valid_until));
                 dating.set(a.id.to_string());
             }
             return;
@@ -356,6 +354,7 @@ pub fn Attachments(on: On) -> impl IntoView {
                     id: a.id.clone(),
                     effective: e,
                     valid_until: u,
+                    seen: seen.get_value(),
                 })
                 .await;
             message.set(Some(match r {

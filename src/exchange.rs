@@ -26,11 +26,6 @@ struct Pending {
     into_stored: Option<String>,
 }
 
-/// A file size in words people read ("2.4 MB").
-fn size_label(bytes: usize) -> String {
-    crate::pwa::human_size(bytes as f64)
-}
-
 /// Download and open-file controls, for the workbooks page.
 #[component]
 pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
@@ -66,7 +61,10 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             match save_file(&file, &bytes) {
                 Ok(()) => message.set(Some((
                     true,
-                    format!("Downloaded “{file}” ({}).", size_label(bytes.len())),
+                    format!(
+                        "Downloaded “{file}” ({}).",
+                        crate::pwa::human_size(bytes.len() as f64)
+                    ),
                 ))),
                 Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
             }
@@ -143,7 +141,10 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             match result {
                 Ok(n) => message.set(Some((
                     true,
-                    format!("Downloaded “{file}” ({}).", size_label(n)),
+                    format!(
+                        "Downloaded “{file}” ({}).",
+                        crate::pwa::human_size(n as f64)
+                    ),
                 ))),
                 Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
             }
@@ -570,7 +571,7 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn js_text(e: &JsValue) -> String {
+pub(crate) fn js_text(e: &JsValue) -> String {
     e.dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())

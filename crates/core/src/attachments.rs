@@ -342,28 +342,44 @@ impl Workbook {
         Ok(true)
     }
 
-    /// Sets the dates of an attachment: what the evidence refers to and
-    /// how long it holds. `false` when they were these already.
+    /// Sets the dates of an attachment — what the evidence refers to and
+    /// how long it holds — from a form that showed `seen`: only a date the
+    /// person changed is written, so a date someone else changed meanwhile
+    /// is kept. `false` when there was nothing to write.
     pub fn date_attachment(
         &mut self,
         on: &On,
         id: &AttachmentId,
-        effective: Option<NaiveDate>,
-        valid_until: Option<NaiveDate>,
+        (effective, valid_until): (Option<NaiveDate>, Option<NaiveDate>),
+        seen: (Option<NaiveDate>, Option<NaiveDate>),
         ctx: &ChangeContext,
     ) -> Result<bool, WorkbookError> {
-        dates(effective, valid_until)?;
         let (obj, a, removed) = self.attachment_obj(on, id)?;
         if removed {
             return Err(WorkbookError::Attachment(
                 "that attached file was removed".into(),
             ));
         }
+        let effective = if effective != seen.0 {
+            effective
+        } else {
+            a.effective
+        };
+        let valid_until = if valid_until != seen.1 {
+            valid_until
+        } else {
+            a.valid_until
+        };
+        dates(effective, valid_until)?;
         if a.effective == effective && a.valid_until == valid_until {
             return Ok(false);
         }
-        put_date(&mut self.doc, &obj, K_EFFECTIVE, effective)?;
-        put_date(&mut self.doc, &obj, K_UNTIL, valid_until)?;
+        if a.effective != effective {
+            put_date(&mut self.doc, &obj, K_EFFECTIVE, effective)?;
+        }
+        if a.valid_until != valid_until {
+            put_date(&mut self.doc, &obj, K_UNTIL, valid_until)?;
+        }
         self.note(on);
         let about = self.about(on);
         self.commit(

@@ -499,12 +499,15 @@ impl Edit {
                 id,
                 effective,
                 valid_until,
+                seen,
             } => {
                 w.0.push(17);
                 w.on(on);
                 w.str(id.as_str());
                 w.date(*effective);
                 w.date(*valid_until);
+                w.date(seen.0);
+                w.date(seen.1);
             }
         }
         w.0
@@ -592,6 +595,7 @@ impl Edit {
                     id: r.attachment_id()?,
                     effective: r.date()?,
                     valid_until: r.date()?,
+                    seen: (r.date()?, r.date()?),
                 },
                 _ => return Err(corrupt("edit")),
             };

@@ -255,12 +255,15 @@ pub enum Edit {
         on: On,
         id: AttachmentId,
     },
-    /// The date an attached file's evidence refers to, and its validity.
+    /// The date an attached file's evidence refers to, and its validity,
+    /// from a form that showed `seen` (only what the person changed is
+    /// written).
     DateAttachment {
         on: On,
         id: AttachmentId,
         effective: Option<NaiveDate>,
         valid_until: Option<NaiveDate>,
+        seen: (Option<NaiveDate>, Option<NaiveDate>),
     },
 }
 
@@ -564,8 +567,9 @@ impl Engine {
                 id,
                 effective,
                 valid_until,
+                seen,
             } => wb
-                .date_attachment(&on, &id, effective, valid_until, ctx)
+                .date_attachment(&on, &id, (effective, valid_until), seen, ctx)
                 .map(Done::Changed),
             Edit::BeginImport { .. } | Edit::ImportStep { .. } | Edit::FinishImport => {
                 Err(WorkbookError::Document("an import cannot start now".into()))

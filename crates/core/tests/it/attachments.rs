@@ -138,8 +138,8 @@ fn removing_is_a_change_undo_brings_back_and_the_history_says_so() {
         .date_attachment(
             &on,
             &pdf.id,
-            Some(day(2026, 1, 1)),
-            Some(day(2026, 12, 31)),
+            (Some(day(2026, 1, 1)), Some(day(2026, 12, 31))),
+            (Some(day(2026, 3, 1)), None),
             &ctx("Ana", 3)
         )
         .unwrap());
@@ -165,6 +165,60 @@ fn undo_on_a_checklist_item_keeps_what_changed_since() {
     let out = wb.undo(&attached.hash, &ctx("Ana", 3)).unwrap();
     assert_eq!(out.reverted, 0);
     assert!(wb.checklist_item("6.1").attachments.is_empty());
+}
+
+#[test]
+fn changing_one_date_keeps_the_other_someone_changed_meanwhile() {
+    let mut ana = with_risk();
+    let on = On::Record(rid(1));
+    let pdf = file(1, "Certificate.pdf", "application/pdf");
+    ana.attach(&on, &pdf, &ctx("Ana", 2)).unwrap();
+    // Ana's form shows the dates as attached; Ben moves the evidence date.
+    let seen = (Some(day(2026, 3, 1)), None);
+    let mut ben = ana.fork(actor(2));
+    ben.date_attachment(
+        &on,
+        &pdf.id,
+        (Some(day(2026, 2, 1)), None),
+        seen,
+        &ctx("Ben", 3),
+    )
+    .unwrap();
+    ana.merge(&mut ben).unwrap();
+    // Ana only sets "valid until": Ben's evidence date stays.
+    assert!(ana
+        .date_attachment(
+            &on,
+            &pdf.id,
+            (seen.0, Some(day(2027, 1, 31))),
+            seen,
+            &ctx("Ana", 4)
+        )
+        .unwrap());
+    let a = &ana.attachments(&on)[0];
+    assert_eq!(
+        (a.effective, a.valid_until),
+        (Some(day(2026, 2, 1)), Some(day(2027, 1, 31)))
+    );
+    // Nothing changed by the person: nothing written.
+    let heads = ana.heads();
+    let now = (a.effective, a.valid_until);
+    assert!(!ana
+        .date_attachment(&on, &pdf.id, now, now, &ctx("Ana", 5))
+        .unwrap());
+    assert_eq!(ana.heads(), heads);
+    // The dates that result are checked: "valid until" before the date
+    // someone else set is refused.
+    let e = ana
+        .date_attachment(
+            &on,
+            &pdf.id,
+            (now.0, Some(day(2026, 1, 1))),
+            now,
+            &ctx("Ana", 6),
+        )
+        .unwrap_err();
+    assert!(matches!(e, WorkbookError::Attachment(_)), "{e:?}");
 }
 
 #[test]
@@ -201,8 +255,14 @@ fn two_people_attaching_at_once_both_keep_their_files() {
     // One removes while the other dates it: removed, with the new dates.
     let id = AttachmentId::from_random([1; 16]);
     ana.remove_attachment(&on, &id, &ctx("Ana", 4)).unwrap();
-    ben.date_attachment(&on, &id, None, Some(day(2030, 1, 1)), &ctx("Ben", 4))
-        .unwrap();
+    ben.date_attachment(
+        &on,
+        &id,
+        (Some(day(2026, 3, 1)), Some(day(2030, 1, 1))),
+        (Some(day(2026, 3, 1)), None),
+        &ctx("Ben", 4),
+    )
+    .unwrap();
     ana.merge(&mut ben).unwrap();
     assert_eq!(ana.attachments(&on).len(), 1);
     assert!(ana.attachments(&on).iter().all(|a| a.id != id));

@@ -4,11 +4,13 @@
 
 use crate::common::*;
 use crate::merge::{op, Op};
+use chrono::NaiveDate;
 use proptest::prelude::*;
+use sms_core::attachments::{FileHash, NewAttachment, On};
 use sms_core::checklist::{ItemState, ItemStatus};
 use sms_core::engine::codec::{decode_edited, encode_edited};
 use sms_core::engine::{Answer, Edit, Engine, Query, ToStore};
-use sms_core::Value;
+use sms_core::{AttachmentId, Value};
 
 /// A workbook with history of every kind: records added, edited, deleted
 /// and restored, checklist items, a rename, a conflict and an undo.
@@ -115,6 +117,26 @@ proptest! {
             Edit::ResolveChecklistField { number: "6.1".into(), field: "owner".into(), value: "Ana".into(), seen: heads.clone() },
             Edit::Rename { name: name.clone(), seen: heads.clone() },
             Edit::Undo { hash: heads.first().copied().unwrap() },
+            Edit::Attach {
+                on: On::Record(rid(1)),
+                attachment: NewAttachment {
+                    id: AttachmentId::from_random([7; 16]),
+                    hash: FileHash::of(name.as_bytes()),
+                    name: format!("{name}.pdf"),
+                    media_type: "application/pdf".into(),
+                    size: name.len() as u64,
+                    effective: NaiveDate::from_ymd_opt(2026, 3, 1),
+                    valid_until: None,
+                },
+            },
+            Edit::DateAttachment {
+                on: On::Record(rid(1)),
+                id: AttachmentId::from_random([7; 16]),
+                effective: None,
+                valid_until: NaiveDate::from_ymd_opt(2027, 3, 1),
+                seen: (NaiveDate::from_ymd_opt(2026, 3, 1), None),
+            },
+            Edit::RemoveAttachment { on: On::item("6.1").unwrap(), id: AttachmentId::from_random([8; 16]) },
             Edit::MergePreviewed,
             Edit::Absorb { bytes: vec![1, 2, 3] },
             Edit::BeginImport { register: "risk".into(), records: vec![(rid(41), risk("x"))], source: name.clone() },

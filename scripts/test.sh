@@ -89,6 +89,7 @@ run cargo clippy --target wasm32-unknown-unknown -p sms-workbook --all-targets -
 run cargo clippy --target wasm32-unknown-unknown -p sms-xlsx --bins --locked -- -D warnings
 run cargo clippy --target wasm32-unknown-unknown -p sms-file-worker --bins --locked -- -D warnings
 run cargo clippy --target wasm32-unknown-unknown -p sms-doc-worker --bins --locked -- -D warnings
+run cargo clippy --target wasm32-unknown-unknown -p sms-zip-worker --bins --locked -- -D warnings
 
 step "Tests, native (cargo test --workspace)"
 run cargo test --workspace --locked

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use sms_core::{
     checklist::rollups,
-    dashboard::{Aged, Dashboard, Dated, AGE_BANDS},
+    dashboard::{Aged, Dashboard, Dated, Subject, AGE_BANDS},
     registers, RecordId, ScoreBand,
 };
 
@@ -18,10 +18,14 @@ fn dated_list(items: Vec<Dated>, empty: &'static str) -> AnyView {
     view! {
         <ul class="dash-list">
             {items.into_iter().map(|d| {
-                let reg = registers::register(d.register).map(|r| r.singular).unwrap_or("record");
+                let reg = registers::register(d.register).map_or("checklist item", |r| r.singular);
+                let href = match d.subject {
+                    Subject::Record(id) => Route::Record(id).href(),
+                    Subject::Item(n) => Route::Item(n).href(),
+                };
                 view! {
                     <li>
-                        <a href=Route::Record(d.id).href()>{d.title}</a>
+                        <a href=href>{d.title}</a>
                         <span class="muted">{format!(" — {reg}, {} {}", d.what.to_lowercase(), sms_core::dates::short(d.date))}</span>
                     </li>
                 }
@@ -57,7 +61,11 @@ fn aged_cell(items: &[Aged], band: (i64, i64), what: &'static str) -> impl IntoV
 pub fn DashboardPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let today = platform::now().date_naive();
-    let data = Memo::new(move |_| state.index(|ix| Dashboard::compute(ix, today)));
+    let data = Memo::new(move |_| {
+        let mut d = state.index(|ix| Dashboard::compute(ix, today));
+        state.summary(|s| d.add_items(&s.checklist, today));
+        d
+    });
     let readiness = Memo::new(move |_| {
         state
             .summary(|s| rollups(s.checklist.iter().map(|(c, s)| (*c, s.status))))

@@ -12,9 +12,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::{keep::KeepError, platform, state::AppState};
 
-/// Files larger than this are refused before reading (a workbook of 50,000
+/// Plain workbook files larger than this are refused (a workbook of 50,000
 /// records is a few MB).
 const MAX_FILE_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+/// A workbook file carrying attached files (a container) may be larger, up
+/// to this (refused before reading): the zip worker holds it and its parts
+/// at once.
+const MAX_CONTAINER_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// The file chosen and what merging it would change.
 #[derive(Clone)]
@@ -35,6 +39,8 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     // The open workbook's engine holds the changes a preview showed.
     let incoming = StoredValue::new_local(false);
     let into_stored = StoredValue::new_local(None::<crate::keep::Target>);
+    // The attached files the chosen file carried, stored when it is merged.
+    let carried = StoredValue::new_local(None::<crate::carry::Carried>);
     let busy = RwSignal::new(false);
 
     let preparing = RwSignal::new(false);
@@ -52,20 +58,16 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                 Some(Answer::File { name, bytes }) => Some((name, bytes)),
                 _ => None,
             };
-            preparing.set(false);
             let Some((name, bytes)) = out else {
+                preparing.set(false);
                 message.set(Some((false, not_now(state))));
                 return;
             };
             let file = file_name(&name, platform::now().date_naive());
-            match save_file(&file, &bytes) {
-                Ok(()) => message.set(Some((
-                    true,
-                    format!(
-                        "Downloaded “{file}” ({}).",
-                        crate::pwa::human_size(bytes.len() as f64)
-                    ),
-                ))),
+            let result = write_file(state, &file, bytes).await;
+            preparing.set(false);
+            match result {
+                Ok(words) => message.set(Some((true, words))),
                 Err(e) => message.set(Some((false, format!("Could not download: {e}.")))),
             }
         });
@@ -165,20 +167,36 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         input.set_value("");
         forget_preview(state, incoming);
         into_stored.set_value(None);
+        carried.set_value(None);
         pending.set(None);
         message.set(None);
         busy.set(true);
         spawn_local(async move {
-            let result = open_file(state, &file, incoming).await;
+            let result = open_file(state, &file, incoming, carried).await;
             busy.set(false);
             match result {
-                Ok(Opened::Preview(preview)) if preview.is_empty() => message.set(Some((
-                    true,
-                    format!(
-                        "“{}” holds nothing new: every change in it is already in this workbook.",
-                        file.name()
-                    ),
-                ))),
+                Ok(Opened::Preview(preview)) if preview.is_empty() => {
+                    // Nothing to merge, but the file may bring the bytes of
+                    // files this workbook describes.
+                    forget_preview(state, incoming);
+                    let files = carried.try_update_value(Option::take).flatten();
+                    let words = match crate::carry::store(files).await {
+                        Ok(0) => (true, String::new()),
+                        Ok(n) => (
+                            true,
+                            format!(" Its {} are now stored here.", crate::carry::files(n)),
+                        ),
+                        Err(e) => (false, format!(" Nothing was stored: {e}.")),
+                    };
+                    message.set(Some((
+                        words.0,
+                        format!(
+                            "“{}” holds nothing new: every change in it is already in this workbook.{}",
+                            file.name(),
+                            words.1
+                        ),
+                    )))
+                }
                 Ok(Opened::Preview(preview)) => pending.set(Some(Pending {
                     file: file.name(),
                     preview,
@@ -186,6 +204,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                 })),
                 Ok(Opened::PreviewStored(target, preview)) if preview.is_empty() => {
                     let stored = target.name.clone();
+                    carried.set_value(None);
                     message.set(Some((
                         true,
                         format!(
@@ -222,16 +241,21 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             };
             pending.set(None);
             busy.set(true);
+            let files = carried.try_update_value(Option::take).flatten();
             spawn_local(async move {
-                let result = merge_into_stored(state, target).await;
+                let result = match crate::carry::store(files).await {
+                    Ok(n) => merge_into_stored(state, target).await.map(|s| (s, n)),
+                    Err(e) => Err(e),
+                };
                 busy.set(false);
                 match result {
-                    Ok(stored) => {
+                    Ok((stored, n)) => {
                         message.set(Some((
                             true,
                             format!(
-                                "Merged {} from “{}” into “{stored}”. Open it from the list to see them.",
+                                "Merged {}{} from “{}” into “{stored}”. Open it from the list to see them.",
                                 plural(p.preview.changes, "change"),
+                                crate::carry::and_files(n),
                                 p.file
                             ),
                         )));
@@ -248,9 +272,23 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         if !incoming.get_value() {
             return;
         }
-        incoming.set_value(false);
         pending.set(None);
+        let files = carried.try_update_value(Option::take).flatten();
         spawn_local(async move {
+            // The files' bytes first, so the workbook never describes a
+            // carried file this browser does not have.
+            let stored = match crate::carry::store(files).await {
+                Ok(n) => n,
+                Err(e) => {
+                    forget_preview(state, incoming);
+                    message.set(Some((
+                        false,
+                        format!("Could not merge: {e}. Nothing was changed."),
+                    )));
+                    return;
+                }
+            };
+            incoming.set_value(false);
             match state.change(Edit::MergePreviewed).await {
                 Ok(_) => {
                     let ids = p.preview.records.clone();
@@ -258,8 +296,9 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                     message.set(Some((
                         true,
                         format!(
-                            "Merged {} from “{}”.",
+                            "Merged {}{} from “{}”.",
                             plural(p.preview.changes, "change"),
+                            crate::carry::and_files(stored),
                             p.file
                         ),
                     )));
@@ -274,6 +313,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     let cancel = move |_| {
         forget_preview(state, incoming);
         into_stored.set_value(None);
+        carried.set_value(None);
         pending.set(None);
         message.set(Some((true, "Nothing was merged.".into())));
     };
@@ -281,7 +321,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
     view! {
         <h3>"Share with others"</h3>
         <p class="hint">
-            "A workbook file holds every record and its history. Send it to a colleague: opening it in their copy of the workbook merges your changes with theirs, and nobody's work is lost."
+            "A workbook file holds every record, its history and the files attached to it. Send it to a colleague: opening it in their copy of the workbook merges your changes with theirs, and nobody's work is lost."
         </p>
         <p class="exchange-actions">
             <button type="button" on:click=download aria-disabled=move || preparing.get().to_string()>
@@ -412,12 +452,12 @@ async fn open_file(
     state: AppState,
     file: &web_sys::File,
     incoming: StoredValue<bool, LocalStorage>,
+    carried: StoredValue<Option<crate::carry::Carried>, LocalStorage>,
 ) -> Result<Opened, String> {
     let name = file.name();
-    if file.size() > MAX_FILE_BYTES {
-        return Err(format!(
-            "“{name}” is too large to be a workbook file. Nothing was changed."
-        ));
+    let too_large = || format!("“{name}” is too large to be a workbook file. Nothing was changed.");
+    if file.size() > MAX_CONTAINER_BYTES {
+        return Err(too_large());
     }
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| {
         format!(
@@ -425,7 +465,23 @@ async fn open_file(
             js_text(&e)
         )
     })?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    // A container's files stay JavaScript arrays, read by the zip worker.
+    let array = js_sys::Uint8Array::new(&buffer);
+    let head = array.subarray(0, 64).to_vec();
+    let container = sms_core::container::is_container(&head);
+    if !container && file.size() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let bytes = if container {
+        let (document, files) = crate::carry::unpack(&array)
+            .await
+            .map_err(|e| cannot_open(&name, e))?;
+        carried.set_value(Some(files));
+        document
+    } else {
+        array.to_vec()
+    };
+    drop(array);
 
     // The file worker reads the file, off the page: for a file of the open
     // workbook it sends back only the changes the workbook lacks (the
@@ -444,16 +500,7 @@ async fn open_file(
             return preview(state, &name, changes, incoming).await;
         }
         Ok(crate::file_worker::Read::Other { id }) => id,
-        Err(crate::worker::Failed::Said(e)) => {
-            return Err(format!(
-                "“{name}” could not be opened: {e}. Nothing was changed."
-            ))
-        }
-        Err(crate::worker::Failed::Module(e)) => {
-            return Err(format!(
-                "“{name}” could not be opened: the app's file reader could not start ({e}). Reload the page and try again. Nothing was changed."
-            ))
-        }
+        Err(e) => return Err(cannot_open(&name, e)),
     };
 
     // Another workbook this browser holds: previewed and confirmed like
@@ -470,13 +517,34 @@ async fn open_file(
     if let Some(preview) = preview {
         return Ok(Opened::PreviewStored(Box::new(target), preview));
     }
+    let files = carried.try_update_value(Option::take).flatten();
+    let stored = crate::carry::store(files)
+        .await
+        .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
     crate::keep::store(state, &target)
         .await
         .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
     Ok(Opened::Kept(format!(
-        "“{}” was added to the workbooks in this browser. Open it from the list.",
-        target.name
+        "“{}” was added to the workbooks in this browser{}. Open it from the list.",
+        target.name,
+        if stored == 0 {
+            String::new()
+        } else {
+            format!(", with {}", crate::carry::files(stored))
+        }
     )))
+}
+
+/// Why a chosen file could not be opened, in words.
+fn cannot_open(name: &str, e: crate::worker::Failed) -> String {
+    match e {
+        crate::worker::Failed::Said(e) => {
+            format!("“{name}” could not be opened: {e}. Nothing was changed.")
+        }
+        crate::worker::Failed::Module(e) => format!(
+            "“{name}” could not be opened: the app's file reader could not start ({e}). Reload the page and try again. Nothing was changed."
+        ),
+    }
 }
 
 /// Why the open workbook cannot be written to a file at this moment.
@@ -578,9 +646,48 @@ pub(crate) fn js_text(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
+/// Offers the workbook file `bytes` as a download named `name`, as a
+/// container carrying the attached files this browser has when it refers to
+/// any; returns what was downloaded, in words.
+async fn write_file(state: AppState, name: &str, bytes: Vec<u8>) -> Result<String, String> {
+    let container = crate::carry::container(state, &bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (size, carried, missing) = match container {
+        None => {
+            save_file(name, &bytes)?;
+            (bytes.len() as f64, 0, 0)
+        }
+        Some(w) => {
+            drop(bytes);
+            save_bytes(name, &w.bytes)?;
+            (w.bytes.length() as f64, w.carried, w.missing)
+        }
+    };
+    let mut words = format!("Downloaded “{name}” ({}", crate::pwa::human_size(size));
+    if carried > 0 {
+        words.push_str(&format!(", with {}", crate::carry::files(carried)));
+    }
+    words.push_str(").");
+    if missing > 0 {
+        words.push_str(&format!(
+            " Not on this device, so not in the file: {}.",
+            crate::carry::files(missing)
+        ));
+    }
+    Ok(words)
+}
+
 /// Offers `bytes` as a download named `name`.
 fn save_file(name: &str, bytes: &[u8]) -> Result<(), String> {
     save_typed(name, "application/octet-stream", bytes)
+}
+
+/// Offers the JavaScript array `bytes` as a download named `name`.
+pub(crate) fn save_bytes(name: &str, bytes: &js_sys::Uint8Array) -> Result<(), String> {
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(bytes))
+        .map_err(|e| js_text(&e))?;
+    save_blob(name, &blob)
 }
 
 /// Offers `bytes` as a download named `name`, of MIME type `mime`.

@@ -8,6 +8,7 @@
 
 mod activity;
 mod attachments;
+mod carry;
 mod charts;
 mod checklist;
 mod confirm;

@@ -31,6 +31,62 @@ pub fn ReportsPage() -> impl IntoView {
     }
 }
 
+/// The evidence pack download: a zip with a folder per checklist item
+/// holding its files and its evidence records' files, and an index.
+fn evidence_pack() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let said = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let download = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        said.set(Some((true, "Preparing the evidence pack…".into())));
+        leptos::task::spawn_local(async move {
+            let name = state
+                .summary_untracked(|s| s.name.clone())
+                .unwrap_or_default();
+            let file = sms_core::exchange::export_name(
+                &format!("{name} evidence pack"),
+                "zip",
+                platform::now().date_naive(),
+            );
+            let result = crate::carry::pack(state)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|w| crate::exchange::save_bytes(&file, &w.bytes).map(|()| w));
+            busy.set(false);
+            said.set(Some(match result {
+                Ok(w) => {
+                    let mut words = format!(
+                        "Downloaded “{file}”, with {}.",
+                        crate::carry::files(w.carried)
+                    );
+                    if w.missing > 0 {
+                        words.push_str(&format!(
+                            " Not on this device, so in the index only: {}.",
+                            crate::carry::files(w.missing)
+                        ));
+                    }
+                    (true, words)
+                }
+                Err(e) => (false, format!("Could not make the evidence pack: {e}.")),
+            }));
+        });
+    };
+    view! {
+        <button type="button" on:click=download aria-disabled=move || busy.get().to_string()>
+            "Download the evidence pack"
+        </button>
+        {move || said.get().map(|(ok, m)| if ok {
+            view! { <p class="notice pack-note" role="status">{m}</p> }.into_any()
+        } else {
+            view! { <p class="field-error pack-note" role="alert">{m}</p> }.into_any()
+        })}
+    }
+}
+
 /// Puts the workbook's name and today's date at the top of printed pages
 /// (a CSS `@page` rule set through the CSS object model, which the
 /// Content-Security-Policy allows, unlike an inline style).
@@ -260,6 +316,7 @@ pub fn ReportPage(kind: &'static str) -> impl IntoView {
             <div class="report-actions">
                 {controls}
                 <button type="button" class="primary" on:click=move |_| { let _ = window().print(); }>"Print / Save as PDF"</button>
+                {(kind == "compliance").then(evidence_pack)}
             </div>
             {body}
         </section>

@@ -1,7 +1,7 @@
 // Attached files: on a risk and on checklist item 6.1, stored once by
 // content, kept offline, shown, downloaded byte for byte, removed and
 // brought back by undo; refused in words (too large, storage full) with
-// nothing stored.
+// nothing stored. The workbook file carries them to a second browser.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -9,8 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { unzipSync } from 'fflate';
 import {
-  useApp, openApp, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
+  useApp, openApp, launch, waitReady, waitForText, assertNoProblems, assertNoAxeViolations, fieldLabel,
 } from './support.mjs';
 
 const app = useApp();
@@ -223,5 +224,158 @@ test('files attach to a risk and a checklist item, are stored once, kept offline
   await page.evaluate(() => window.restorePut());
   assert.equal(await listed(page).count(), 3);
   assert.equal((await storedFiles(page)).count, 3);
+  assertNoProblems(page);
+});
+
+/** Deletes every stored file's bytes from this browser. */
+function forgetFiles(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('sms-workbook');
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('files', 'readwrite');
+      tx.objectStore('files').clear();
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  }));
+}
+
+test('the workbook file carries the attached files to a second browser; a damaged one changes nothing', async (t) => {
+  const ana = await openApp(app.context, app.url, { path: '#/workbooks' });
+  await saved(ana);
+  const workbook = (await ana.locator('h1').innerText()).trim();
+  const started = Date.now();
+  const [dl] = await Promise.all([
+    ana.waitForEvent('download'),
+    ana.getByRole('button', { name: 'Download this workbook' }).click(),
+  ]);
+  const file = path.join(dir, 'with files.smsw');
+  await dl.saveAs(file);
+  await waitForText(ana.locator('p.notice', { hasText: 'Downloaded' }), /^Downloaded “.+\.smsw” \([\d.]+ MB, with 3 attached files\)\.$/);
+  t.diagnostic(`downloading the workbook with its 3 files (50 MiB) took ${Date.now() - started} ms`);
+
+  // A zip any program opens: the marker, the document, each file once by hash.
+  const bytes = readFileSync(file);
+  const entries = unzipSync(new Uint8Array(bytes));
+  const largest = Buffer.alloc(50 * 1024 * 1024, 9);
+  const hashes = [sha256(PDF), sha256(PNG), sha256(largest)];
+  assert.deepEqual(
+    Object.keys(entries),
+    ['sms-workbook-container', 'workbook.smsw', ...hashes.sort().map((h) => `files/${h}`)],
+  );
+  assert.equal(Buffer.from(entries['sms-workbook-container']).toString(), 'SMS Workbook container 1\n');
+  for (const h of hashes) assert.equal(sha256(entries[`files/${h}`]), h);
+
+  const ben = await launch();
+  try {
+    const page = await openApp(ben, app.url, { path: '#/workbooks' });
+    await saved(page);
+    const alert = page.locator('p.field-error[role="alert"]');
+
+    // One changed byte inside the PDF: refused whole, nothing stored.
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.indexOf(PDF) + 20] ^= 0x01;
+    const bad = path.join(dir, 'damaged.smsw');
+    writeFileSync(bad, damaged);
+    await page.locator('input[type=file]').setInputFiles(bad);
+    await waitForText(alert, '“damaged.smsw” could not be opened: the file is damaged or cut short. Nothing was changed.');
+    assert.equal((await storedFiles(page)).count, 0);
+    assert.equal(await page.getByRole('button', { name: `Open ${workbook}` }).count(), 0);
+
+    // The file as written: the workbook and its three files are kept.
+    await page.locator('input[type=file]').setInputFiles(file);
+    await waitForText(
+      page.locator('p.notice', { hasText: 'was added' }),
+      `“${workbook}” was added to the workbooks in this browser, with 3 attached files. Open it from the list.`,
+      { timeout: 60_000 },
+    );
+    assert.deepEqual(await storedFiles(page), { count: 3, bytes: PDF.length + PNG.length + largest.length });
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.getByRole('button', { name: `Open ${workbook}` }).click(),
+    ]);
+    await waitReady(page);
+    await openRisk(page);
+    assert.deepEqual((await listed(page).allInnerTexts()).sort(), [pdf.name, png.name, 'largest.bin'].sort());
+    assert.equal(sha256(await downloaded(page, pdf.name)), sha256(PDF));
+    assert.equal(sha256(await downloaded(page, png.name)), sha256(PNG));
+
+    // Without the bytes here, a file says so; opening the workbook file
+    // again brings nothing new to merge but fills them in.
+    await forgetFiles(page);
+    await page.reload();
+    await waitReady(page);
+    await openRisk(page);
+    const row = section(page).locator('li.attachment', { hasText: pdf.name });
+    await waitForText(row, /Not on this device yet/);
+    await page.goto(new URL('#/workbooks', app.url).href);
+    await page.locator('input[type=file]').setInputFiles(file);
+    await waitForText(
+      page.locator('p.notice', { hasText: 'holds nothing new' }),
+      '“with files.smsw” holds nothing new: every change in it is already in this workbook. Its 3 attached files are now stored here.',
+      { timeout: 60_000 },
+    );
+    await openRisk(page);
+    assert.equal(await row.getByText(/Not on this device yet/).count(), 0);
+    assert.equal(sha256(await downloaded(page, pdf.name)), sha256(PDF));
+    assertNoProblems(page);
+  } finally {
+    await ben.close();
+  }
+  assertNoProblems(ana);
+});
+
+test('the evidence pack holds a folder per checklist item with its files, and an index', async () => {
+  const page = await openApp(app.context, app.url, { path: '#/reports/compliance' });
+  await saved(page);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download the evidence pack' }).click(),
+  ]);
+  assert.match(dl.suggestedFilename(), /^.+ evidence pack \d{4}-\d{2}-\d{2}\.zip$/);
+  await waitForText(page.locator('p.pack-note[role="status"]'), `Downloaded “${dl.suggestedFilename()}”, with 3 attached files.`);
+  const zip = unzipSync(new Uint8Array(readFileSync(await dl.path())));
+
+  // Item 6.1's three attachments (the image twice, under two names).
+  const folder = '6.1 Actions to address risks and opportunities';
+  assert.deepEqual(Object.keys(zip).sort(), [
+    `${folder}/Backup policy.pdf`,
+    `${folder}/backup-job (2).png`,
+    `${folder}/backup-job.png`,
+    'index.csv',
+    'index.html',
+  ]);
+  assert.equal(sha256(zip[`${folder}/Backup policy.pdf`]), sha256(PDF));
+  assert.equal(sha256(zip[`${folder}/backup-job.png`]), sha256(PNG));
+  assert.equal(sha256(zip[`${folder}/backup-job (2).png`]), sha256(PNG));
+
+  const csv = Buffer.from(zip['index.csv']).toString().trim().split(/\r?\n/);
+  assert.equal(csv[0], 'Clause,Item,Status,Owner,File,SHA-256,Effective date,Valid until,Attached to,In this pack');
+  assert.equal(csv.length, 4);
+  const pdfRow = csv.find((r) => r.includes('Backup policy.pdf'));
+  assert.ok(pdfRow.startsWith('6.1,Actions to address risks and opportunities,'), pdfRow);
+  assert.ok(pdfRow.includes(`,${sha256(PDF)},`), pdfRow);
+  assert.ok(pdfRow.endsWith(',This checklist item,yes'), pdfRow);
+  const html = Buffer.from(zip['index.html']).toString();
+  assert.match(html, /<h2>6\.1 Actions to address risks and opportunities<\/h2>/);
+  assert.ok(html.includes(`<a href="6.1%20Actions%20to%20address%20risks%20and%20opportunities/Backup%20policy.pdf">`), 'each file links to itself in the pack');
+  await assertNoAxeViolations(page);
+
+  // Evidence past its "valid until" is overdue on the dashboard, on a
+  // record and on a checklist item alike, each a link to where it is.
+  await page.goto(new URL('#/checklist/8.1', app.url).href);
+  await section(page).getByLabel('Date of the evidence (optional)').fill('2025-01-01');
+  await section(page).getByLabel('Valid until (optional)').fill('2025-12-31');
+  await attach(page, { name: 'minutes.txt', mimeType: 'text/plain', buffer: Buffer.from('Review minutes') }, 'Attached “minutes.txt”.');
+  await saved(page);
+  await page.goto(new URL('#/', app.url).href);
+  const overdue = page.locator('article[aria-labelledby="card-overdue"] .dash-list');
+  const item = overdue.getByRole('link', { name: 'minutes.txt on checklist item 8.1' });
+  await item.waitFor();
+  assert.equal(await item.getAttribute('href'), '#/checklist/8.1');
+  await waitForText(overdue.locator('li', { hasText: 'minutes.txt' }), /checklist item, evidence valid until 31 Dec 2025/);
+  await overdue.getByRole('link', { name: `${png.name} on ${TITLE}` }).waitFor();
   assertNoProblems(page);
 });

@@ -487,3 +487,16 @@ pub(crate) fn file_events(
         })
         .collect()
 }
+
+/// Every file the workbook refers to: the live attachments of its checklist
+/// items and of its records, deleted records included (they can be
+/// restored with their files). A workbook file carries these, and the
+/// bytes of no other. A file attached in several places comes as often.
+pub fn referenced<'a>(
+    summary: &'a crate::view::Summary,
+    ix: &'a crate::RecordIndex,
+) -> impl Iterator<Item = FileHash> + 'a {
+    let items = summary.checklist.iter().flat_map(|(_, s)| &s.attachments);
+    let records = ix.entries().flat_map(|e| &e.attachments);
+    items.chain(records).map(|a| a.hash)
+}

@@ -32,10 +32,19 @@ const FINISHED: &[&str] = &[
     "expired",
 ];
 
-/// A record with a date that matters.
+/// What a date is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Record(RecordId),
+    /// A checklist item, by its clause number.
+    Item(&'static str),
+}
+
+/// A record or checklist item with a date that matters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dated {
-    pub id: RecordId,
+    pub subject: Subject,
+    /// The record's register (`"checklist"` for a checklist item).
     pub register: &'static str,
     pub title: String,
     /// Label of the date field, e.g. "Review date".
@@ -127,7 +136,7 @@ impl Dashboard {
                 // record's status: named with the record it is on.
                 for a in e.attachments.iter().filter(|a| a.expired(today)) {
                     d.overdue.push(Dated {
-                        id: id.clone(),
+                        subject: Subject::Record(id.clone()),
                         register: def.id,
                         title: format!("{} on {}", a.name, r.text(def.title)),
                         what: "Evidence valid until",
@@ -142,7 +151,7 @@ impl Dashboard {
                     if let Some(date) = r.date(f.key) {
                         if date < today {
                             d.overdue.push(Dated {
-                                id: id.clone(),
+                                subject: Subject::Record(id.clone()),
                                 register: def.id,
                                 title: title(),
                                 what: f.label,
@@ -162,7 +171,7 @@ impl Dashboard {
                         .map(|f| f.label)
                         .unwrap_or("Date");
                     d.upcoming.push(Dated {
-                        id: id.clone(),
+                        subject: Subject::Record(id.clone()),
                         register: def.id,
                         title: title(),
                         what,
@@ -201,9 +210,7 @@ impl Dashboard {
                 }
             }
         }
-        crate::order::sort_by(&mut d.overdue, |a, b| {
-            a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title))
-        });
+        d.sort_overdue();
         crate::order::sort_by(&mut d.upcoming, |a, b| {
             a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title))
         });
@@ -212,6 +219,39 @@ impl Dashboard {
             std::cmp::Reverse(a.days)
         });
         d
+    }
+
+    fn sort_overdue(&mut self) {
+        crate::order::sort_by(&mut self.overdue, |a, b| {
+            a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title))
+        });
+    }
+
+    /// Adds the checklist items' own evidence past its validity to what is
+    /// overdue.
+    pub fn add_items(
+        &mut self,
+        checklist: &[(
+            &'static crate::catalogue::Clause,
+            crate::checklist::ItemState,
+        )],
+        today: NaiveDate,
+    ) {
+        let before = self.overdue.len();
+        for (clause, state) in checklist {
+            for a in state.attachments.iter().filter(|a| a.expired(today)) {
+                self.overdue.push(Dated {
+                    subject: Subject::Item(clause.number),
+                    register: "checklist",
+                    title: format!("{} on checklist item {}", a.name, clause.number),
+                    what: "Evidence valid until",
+                    date: a.valid_until.unwrap_or(today),
+                });
+            }
+        }
+        if self.overdue.len() > before {
+            self.sort_overdue();
+        }
     }
 
     /// Items of `items` in an age band.

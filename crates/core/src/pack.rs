@@ -14,6 +14,8 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use chrono::NaiveDate;
+
 use crate::attachments::{Attachment, FileHash};
 use crate::catalogue::Clause;
 use crate::checklist::ItemStatus;
@@ -29,9 +31,95 @@ pub struct PackEntry {
     /// Where it is attached: "This checklist item", or the evidence
     /// record ("Risk: Backups never restored").
     pub from: String,
-    pub attachment: Attachment,
+    pub hash: FileHash,
+    pub effective: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
     /// Its path in the zip: `<clause folder>/<file name>`.
     pub path: String,
+}
+
+/// Strings per file in [`fields`].
+pub const FIELDS: usize = 8;
+
+/// What goes into the pack, as plain strings, [`FIELDS`] per file: every
+/// checklist item's own files, then the files of its evidence records
+/// (live ones), in catalogue order. Each file gives its clause, the item's
+/// status and owner, what it is attached to, its hash, dates and name.
+/// Strings, so the page (which has the read model) hands them to the worker
+/// that writes the zip, and [`from_fields`] makes the plan there.
+pub fn fields(summary: &Summary, ix: &RecordIndex) -> Vec<String> {
+    let date = |d: Option<NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
+    let mut out = Vec::new();
+    for (clause, state) in &summary.checklist {
+        let mut push = |from: &str, a: &Attachment| {
+            out.extend([
+                clause.number.to_owned(),
+                state.status.key().to_owned(),
+                state.owner.clone(),
+                from.to_owned(),
+                a.hash.to_hex(),
+                date(a.effective),
+                date(a.valid_until),
+                a.name.clone(),
+            ]);
+        };
+        for a in &state.attachments {
+            push("This checklist item", a);
+        }
+        for id in &state.evidence {
+            if let Some(e) = ix.get(id).filter(|e| !e.deleted) {
+                let from = format!("{}: {}", capitalised(e.def.singular), e.title());
+                for a in &e.attachments {
+                    push(&from, a);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The pack's plan from [`fields`]: each file gets its path, a folder per
+/// clause and a name safe for any unpacker and unique in its folder. `None`
+/// if `fields` are not such a list.
+pub fn from_fields(fields: &[String]) -> Option<Vec<PackEntry>> {
+    if !fields.len().is_multiple_of(FIELDS) {
+        return None;
+    }
+    let date = |s: &str| -> Option<Option<NaiveDate>> {
+        if s.is_empty() {
+            Some(None)
+        } else {
+            crate::dates::parse_iso(s).map(Some)
+        }
+    };
+    let mut taken = HashSet::new();
+    let mut last = "";
+    let mut out = Vec::with_capacity(fields.len() / FIELDS);
+    for f in fields.chunks_exact(FIELDS) {
+        let clause = crate::catalogue::clause(&f[0])?;
+        if clause.number != last {
+            taken.clear();
+            last = clause.number;
+        }
+        let folder = safe_name(&format!("{} {}", clause.number, clause.title));
+        let name = unique(safe_name(&f[7]), &mut taken);
+        out.push(PackEntry {
+            clause,
+            status: ItemStatus::from_key(&f[1])?,
+            owner: f[2].clone(),
+            from: f[3].clone(),
+            hash: FileHash::parse(&f[4])?,
+            effective: date(&f[5])?,
+            valid_until: date(&f[6])?,
+            path: format!("{folder}/{name}"),
+        });
+    }
+    Some(out)
+}
+
+/// What goes into the pack (see [`fields`]), with each file's path.
+pub fn plan(summary: &Summary, ix: &RecordIndex) -> Vec<PackEntry> {
+    from_fields(&fields(summary, ix)).expect("fields are read back")
 }
 
 /// Longest folder or file name written, in characters.
@@ -92,39 +180,6 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What goes into the pack: every checklist item's own files, then the
-/// files of its evidence records (live ones), in catalogue order.
-pub fn plan(summary: &Summary, ix: &RecordIndex) -> Vec<PackEntry> {
-    let mut out = Vec::new();
-    for (clause, state) in &summary.checklist {
-        let folder = safe_name(&format!("{} {}", clause.number, clause.title));
-        let mut taken = HashSet::new();
-        let mut files: Vec<(String, &Attachment)> = state
-            .attachments
-            .iter()
-            .map(|a| ("This checklist item".to_owned(), a))
-            .collect();
-        for id in &state.evidence {
-            if let Some(e) = ix.get(id).filter(|e| !e.deleted) {
-                let from = format!("{}: {}", capitalised(e.def.singular), e.title());
-                files.extend(e.attachments.iter().map(|a| (from.clone(), a)));
-            }
-        }
-        for (from, a) in files {
-            let name = unique(safe_name(&a.name), &mut taken);
-            out.push(PackEntry {
-                clause,
-                status: state.status,
-                owner: state.owner.clone(),
-                from,
-                attachment: a.clone(),
-                path: format!("{folder}/{name}"),
-            });
-        }
-    }
-    out
-}
-
 /// The index as CSV: one row per file.
 pub fn index_csv(entries: &[PackEntry], here: &dyn Fn(&FileHash) -> bool) -> String {
     let mut rows = vec![[
@@ -143,18 +198,17 @@ pub fn index_csv(entries: &[PackEntry], here: &dyn Fn(&FileHash) -> bool) -> Str
     .to_vec()];
     let date = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
     for e in entries {
-        let a = &e.attachment;
         rows.push(vec![
             e.clause.number.to_owned(),
             e.clause.title.to_owned(),
             e.status.label().to_owned(),
             e.owner.clone(),
             e.path.clone(),
-            a.hash.to_hex(),
-            date(a.effective),
-            date(a.valid_until),
+            e.hash.to_hex(),
+            date(e.effective),
+            date(e.valid_until),
             e.from.clone(),
-            if here(&a.hash) {
+            if here(&e.hash) {
                 "yes"
             } else {
                 "no: not on this device"
@@ -218,8 +272,7 @@ pub fn index_html(
                 },
             ));
         }
-        let a = &e.attachment;
-        let file = if here(&a.hash) {
+        let file = if here(&e.hash) {
             let href: String = e
                 .path
                 .split('/')
@@ -237,9 +290,9 @@ pub fn index_html(
         h.push_str(&format!(
             "<tr><td>{file}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
             escape(&e.from),
-            date(a.effective),
-            date(a.valid_until),
-            a.hash.to_hex(),
+            date(e.effective),
+            date(e.valid_until),
+            e.hash.to_hex(),
         ));
     }
     if last.is_some() {
@@ -277,8 +330,8 @@ pub fn write(
     let mut present = HashSet::new();
     let mut files = Vec::new();
     for e in entries {
-        if let Some(b) = bytes(&e.attachment.hash) {
-            present.insert(e.attachment.hash);
+        if let Some(b) = bytes(&e.hash) {
+            present.insert(e.hash);
             files.push((e.path.as_str(), b));
         }
     }

@@ -410,6 +410,17 @@ mod evidence_pack {
         let summary = Summary::of(&wb);
         let ix = RecordIndex::build(&wb);
         let entries = pack::plan(&summary, &ix);
+        // Handed to the zip worker as strings, where the plan is made.
+        let fields = pack::fields(&summary, &ix);
+        assert_eq!(fields.len(), entries.len() * pack::FIELDS);
+        assert_eq!(pack::from_fields(&fields).as_ref(), Some(&entries));
+        assert_eq!(pack::from_fields(&fields[1..]), None, "cut");
+        let mut bad = fields.clone();
+        bad[4] = "not a hash".into();
+        assert_eq!(pack::from_fields(&bad), None, "a bad hash");
+        let mut bad = fields.clone();
+        bad[0] = "99.9".into();
+        assert_eq!(pack::from_fields(&bad), None, "no such clause");
         assert_eq!(
             entries.len(),
             4,
@@ -530,6 +541,7 @@ mod evidence_pack {
 
 #[test]
 fn expired_evidence_is_overdue_on_the_dashboard() {
+    use sms_core::dashboard::{Dashboard, Subject};
     let mut wb = with_risk();
     let cert = NewAttachment {
         effective: Some(day(2025, 2, 1)),
@@ -545,7 +557,7 @@ fn expired_evidence_is_overdue_on_the_dashboard() {
     )
     .unwrap();
     let ix = sms_core::RecordIndex::build(&wb);
-    let on = |d| sms_core::dashboard::Dashboard::compute(&ix, d);
+    let on = |d| Dashboard::compute(&ix, d);
     assert!(
         on(day(2026, 1, 31)).overdue.is_empty(),
         "valid on its last day"
@@ -553,8 +565,76 @@ fn expired_evidence_is_overdue_on_the_dashboard() {
     let later = on(day(2026, 2, 1));
     assert_eq!(later.overdue.len(), 1);
     let o = &later.overdue[0];
-    assert_eq!(o.id, rid(1));
+    assert_eq!(o.subject, Subject::Record(rid(1)));
     assert_eq!(o.title, "ISO certificate.pdf on Backup failure");
     assert_eq!(o.what, "Evidence valid until");
     assert_eq!(o.date, day(2026, 1, 31));
+
+    // A checklist item's own evidence too, in date order with the rest.
+    let older = NewAttachment {
+        id: AttachmentId::from_random([7; 16]),
+        effective: Some(day(2025, 1, 1)),
+        valid_until: Some(day(2025, 12, 31)),
+        ..file(3, "Scope statement.pdf", "application/pdf")
+    };
+    wb.attach(&item("4.3"), &older, &ctx("Ana", 3)).unwrap();
+    let ix = sms_core::RecordIndex::build(&wb);
+    let summary = sms_core::view::Summary::of(&wb);
+    let mut d = Dashboard::compute(&ix, day(2026, 2, 1));
+    d.add_items(&summary.checklist, day(2026, 2, 1));
+    let got: Vec<(&Subject, &str)> = d
+        .overdue
+        .iter()
+        .map(|o| (&o.subject, o.title.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                &Subject::Item("4.3"),
+                "Scope statement.pdf on checklist item 4.3"
+            ),
+            (
+                &Subject::Record(rid(1)),
+                "ISO certificate.pdf on Backup failure"
+            ),
+        ]
+    );
+    let mut d = Dashboard::compute(&ix, day(2025, 12, 31));
+    d.add_items(&summary.checklist, day(2025, 12, 31));
+    assert!(d.overdue.is_empty(), "valid on its last day");
+}
+
+#[test]
+fn a_workbook_file_carries_every_live_file_of_items_and_records_deleted_or_not() {
+    use sms_core::{attachments::referenced, view::Summary, RecordIndex};
+    let mut wb = with_risk();
+    wb.add_record("risk", &rid(2), &risk("Supplier fails"), &ctx("Ana", 2))
+        .unwrap();
+    let (a, b, c, d) = (
+        file(1, "a.pdf", "application/pdf"),
+        file(2, "b.png", "image/png"),
+        file(3, "c.txt", "text/plain"),
+        file(4, "gone.txt", "text/plain"),
+    );
+    wb.attach(&On::Record(rid(1)), &a, &ctx("Ana", 3)).unwrap();
+    wb.attach(&item("6.1"), &b, &ctx("Ana", 4)).unwrap();
+    wb.attach(&On::Record(rid(2)), &c, &ctx("Ana", 5)).unwrap();
+    wb.attach(&item("8.1"), &d, &ctx("Ana", 6)).unwrap();
+    // The same bytes on a second place count once.
+    let mut again = file(2, "b again.png", "image/png");
+    again.id = AttachmentId::from_random([9; 16]);
+    wb.attach(&On::Record(rid(1)), &again, &ctx("Ana", 7))
+        .unwrap();
+    wb.remove_attachment(&item("8.1"), &d.id, &ctx("Ana", 8))
+        .unwrap();
+    wb.delete_record(&rid(2), &ctx("Ana", 9)).unwrap();
+
+    let (summary, ix) = (Summary::of(&wb), RecordIndex::build(&wb));
+    let got: std::collections::BTreeSet<FileHash> = referenced(&summary, &ix).collect();
+    let want: std::collections::BTreeSet<FileHash> = [a.hash, b.hash, c.hash].into();
+    assert_eq!(
+        got, want,
+        "removed files are left out, a deleted record's kept"
+    );
 }

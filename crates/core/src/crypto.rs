@@ -132,12 +132,106 @@ impl RoomKey {
     }
 }
 
+/// Bytes of a file in each sealed part sent through the relay (1 MiB): in
+/// base64url a sealed part stays well below the relay's 2 MiB frame.
+pub const FILE_PART_BYTES: usize = 1024 * 1024;
+/// Most parts a file may have (a 50 MiB attachment has 50).
+pub const MAX_FILE_PARTS: u32 = 64;
+
+impl RoomKey {
+    /// The id an attached file (by its SHA-256) has in this room: keyed
+    /// with the room key (HMAC-SHA-256 under a key derived for it), so the
+    /// relay, which has no key, cannot tell whether a file it knows is
+    /// there, and rooms do not share ids.
+    pub fn file_id(&self, hash: &[u8; 32]) -> [u8; 32] {
+        use hkdf::hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.derive(b"file id"))
+            .expect("HMAC takes a key of any length");
+        mac.update(hash);
+        mac.finalize().into_bytes().into()
+    }
+
+    fn file_cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.derive(b"file key").into())
+    }
+
+    /// Seals part `part` (from 0) of `parts` of the file `file` (its
+    /// [`Self::file_id`]) for room `room`, like [`Self::seal`] but under
+    /// the file key, with room, file, part and parts as associated data: a
+    /// part opens only in its place.
+    pub fn seal_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        (part, parts): (u32, u32),
+        nonce: [u8; NONCE_LEN],
+        plain: &[u8],
+    ) -> Vec<u8> {
+        let aad = part_aad(room, file, part, parts);
+        let sealed = self
+            .file_cipher()
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
+            .expect("AES-GCM seals any message that fits in memory");
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(SEALED_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens a part sealed by [`Self::seal_part`] for the same room, file
+    /// and place; anything else is refused.
+    pub fn open_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        (part, parts): (u32, u32),
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEALED_V1 {
+            return Err(CryptoError::Malformed);
+        }
+        let (nonce, body) = sealed[1..].split_at(NONCE_LEN);
+        let aad = part_aad(room, file, part, parts);
+        self.file_cipher()
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| CryptoError::Forged)
+    }
+}
+
+/// How many parts a file of `len` bytes is sent in (at least one, for an
+/// empty file).
+pub fn file_parts(len: usize) -> u32 {
+    len.div_ceil(FILE_PART_BYTES).max(1) as u32
+}
+
+fn part_aad(room: &RoomId, file: &[u8; 32], part: u32, parts: u32) -> [u8; 56] {
+    let mut aad = [0u8; 56];
+    aad[..16].copy_from_slice(&room.0);
+    aad[16..48].copy_from_slice(file);
+    aad[48..52].copy_from_slice(&part.to_be_bytes());
+    aad[52..].copy_from_slice(&parts.to_be_bytes());
+    aad
+}
+
 /// What the relay stores for a room: the SHA-256 of its token.
 pub fn token_hash(token: &[u8]) -> [u8; 32] {
     Sha256::digest(token).into()
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
@@ -210,6 +304,53 @@ pub mod b64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn file_parts_open_only_in_their_room_file_and_place() {
+        let (k, room) = (key(1), RoomId([7; 16]));
+        let hash = [3u8; 32];
+        let id = k.file_id(&hash);
+        assert_eq!(id, k.file_id(&hash), "the same file, the same id");
+        assert_ne!(id, key(2).file_id(&hash), "another room key, another id");
+        assert_ne!(id, k.file_id(&[4; 32]));
+        assert_ne!(&id, &hash, "the id is not the hash");
+
+        let sealed = k.seal_part(&room, &id, (1, 3), [9; 12], b"part two");
+        assert_eq!(
+            k.open_part(&room, &id, (1, 3), &sealed).unwrap(),
+            b"part two"
+        );
+        for (r, f, place) in [
+            (RoomId([8; 16]), id, (1, 3)),
+            (room, k.file_id(&[4; 32]), (1, 3)),
+            (room, id, (0, 3)),
+            (room, id, (1, 2)),
+        ] {
+            assert_eq!(
+                k.open_part(&r, &f, place, &sealed),
+                Err(CryptoError::Forged)
+            );
+        }
+        assert_eq!(
+            key(2).open_part(&room, &id, (1, 3), &sealed),
+            Err(CryptoError::Forged)
+        );
+        assert_eq!(
+            k.open(&room, &sealed),
+            Err(CryptoError::Forged),
+            "not a blob"
+        );
+        assert_eq!(
+            k.open_part(&room, &id, (1, 3), &sealed[..20]),
+            Err(CryptoError::Malformed)
+        );
+
+        assert_eq!(file_parts(0), 1);
+        assert_eq!(file_parts(FILE_PART_BYTES), 1);
+        assert_eq!(file_parts(FILE_PART_BYTES + 1), 2);
+        assert_eq!(file_parts(50 * 1024 * 1024), 50);
+        assert!(file_parts(crate::container::MAX_FILE_BYTES as usize) <= MAX_FILE_PARTS);
+    }
 
     fn key(n: u8) -> RoomKey {
         RoomKey::from_bytes([n; 32])

@@ -75,6 +75,36 @@ impl ClientOut<'_> {
     }
 }
 
+/// Attached files' frames a client sends (docs/RELAY.md, "Attached
+/// files"); apart from [`ClientOut`], so a client that never sends them
+/// does not carry them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FileOut<'a> {
+    /// Which of these files (ids in 64 lower-case hex digits, at most
+    /// [`MAX_FILES_ASKED`]) the room holds whole.
+    Files { id: u64, files: &'a [String] },
+    /// One sealed part of a file (`part` from 0, of `parts`).
+    FilePut {
+        id: u64,
+        file: &'a str,
+        part: u32,
+        parts: u32,
+        blob: &'a str,
+    },
+    /// Every part of a file, if the room holds it whole.
+    FileGet { id: u64, file: &'a str },
+}
+
+impl FileOut<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client frames always serialise")
+    }
+}
+
+/// Most file ids one `files` frame may ask about.
+pub const MAX_FILES_ASKED: usize = 1000;
+
 /// A frame from a client, checked.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ClientFrame<'a> {
@@ -92,6 +122,21 @@ pub enum ClientFrame<'a> {
     },
     Delete {
         id: u64,
+    },
+    Files {
+        id: u64,
+        files: Vec<[u8; 32]>,
+    },
+    FilePut {
+        id: u64,
+        file: [u8; 32],
+        part: u32,
+        parts: u32,
+        blob: Vec<u8>,
+    },
+    FileGet {
+        id: u64,
+        file: [u8; 32],
     },
     Ping,
 }
@@ -129,6 +174,22 @@ struct RawFrame<'a> {
     id: Option<u64>,
     upto: Option<u64>,
     blob: Option<&'a str>,
+    file: Option<&'a str>,
+    part: Option<u32>,
+    parts: Option<u32>,
+    #[serde(borrow)]
+    files: Option<Vec<&'a str>>,
+}
+
+/// A file id: 64 lower-case hex digits.
+fn file_id(s: &str) -> Result<[u8; 32], Refusal> {
+    let bad = || refuse(ErrorCode::BadFrame, "a file id is 64 lower-case hex digits");
+    if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(bad());
+    }
+    crate::crypto::unhex(s)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(bad)
 }
 
 /// Parses one text frame from a client. A field of the wrong type, a
@@ -179,6 +240,50 @@ pub fn parse(text: &str) -> Result<ClientFrame<'_>, Refusal> {
                 return Err(refuse(ErrorCode::BadFrame, "delete needs id"));
             };
             Ok(ClientFrame::Delete { id })
+        }
+        "files" => {
+            let (Some(id), Some(files)) = (raw.id, raw.files.as_ref()) else {
+                return Err(refuse(ErrorCode::BadFrame, "files needs id and files"));
+            };
+            if files.len() > MAX_FILES_ASKED {
+                return Err(refuse(ErrorCode::TooBig, "too many files in one question"));
+            }
+            Ok(ClientFrame::Files {
+                id,
+                files: files.iter().map(|f| file_id(f)).collect::<Result<_, _>>()?,
+            })
+        }
+        "file_put" => {
+            let (Some(id), Some(file), Some(part), Some(parts), Some(text)) =
+                (raw.id, raw.file, raw.part, raw.parts, raw.blob)
+            else {
+                return Err(refuse(
+                    ErrorCode::BadFrame,
+                    "file_put needs id, file, part, parts and blob",
+                ));
+            };
+            if parts == 0 || parts > crate::crypto::MAX_FILE_PARTS || part >= parts {
+                return Err(refuse(
+                    ErrorCode::BadFrame,
+                    "a file has 1 to 64 parts, numbered from 0",
+                ));
+            }
+            Ok(ClientFrame::FilePut {
+                id,
+                file: file_id(file)?,
+                part,
+                parts,
+                blob: blob(text)?,
+            })
+        }
+        "file_get" => {
+            let (Some(id), Some(file)) = (raw.id, raw.file) else {
+                return Err(refuse(ErrorCode::BadFrame, "file_get needs id and file"));
+            };
+            Ok(ClientFrame::FileGet {
+                id,
+                file: file_id(file)?,
+            })
         }
         "ping" => Ok(ClientFrame::Ping),
         _ => Err(refuse(ErrorCode::BadFrame, "unknown frame type")),
@@ -231,13 +336,46 @@ fn blob(text: &str) -> Result<Vec<u8>, Refusal> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame<'a> {
-    Welcome { head: u64, snapshot: u64 },
-    Snapshot { upto: u64, blob: &'a str },
-    Blob { seq: u64, blob: &'a str },
-    CaughtUp { head: u64 },
-    Ack { id: u64, seq: u64 },
-    Error { code: ErrorCode, message: &'a str },
+    Welcome {
+        head: u64,
+        snapshot: u64,
+    },
+    Snapshot {
+        upto: u64,
+        blob: &'a str,
+    },
+    Blob {
+        seq: u64,
+        blob: &'a str,
+    },
+    CaughtUp {
+        head: u64,
+    },
+    Ack {
+        id: u64,
+        seq: u64,
+    },
+    Error {
+        code: ErrorCode,
+        message: &'a str,
+    },
     Pong,
+    /// The files of a `files` question the room holds whole.
+    Files {
+        id: u64,
+        have: &'a [String],
+    },
+    /// One part of a file asked for with `file_get`.
+    FilePart {
+        id: u64,
+        part: u32,
+        parts: u32,
+        blob: &'a str,
+    },
+    /// The room does not hold that file whole.
+    NoFile {
+        id: u64,
+    },
 }
 
 impl ServerFrame<'_> {
@@ -327,6 +465,69 @@ impl ServerIn {
     }
 }
 
+/// An answer to a [`FileOut`] frame, as a client reads it; any other
+/// frame is [`FileIn::Other`] (the relay's own, such as `welcome`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileIn {
+    Files {
+        id: u64,
+        have: Vec<String>,
+    },
+    FilePart {
+        id: u64,
+        part: u32,
+        parts: u32,
+        blob: String,
+    },
+    NoFile {
+        id: u64,
+    },
+    /// `ack` of a `file_put`.
+    Stored {
+        id: u64,
+    },
+    Other(ServerIn),
+}
+
+#[derive(Deserialize)]
+struct RawFileIn {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<u64>,
+    have: Option<Vec<String>>,
+    part: Option<u32>,
+    parts: Option<u32>,
+    blob: Option<String>,
+}
+
+impl FileIn {
+    /// Parses one text frame from the relay on a connection that asks for
+    /// files.
+    pub fn parse(text: &str) -> Result<FileIn, serde_json::Error> {
+        use serde::de::Error;
+        let raw: RawFileIn = serde_json::from_str(text)?;
+        let missing = |name| serde_json::Error::missing_field(name);
+        let id = || raw.id.ok_or_else(|| missing("id"));
+        Ok(match raw.kind.as_str() {
+            "files" => FileIn::Files {
+                id: id()?,
+                have: raw.have.clone().ok_or_else(|| missing("have"))?,
+            },
+            "file_part" => FileIn::FilePart {
+                id: id()?,
+                part: raw.part.ok_or_else(|| missing("part"))?,
+                parts: raw.parts.ok_or_else(|| missing("parts"))?,
+                blob: raw.blob.clone().ok_or_else(|| missing("blob"))?,
+            },
+            "no_file" => FileIn::NoFile { id: id()? },
+            "ack" => FileIn::Stored { id: id()? },
+            _ => FileIn::Other(
+                ServerIn::parse(text).map_err(|e| serde_json::Error::custom(e.to_string()))?,
+            ),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +600,122 @@ mod tests {
         ] {
             assert_eq!(parse(text).unwrap_err().code, ErrorCode::BadFrame, "{text}");
         }
+    }
+
+    #[test]
+    fn file_frames_parse_strictly() {
+        let id = "ab".repeat(32);
+        assert_eq!(
+            parse(
+                &FileOut::Files {
+                    id: 3,
+                    files: std::slice::from_ref(&id)
+                }
+                .to_json()
+            ),
+            Ok(ClientFrame::Files {
+                id: 3,
+                files: vec![[0xab; 32]]
+            })
+        );
+        assert_eq!(
+            parse(
+                &FileOut::FilePut {
+                    id: 4,
+                    file: &id,
+                    part: 1,
+                    parts: 2,
+                    blob: "AQID"
+                }
+                .to_json()
+            ),
+            Ok(ClientFrame::FilePut {
+                id: 4,
+                file: [0xab; 32],
+                part: 1,
+                parts: 2,
+                blob: vec![1, 2, 3]
+            })
+        );
+        assert_eq!(
+            parse(&FileOut::FileGet { id: 5, file: &id }.to_json()),
+            Ok(ClientFrame::FileGet {
+                id: 5,
+                file: [0xab; 32]
+            })
+        );
+        let upper = "AB".repeat(32);
+        for text in [
+            format!(r#"{{"type":"file_get","id":1,"file":"{upper}"}}"#),
+            r#"{"type":"file_get","id":1,"file":"abcd"}"#.to_owned(),
+            format!(r#"{{"type":"file_get","file":"{id}"}}"#),
+            format!(
+                r#"{{"type":"file_put","id":1,"file":"{id}","part":2,"parts":2,"blob":"AQID"}}"#
+            ),
+            format!(
+                r#"{{"type":"file_put","id":1,"file":"{id}","part":0,"parts":0,"blob":"AQID"}}"#
+            ),
+            format!(
+                r#"{{"type":"file_put","id":1,"file":"{id}","part":0,"parts":65,"blob":"AQID"}}"#
+            ),
+            format!(r#"{{"type":"file_put","id":1,"file":"{id}","part":0,"parts":1,"blob":""}}"#),
+            format!(
+                r#"{{"type":"file_put","id":1,"file":"{id}","part":-1,"parts":1,"blob":"AQID"}}"#
+            ),
+            r#"{"type":"files","id":1,"files":["x"]}"#.to_owned(),
+            r#"{"type":"files","id":1}"#.to_owned(),
+        ] {
+            assert_eq!(
+                parse(&text).unwrap_err().code,
+                ErrorCode::BadFrame,
+                "{text}"
+            );
+        }
+        let many = vec![id.clone(); MAX_FILES_ASKED + 1];
+        assert_eq!(
+            parse(
+                &FileOut::Files {
+                    id: 1,
+                    files: &many
+                }
+                .to_json()
+            )
+            .unwrap_err()
+            .code,
+            ErrorCode::TooBig
+        );
+
+        // The answers, as a client reads them.
+        let have = [id.clone()];
+        for (frame, read) in [
+            (
+                ServerFrame::Files { id: 1, have: &have },
+                FileIn::Files {
+                    id: 1,
+                    have: vec![id.clone()],
+                },
+            ),
+            (
+                ServerFrame::FilePart {
+                    id: 2,
+                    part: 0,
+                    parts: 1,
+                    blob: "AQID",
+                },
+                FileIn::FilePart {
+                    id: 2,
+                    part: 0,
+                    parts: 1,
+                    blob: "AQID".into(),
+                },
+            ),
+            (ServerFrame::NoFile { id: 3 }, FileIn::NoFile { id: 3 }),
+            (ServerFrame::Ack { id: 4, seq: 0 }, FileIn::Stored { id: 4 }),
+            (ServerFrame::Pong, FileIn::Other(ServerIn::Pong)),
+        ] {
+            assert_eq!(FileIn::parse(&frame.to_json()).unwrap(), read);
+        }
+        assert!(FileIn::parse(r#"{"type":"file_part","id":1}"#).is_err());
     }
 
     #[test]
@@ -578,6 +895,11 @@ mod tests {
                 message: message.to_owned(),
             },
             ServerFrame::Pong => ServerIn::Pong,
+            ServerFrame::Files { .. }
+            | ServerFrame::FilePart { .. }
+            | ServerFrame::NoFile { .. } => {
+                unreachable!("file frames are read as FileIn (file_frames_parse_strictly)")
+            }
         }
     }
 

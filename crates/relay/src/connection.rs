@@ -510,6 +510,71 @@ where
                     SnapshotStored::RelayFull => Err(RELAY_FULL),
                 }
             }
+            // Attached files: any member may store and fetch them; they
+            // count in the room's bytes.
+            ClientFrame::Files { id, files } => {
+                let held = self
+                    .relay
+                    .store(move |s| s.files_held(&room, &files))
+                    .await
+                    .map_err(gone_or_storage)?;
+                let have: Vec<String> = held.iter().map(hex).collect();
+                self.send_frame(&ServerFrame::Files { id, have: &have })
+                    .await
+            }
+            ClientFrame::FilePut {
+                id,
+                file,
+                part,
+                parts,
+                blob,
+            } => {
+                let stored = self
+                    .relay
+                    .store(move |s| s.put_file_part(&room, &file, (part, parts), &blob, quota))
+                    .await
+                    .map_err(gone_or_storage)?;
+                match stored {
+                    Appended::Seq(_) => self.send_frame(&ServerFrame::Ack { id, seq: 0 }).await,
+                    Appended::RoomFull => Err(ROOM_FULL),
+                    Appended::RelayFull => Err(RELAY_FULL),
+                }
+            }
+            ClientFrame::FileGet { id, file } => {
+                let whole = self
+                    .relay
+                    .store(move |s| s.files_held(&room, &[file]))
+                    .await
+                    .map_err(gone_or_storage)?;
+                if whole.is_empty() {
+                    return self.send_frame(&ServerFrame::NoFile { id }).await;
+                }
+                // One part in memory at a time.
+                let mut part = 0;
+                loop {
+                    let got = self
+                        .relay
+                        .store(move |s| s.file_part(&room, &file, part))
+                        .await
+                        .map_err(gone_or_storage)?;
+                    let Some((parts, blob)) = got.filter(|(parts, _)| part < *parts) else {
+                        // Replaced or deleted meanwhile.
+                        return self.send_frame(&ServerFrame::NoFile { id }).await;
+                    };
+                    let blob = b64::encode(&blob);
+                    self.send_frame(&ServerFrame::FilePart {
+                        id,
+                        part,
+                        parts,
+                        blob: &blob,
+                    })
+                    .await?;
+                    part += 1;
+                    if part == parts {
+                        return Ok(());
+                    }
+                }
+            }
         }
     }
 
@@ -638,6 +703,11 @@ where
 }
 
 /// A room deleted meanwhile, or a storage failure.
+/// A file id in lower-case hex.
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn gone_or_storage(e: StoreError) -> End {
     match e {
         StoreError::NoRoom => End::Deleted,

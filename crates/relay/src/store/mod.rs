@@ -1,6 +1,7 @@
 //! Durable room logs. The relay keeps, per room, the SHA-256 of its token,
-//! an append-only log of sealed blobs numbered from 1, and at most one
-//! sealed snapshot that replaces the entries up to its `upto`.
+//! an append-only log of sealed blobs numbered from 1, at most one sealed
+//! snapshot that replaces the entries up to its `upto`, and attached
+//! files' sealed parts under their keyed ids (counted in the room's bytes).
 //!
 //! Every write is one committed transaction when the call returns: the
 //! relay acknowledges a push only after that, so an acknowledged blob
@@ -131,6 +132,30 @@ pub trait Store: Send + Sync + 'static {
         quota: Quota,
     ) -> Result<SnapshotStored, StoreError>;
 
+    /// Stores one sealed part of a file (`part` of `parts`), replacing that
+    /// part if it is there; parts stored under another `parts` (the file
+    /// sent in another split) are dropped first. `Seq(0)` once committed.
+    fn put_file_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        part: (u32, u32),
+        blob: &[u8],
+        quota: Quota,
+    ) -> Result<Appended, StoreError>;
+
+    /// Those of `files` the room holds whole (every part), in the order
+    /// asked.
+    fn files_held(&self, room: &RoomId, files: &[[u8; 32]]) -> Result<Vec<[u8; 32]>, StoreError>;
+
+    /// One part of a file, with how many parts it has, if stored.
+    fn file_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        part: u32,
+    ) -> Result<Option<(u32, Vec<u8>)>, StoreError>;
+
     /// Marks a room as in use now (a client joined it), for retention.
     fn touch(&self, room: &RoomId) -> Result<(), StoreError>;
 
@@ -177,6 +202,25 @@ pub(crate) fn bytes_after_snapshot(
         Err(SnapshotStored::RelayFull)
     } else {
         Ok(bytes)
+    })
+}
+
+/// Why a file part of `len` bytes replacing `replaced` bytes does not fit,
+/// if it does not.
+pub(crate) fn part_refused(
+    m: &RoomMeta,
+    len: u64,
+    replaced: u64,
+    quota: Quota,
+    total: impl FnOnce() -> Result<u64, StoreError>,
+) -> Result<Option<Appended>, StoreError> {
+    let bytes = m.bytes.saturating_sub(replaced) + len;
+    Ok(if bytes > quota.room {
+        Some(Appended::RoomFull)
+    } else if bytes > m.bytes && total()? + (bytes - m.bytes) > quota.total {
+        Some(Appended::RelayFull)
+    } else {
+        None
     })
 }
 

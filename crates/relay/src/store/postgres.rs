@@ -16,8 +16,8 @@ use sms_core::crypto::RoomId;
 use tracing::warn;
 
 use super::{
-    append_refused, bytes_after_snapshot, now_secs, snapshot_refused, Appended, Entry, Quota,
-    RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
+    append_refused, bytes_after_snapshot, now_secs, part_refused, snapshot_refused, Appended,
+    Entry, Quota, RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
 };
 
 /// The channel every relay process listens on.
@@ -75,6 +75,14 @@ impl PgStore {
                  room BYTEA PRIMARY KEY,
                  upto BIGINT NOT NULL,
                  blob BYTEA NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS files (
+                 room BYTEA NOT NULL,
+                 file BYTEA NOT NULL,
+                 part INTEGER NOT NULL,
+                 parts INTEGER NOT NULL,
+                 blob BYTEA NOT NULL,
+                 PRIMARY KEY (room, file, part)
              );",
         )?;
         tx.commit()?;
@@ -289,6 +297,7 @@ impl Store for PgStore {
             let id = &room.0[..];
             tx.execute("DELETE FROM entries WHERE room = $1", &[&id])?;
             tx.execute("DELETE FROM snapshots WHERE room = $1", &[&id])?;
+            tx.execute("DELETE FROM files WHERE room = $1", &[&id])?;
             let deleted = tx.execute("DELETE FROM rooms WHERE id = $1", &[&id])? > 0;
             if deleted {
                 self.notify(tx, room, "deleted")?;
@@ -409,6 +418,83 @@ impl Store for PgStore {
         })
     }
 
+    fn put_file_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        (part, parts): (u32, u32),
+        blob: &[u8],
+        quota: Quota,
+    ) -> Result<Appended, StoreError> {
+        self.write(|tx| {
+            let m = meta(tx, room, true)?.ok_or(StoreError::NoRoom)?;
+            let (id, f) = (&room.0[..], &file[..]);
+            let (part, parts) = (part as i32, parts as i32);
+            // What this part replaces: the same part, and every part of
+            // another split of the file.
+            let replaced: i64 = tx
+                .query_one(
+                    "SELECT COALESCE(SUM(LENGTH(blob)), 0)::BIGINT FROM files
+                     WHERE room = $1 AND file = $2 AND (part = $3 OR parts != $4)",
+                    &[&id, &f, &part, &parts],
+                )?
+                .get(0);
+            let len = blob.len() as u64;
+            if let Some(refused) = part_refused(&m, len, u(replaced), quota, || total_bytes(tx))? {
+                return Ok(refused);
+            }
+            tx.execute(
+                "DELETE FROM files WHERE room = $1 AND file = $2 AND (part = $3 OR parts != $4)",
+                &[&id, &f, &part, &parts],
+            )?;
+            tx.execute(
+                "INSERT INTO files (room, file, part, parts, blob) VALUES ($1, $2, $3, $4, $5)",
+                &[&id, &f, &part, &parts, &blob],
+            )?;
+            tx.execute(
+                "UPDATE rooms SET bytes = $2, active_at = $3 WHERE id = $1",
+                &[
+                    &id,
+                    &i(m.bytes.saturating_sub(u(replaced)) + len),
+                    &now_secs(),
+                ],
+            )?;
+            Ok(Appended::Seq(0))
+        })
+    }
+
+    fn files_held(&self, room: &RoomId, files: &[[u8; 32]]) -> Result<Vec<[u8; 32]>, StoreError> {
+        self.with(|c| {
+            let mut out = Vec::new();
+            for file in files {
+                let row = c.query_one(
+                    "SELECT COUNT(*)::INTEGER, MIN(parts), MAX(parts) FROM files WHERE room = $1 AND file = $2",
+                    &[&&room.0[..], &&file[..]],
+                )?;
+                let (n, lo, hi): (i32, Option<i32>, Option<i32>) = (row.get(0), row.get(1), row.get(2));
+                if lo.is_some() && lo == hi && Some(n) == lo {
+                    out.push(*file);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn file_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        part: u32,
+    ) -> Result<Option<(u32, Vec<u8>)>, StoreError> {
+        self.with(|c| {
+            let row = c.query_opt(
+                "SELECT parts, blob FROM files WHERE room = $1 AND file = $2 AND part = $3",
+                &[&&room.0[..], &&file[..], &(part as i32)],
+            )?;
+            Ok(row.map(|r| (r.get::<_, i32>(0) as u32, r.get(1))))
+        })
+    }
+
     fn touch(&self, room: &RoomId) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
@@ -429,6 +515,7 @@ impl Store for PgStore {
                 let id: Vec<u8> = row.get(0);
                 tx.execute("DELETE FROM entries WHERE room = $1", &[&id])?;
                 tx.execute("DELETE FROM snapshots WHERE room = $1", &[&id])?;
+                tx.execute("DELETE FROM files WHERE room = $1", &[&id])?;
                 if let Ok(room) = <[u8; 16]>::try_from(id.as_slice()) {
                     self.notify(tx, &RoomId(room), "deleted")?;
                 }

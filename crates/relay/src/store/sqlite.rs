@@ -7,13 +7,14 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sms_core::crypto::RoomId;
 
 use super::{
-    append_refused, bytes_after_snapshot, now_secs, snapshot_refused, Appended, Entry, Quota,
-    RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
+    append_refused, bytes_after_snapshot, now_secs, part_refused, snapshot_refused, Appended,
+    Entry, Quota, RoomMeta, Snapshot, SnapshotStored, Store, StoreError,
 };
 
 /// Version 2 adds `rooms.active_at` (when a room was last written to or
-/// joined, Unix seconds, for retention) and `rooms.owner_hash`.
-const SCHEMA_VERSION: i64 = 2;
+/// joined, Unix seconds, for retention) and `rooms.owner_hash`; version 3
+/// the `files` table (attached files' sealed parts).
+const SCHEMA_VERSION: i64 = 3;
 const FILE_NAME: &str = "relay.sqlite3";
 
 /// A [`Store`] in one SQLite file (`relay.sqlite3`) in the data directory,
@@ -65,6 +66,21 @@ impl SqliteStore {
                  ALTER TABLE rooms ADD COLUMN owner_hash BLOB;
                  UPDATE rooms SET active_at = created_at;
                  PRAGMA user_version = 2;
+                 COMMIT;",
+            )?;
+        }
+        if version < 3 {
+            conn.execute_batch(
+                "BEGIN;
+                 CREATE TABLE IF NOT EXISTS files (
+                     room BLOB NOT NULL,
+                     file BLOB NOT NULL,
+                     part INTEGER NOT NULL,
+                     parts INTEGER NOT NULL,
+                     blob BLOB NOT NULL,
+                     PRIMARY KEY (room, file, part)
+                 );
+                 PRAGMA user_version = 3;
                  COMMIT;",
             )?;
         }
@@ -284,6 +300,7 @@ impl Store for SqliteStore {
         let deleted = self.write(|tx| {
             tx.execute("DELETE FROM entries WHERE room = ?1", [&room.0[..]])?;
             tx.execute("DELETE FROM snapshots WHERE room = ?1", [&room.0[..]])?;
+            tx.execute("DELETE FROM files WHERE room = ?1", [&room.0[..]])?;
             Ok(tx.execute("DELETE FROM rooms WHERE id = ?1", [&room.0[..]])? > 0)
         })?;
         if deleted {
@@ -302,6 +319,10 @@ impl Store for SqliteStore {
                 "DELETE FROM snapshots WHERE room IN (SELECT id FROM rooms WHERE active_at < ?1)",
                 [before],
             )?;
+            tx.execute(
+                "DELETE FROM files WHERE room IN (SELECT id FROM rooms WHERE active_at < ?1)",
+                [before],
+            )?;
             Ok(tx.execute("DELETE FROM rooms WHERE active_at < ?1", [before])? as u64)
         })
         .and_then(|n| {
@@ -309,6 +330,81 @@ impl Store for SqliteStore {
                 self.truncate_log()?;
             }
             Ok(n)
+        })
+    }
+
+    fn put_file_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        (part, parts): (u32, u32),
+        blob: &[u8],
+        quota: Quota,
+    ) -> Result<Appended, StoreError> {
+        self.write(|tx| {
+            let m = meta(tx, room)?.ok_or(StoreError::NoRoom)?;
+            let (id, f) = (&room.0[..], &file[..]);
+            // What this part replaces: the same part, and every part of
+            // another split of the file.
+            let replaced: u64 = tx.query_row(
+                "SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM files
+                 WHERE room = ?1 AND file = ?2 AND (part = ?3 OR parts != ?4)",
+                params![id, f, part, parts],
+                |r| r.get(0),
+            )?;
+            let len = blob.len() as u64;
+            if let Some(refused) = part_refused(&m, len, replaced, quota, || Ok(total_bytes(tx)?))?
+            {
+                return Ok(refused);
+            }
+            tx.execute(
+                "DELETE FROM files WHERE room = ?1 AND file = ?2 AND (part = ?3 OR parts != ?4)",
+                params![id, f, part, parts],
+            )?;
+            tx.execute(
+                "INSERT INTO files (room, file, part, parts, blob) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, f, part, parts, blob],
+            )?;
+            tx.execute(
+                "UPDATE rooms SET bytes = ?2, active_at = ?3 WHERE id = ?1",
+                params![id, m.bytes.saturating_sub(replaced) + len, now_secs()],
+            )?;
+            Ok(Appended::Seq(0))
+        })
+    }
+
+    fn files_held(&self, room: &RoomId, files: &[[u8; 32]]) -> Result<Vec<[u8; 32]>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT COUNT(*), MIN(parts), MAX(parts) FROM files WHERE room = ?1 AND file = ?2",
+            )?;
+            let mut out = Vec::new();
+            for file in files {
+                let (n, lo, hi): (u32, Option<u32>, Option<u32>) = stmt
+                    .query_row(params![&room.0[..], &file[..]], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?;
+                if lo.is_some() && lo == hi && Some(n) == lo {
+                    out.push(*file);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn file_part(
+        &self,
+        room: &RoomId,
+        file: &[u8; 32],
+        part: u32,
+    ) -> Result<Option<(u32, Vec<u8>)>, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT parts, blob FROM files WHERE room = ?1 AND file = ?2 AND part = ?3",
+                params![&room.0[..], &file[..], part],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
         })
     }
 

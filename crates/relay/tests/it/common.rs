@@ -13,7 +13,7 @@ use chrono::{TimeZone, Utc};
 use futures_util::{SinkExt, StreamExt};
 use sms_core::crypto::{b64, RoomId, RoomKey};
 use sms_core::sync::LiveSync;
-use sms_core::wire::{ClientOut, ErrorCode, ServerIn};
+use sms_core::wire::{ClientOut, ErrorCode, FileIn, FileOut, ServerIn};
 use sms_core::{
     registers, ActorBytes, ChangeContext, ChangeHash, Record, RecordDraft, RecordId, Workbook,
     WorkbookId,
@@ -151,6 +151,7 @@ impl RelayProcess {
                         "SELECT id || token_hash || COALESCE(owner_hash, ''::bytea) FROM rooms",
                         "SELECT room || blob FROM entries",
                         "SELECT room || blob FROM snapshots",
+                        "SELECT room || file || blob FROM files",
                     ] {
                         for row in c.query(sql, &[]).unwrap() {
                             all.extend(row.get::<_, Vec<u8>>(0));
@@ -286,6 +287,28 @@ impl Raw {
 
     pub async fn send(&mut self, frame: ClientOut<'_>) {
         self.send_text(frame.to_json()).await;
+    }
+
+    pub async fn send_file(&mut self, frame: FileOut<'_>) {
+        self.send_text(frame.to_json()).await;
+    }
+
+    /// The next frame, read as an answer about files (`None` once closed).
+    pub async fn recv_file(&mut self) -> Option<FileIn> {
+        loop {
+            let msg = timeout(STEP, self.ws.next())
+                .await
+                .expect("a frame or the close arrives in time");
+            match msg {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Text(text))) => {
+                    return Some(FileIn::parse(&text).unwrap_or_else(|e| {
+                        panic!("not a frame of the protocol ({e}): {}", text.as_str())
+                    }))
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
     }
 
     pub async fn try_send(&mut self, frame: ClientOut<'_>) -> Result<(), String> {

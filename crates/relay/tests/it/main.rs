@@ -6,6 +6,7 @@ mod at_rest;
 mod common;
 mod converge;
 mod crash;
+mod files;
 mod lifecycle;
 mod limits;
 mod open_relay;

@@ -163,10 +163,12 @@ pub fn Attachments(on: On) -> impl IntoView {
     // is written, whatever someone else changed meanwhile.
     let seen = StoredValue::new((None, None));
     let list_el = NodeRef::<leptos::html::Ul>::new();
-    let asked = StoredValue::new(Vec::<String>::new());
+    let asked = StoredValue::new((Vec::<String>::new(), 0));
     Effect::new(move |_| {
         let items = list();
         let hashes: Vec<String> = items.iter().map(|a| a.hash.to_hex()).collect();
+        // Files' bytes that arrived (a workbook file, the relay) count too.
+        let arrived = state.files.get();
         if let Some(ul) = list_el.get() {
             draw(
                 &ul,
@@ -176,8 +178,8 @@ pub fn Attachments(on: On) -> impl IntoView {
             );
         }
         // Asked again only when the files listed change.
-        if asked.with_value(|a| *a != hashes) {
-            asked.set_value(hashes.clone());
+        if asked.with_value(|a| a.0 != hashes || a.1 != arrived) {
+            asked.set_value((hashes.clone(), arrived));
             let Some(store) = state.store() else {
                 return;
             };
@@ -429,11 +431,7 @@ pub fn Attachments(on: On) -> impl IntoView {
                 <progress aria-labelledby="attach-progress-label" max="1"
                     value=move || { let d = done.get(); (d >= 0.0).then(|| d.to_string()) }></progress>
             </div>
-            {move || message.get().map(|(ok, m)| if ok {
-                view! { <p class="notice" role="status">{m}</p> }.into_any()
-            } else {
-                view! { <p class="field-error" role="alert">{m}</p> }.into_any()
-            })}
+            {crate::display::said(message)}
         </section>
     }
 }

@@ -4,6 +4,7 @@
 //! the bytes are on the page.
 
 use js_sys::{Array, Uint8Array};
+use leptos::prelude::Update;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{
@@ -55,7 +56,7 @@ pub async fn unpack(file: &Uint8Array) -> Result<(Vec<u8>, Carried), Failed> {
 
 /// Stores the files a workbook file carried, all or none; returns how
 /// many were new to this browser.
-pub async fn store(carried: Option<Carried>) -> Result<usize, String> {
+pub async fn store(state: AppState, carried: Option<Carried>) -> Result<usize, String> {
     let Some(carried) =
         carried.filter(|c| c.files.dyn_ref::<Array>().is_some_and(|a| a.length() > 0))
     else {
@@ -66,7 +67,13 @@ pub async fn store(carried: Option<Carried>) -> Result<usize, String> {
         &[("hashes", &carried.hashes), ("files", &carried.files)],
     );
     match ask(WORKER, "zip", msg).await {
-        Ok(data) => Ok(count(&data, "stored")),
+        Ok(data) => {
+            let n = count(&data, "stored");
+            if n > 0 {
+                state.files.update(|f| *f += 1);
+            }
+            Ok(n)
+        }
         Err(e) => Err(format!("its attached files were not stored: {e}")),
     }
 }
@@ -144,6 +151,60 @@ pub async fn pack(state: AppState) -> Result<Written, Failed> {
         ],
     );
     written(ask(WORKER, "zip", msg).await?, "packed")
+}
+
+thread_local! {
+    /// A conversation with the relay is running; `AGAIN`: asked for once
+    /// more meanwhile.
+    static RUNNING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static AGAIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Seconds to wait before each try: files neither here nor in the room may
+/// still be on their way (the person who attached them is sending them).
+const RETRY_SECONDS: [i32; 5] = [0, 2, 5, 15, 45];
+
+/// Sends the files the shared workbook's room lacks and fetches the ones
+/// this browser lacks, through the zip worker's own conversation with the
+/// relay (which remembers the files known to be both here and there, and
+/// then does not connect), when the open workbook is shared live. At most
+/// one runs; a call meanwhile makes it try once more.
+pub fn relay_files(state: AppState, live: crate::live::Live) {
+    if RUNNING.replace(true) {
+        AGAIN.set(true);
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        for wait in RETRY_SECONDS {
+            crate::platform::sleep(wait * 1000).await;
+            AGAIN.set(false);
+            let Some(s) = live.settings() else { break };
+            let Ok(url) = crate::share_link::socket_url(&s.relay) else {
+                break;
+            };
+            let msg = message(
+                "relay",
+                &[
+                    ("url", &url.into()),
+                    ("room", &s.room.as_str().into()),
+                    ("key", &s.key.as_str().into()),
+                    ("since", &(s.seq as f64).into()),
+                    ("hashes", &referenced(state).into()),
+                ],
+            );
+            // Offline, or the relay is down: the next connection asks.
+            let Ok(data) = ask(WORKER, "zip", msg).await else {
+                break;
+            };
+            if count(&data, "fetched") > 0 {
+                state.files.update(|n| *n += 1);
+            }
+            if count(&data, "missing") == 0 && !AGAIN.get() {
+                break;
+            }
+        }
+        RUNNING.set(false);
+    });
 }
 
 /// "1 attached file", "N attached files".

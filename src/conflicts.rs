@@ -78,7 +78,7 @@ pub fn ConflictsPage() -> impl IntoView {
             <p class="lede">
                 "When two people change the same field at the same time, both values are kept. Open a record or checklist item to choose which one stays."
             </p>
-            <Show when=move || !items_of_checklist.with(Vec::is_empty)>
+            {move || (!items_of_checklist.with(Vec::is_empty)).then(|| view! {
                 <h3>"Compliance checklist"</h3>
                 <ul class="conflict-list">
                     {move || items_of_checklist.get().into_iter().map(|(c, fields)| view! {
@@ -88,8 +88,8 @@ pub fn ConflictsPage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
-            </Show>
-            <Show when=move || !items.with(Vec::is_empty)>
+            })}
+            {move || (!items.with(Vec::is_empty)).then(|| view! {
                 <h3>"Records"</h3>
                 <ul class="conflict-list">
                     {move || items.get().into_iter().map(|(id, register, title, fields)| view! {
@@ -99,10 +99,10 @@ pub fn ConflictsPage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
-            </Show>
-            <Show when=move || items.with(Vec::is_empty) && items_of_checklist.with(Vec::is_empty)>
+            })}
+            {move || (items.with(Vec::is_empty) && items_of_checklist.with(Vec::is_empty)).then(|| view! {
                 <p class="empty">"No conflicts: every change has merged cleanly."</p>
-            </Show>
+            })}
         </section>
     }
 }

@@ -185,13 +185,13 @@ pub fn DashboardPage() -> impl IntoView {
                             }).collect_view())}
                         </tbody>
                     </table>
-                    <Show when=move || cell.get().is_some()>
+                    {move || cell.get().is_some().then(|| view! {
                         <ul class="dash-list" aria-live="polite">
                             {move || cell_risks.get().into_iter().map(|(id, t)| view! {
                                 <li><a href=Route::Record(id).href()>{t}</a></li>
                             }).collect_view()}
                         </ul>
-                    </Show>
+                    })}
                 </article>
 
                 <article class="card" aria-labelledby="card-upcoming">

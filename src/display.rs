@@ -98,3 +98,23 @@ pub fn display_value(
         t
     }
 }
+
+/// What came of an action, in words: a status when it went well, an alert
+/// when not (one view for every page, so the app carries it once).
+pub fn said(message: RwSignal<Option<(bool, String)>>) -> impl IntoView {
+    move || {
+        message.get().map(|(ok, m)| {
+            view! {
+                <p class=if ok { "notice" } else { "field-error" } role=if ok { "status" } else { "alert" }>{m}</p>
+            }
+        })
+    }
+}
+
+/// A line in words shown while `on` is set (work under way).
+pub fn busy_note(on: RwSignal<bool>, words: &'static str) -> impl IntoView {
+    move || {
+        on.get()
+            .then(|| view! { <p class="progress-note" role="status">{words}</p> })
+    }
+}

@@ -180,7 +180,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                     // files this workbook describes.
                     forget_preview(state, incoming);
                     let files = carried.try_update_value(Option::take).flatten();
-                    let words = match crate::carry::store(files).await {
+                    let words = match crate::carry::store(state, files).await {
                         Ok(0) => (true, String::new()),
                         Ok(n) => (
                             true,
@@ -243,7 +243,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
             busy.set(true);
             let files = carried.try_update_value(Option::take).flatten();
             spawn_local(async move {
-                let result = match crate::carry::store(files).await {
+                let result = match crate::carry::store(state, files).await {
                     Ok(n) => merge_into_stored(state, target).await.map(|s| (s, n)),
                     Err(e) => Err(e),
                 };
@@ -277,7 +277,7 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             // The files' bytes first, so the workbook never describes a
             // carried file this browser does not have.
-            let stored = match crate::carry::store(files).await {
+            let stored = match crate::carry::store(state, files).await {
                 Ok(n) => n,
                 Err(e) => {
                     forget_preview(state, incoming);
@@ -340,19 +340,9 @@ pub fn Exchange(#[prop(into)] on_added: Callback<()>) -> impl IntoView {
                 />
             </label>
         </p>
-        <Show when=move || busy.get()>
-            <p role="status">"Reading the file…"</p>
-        </Show>
-        <Show when=move || preparing.get()>
-            <p role="status" class="progress-note">"Preparing the file…"</p>
-        </Show>
-        {move || message.get().map(|(ok, m)| {
-            if ok {
-                view! { <p class="notice" role="status">{m}</p> }.into_any()
-            } else {
-                view! { <p class="field-error" role="alert">{m}</p> }.into_any()
-            }
-        })}
+        {crate::display::busy_note(busy, "Reading the file…")}
+        {crate::display::busy_note(preparing, "Preparing the file…")}
+        {crate::display::said(message)}
         {move || pending.get().map(|p| view! {
             <section class="merge-preview" aria-labelledby="merge-heading">
                 <h4 id="merge-heading">{match &p.into_stored {
@@ -518,7 +508,7 @@ async fn open_file(
         return Ok(Opened::PreviewStored(Box::new(target), preview));
     }
     let files = carried.try_update_value(Option::take).flatten();
-    let stored = crate::carry::store(files)
+    let stored = crate::carry::store(state, files)
         .await
         .map_err(|e| format!("“{name}” could not be stored: {e}. Nothing was changed."))?;
     crate::keep::store(state, &target)

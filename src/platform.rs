@@ -155,9 +155,14 @@ pub fn mark(name: &str) {
 /// Resolves in a new task (a zero-delay timer), letting the browser handle
 /// input and draw in between: the way long work is cut into slices.
 pub async fn yield_now() {
+    sleep(0).await;
+}
+
+/// Resolves after `ms` milliseconds (a timer).
+pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let done = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
                 .ok()
         });
         if done.is_none() {

@@ -124,7 +124,7 @@ pub fn UpdateBanner() -> impl IntoView {
 
     view! {
         <div class="update-slot pwa-ui" role="status">
-            <Show when=move || offer.available.get() && !offer.dismissed.get()>
+            {move || (offer.available.get() && !offer.dismissed.get()).then(|| view! {
                 <div class="banner update">
                     <p>
                         <strong>"New version available."</strong>
@@ -137,7 +137,7 @@ pub fn UpdateBanner() -> impl IntoView {
                         "Later"
                     </button>
                 </div>
-            </Show>
+            })}
         </div>
     }
 }
@@ -438,18 +438,16 @@ pub fn StorageStatus() -> impl IntoView {
             <div class="storage-panel">
                 <h2 class="panel-title">"Storage on this device"</h2>
                 <p class="durability">{explanation}</p>
-                <Show when=move || {
-                    matches!(durability.get(), Durability::MayBeCleared | Durability::Refused)
-                }>
+                {move || matches!(durability.get(), Durability::MayBeCleared | Durability::Refused).then(|| view! {
                     <button type="button" on:click=ask>
                         "Ask the browser to keep them"
                     </button>
-                </Show>
-                <Show when=move || durability.get() == Durability::Refused>
+                })}
+                {move || (durability.get() == Durability::Refused).then(|| view! {
                     <p class="hint" role="status">
                         "The browser said no for now. It decides by itself, usually once the app is installed or used often."
                     </p>
-                </Show>
+                })}
                 {move || usage.get().map(|u| view! { <p class="usage">{usage_text(u)}</p> })}
                 {move || files.get().map(|(n, bytes)| view! {
                     <p class="usage-files">{match n {

@@ -79,11 +79,7 @@ fn evidence_pack() -> impl IntoView {
         <button type="button" on:click=download aria-disabled=move || busy.get().to_string()>
             "Download the evidence pack"
         </button>
-        {move || said.get().map(|(ok, m)| if ok {
-            view! { <p class="notice pack-note" role="status">{m}</p> }.into_any()
-        } else {
-            view! { <p class="field-error pack-note" role="alert">{m}</p> }.into_any()
-        })}
+        {crate::display::said(said)}
     }
 }
 

@@ -81,11 +81,11 @@ fn SaveBanner() -> impl IntoView {
             view! {
                 <div class="banner error" role="alert">
                     <p>{text}</p>
-                    <Show when=move || can_retry>
+                    {can_retry.then(|| view! {
                         <button type="button" on:click=move |_| state.request_save()>
                             "Try again"
                         </button>
-                    </Show>
+                    })}
                 </div>
             }
         })

@@ -81,9 +81,9 @@ pub fn WorkbooksPage() -> impl IntoView {
             <h2 id="workbooks-heading">"Workbooks"</h2>
             <p class="lede">"Each workbook is a separate service management system, kept in this browser."</p>
             {move || message.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-            <Show when=move || !settled()>
+            {move || (!settled()).then(|| view! {
                 <p class="hint">"Opening another workbook waits until every change is saved."</p>
-            </Show>
+            })}
             {move || {
                     let open_id = open_id.clone();
                     match list.get() {
@@ -136,7 +136,7 @@ pub fn WorkbooksPage() -> impl IntoView {
                     on:input=move |ev| rename_to.set(event_target_value(&ev)) />
                 <button type="submit">"Rename"</button>
             </form>
-            {move || rename_msg.get().map(|(ok, m)| view! { <p class=if ok { "notice" } else { "field-error" } role="status">{m}</p> })}
+            {crate::display::said(rename_msg)}
 
             <h3>"Start another workbook"</h3>
             <form class="inline-form" on:submit=create>

@@ -214,6 +214,10 @@ impl Live {
             ServerIn::Snapshot { upto, blob } | ServerIn::Blob { seq: upto, blob } => {
                 self.apply(state, upto, &blob).await;
                 self.persist();
+                // A live entry may describe files this browser lacks.
+                if self.inner().borrow().caught_up {
+                    crate::carry::relay_files(state, self);
+                }
             }
             ServerIn::CaughtUp { head } => {
                 {
@@ -231,6 +235,8 @@ impl Live {
                 self.push(state).await;
                 self.maybe_snapshot(state).await;
                 self.schedule_retry(state);
+                // Attached files travel on a conversation of their own.
+                crate::carry::relay_files(state, self);
             }
             ServerIn::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
@@ -254,6 +260,11 @@ impl Live {
                 }
                 if let Some((heads, kind)) = heads {
                     let is_push = kind == Kind::Push;
+                    if is_push {
+                        // This browser's change is in the room: the files
+                        // it attached follow.
+                        crate::carry::relay_files(state, self);
+                    }
                     if self.inner().borrow().room.is_some() {
                         self.room(
                             state,

@@ -285,14 +285,8 @@ pub fn JoinPage(invite: Invite) -> impl IntoView {
             </Show>
             {skipped}
             {choice}
-            <Show when=move || busy.get()>
-                <p role="status">"Fetching the shared workbook…"</p>
-            </Show>
-            {move || message.get().map(|(ok, m)| if ok {
-                view! { <p class="notice" role="status">{m}</p> }.into_any()
-            } else {
-                view! { <p class="field-error" role="alert">{m}</p> }.into_any()
-            })}
+            {crate::display::busy_note(busy, "Fetching the shared workbook…")}
+            {crate::display::said(message)}
         </section>
     }
 }

@@ -542,14 +542,14 @@ fn Backlinks(id: RecordId) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </Show>
-            <Show when=move || !evidences.with(Vec::is_empty)>
+            {move || (!evidences.with(Vec::is_empty)).then(|| view! {
                 <h3>"Evidence for checklist items"</h3>
                 <ul>
                     {move || evidences.get().into_iter().map(|c| view! {
                         <li><a href=Route::Item(c.number).href()>{format!("{} {}", c.number, c.title)}</a></li>
                     }).collect_view()}
                 </ul>
-            </Show>
+            })}
         </section>
     }
 }

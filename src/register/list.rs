@@ -240,17 +240,15 @@ pub fn RegisterList(def: &'static RegisterDef) -> impl IntoView {
             <p class="list-actions">
                 <button type="button" on:click=move |_| download_csv(false)>"Download CSV"</button>
                 <button type="button" on:click=move |_| download_xlsx()>"Download Excel"</button>
-                <Show when=move || visible.with(|v| v.0.len()) != list.with(|l| l.len())>
+                {move || (visible.with(|v| v.0.len()) != list.with(|l| l.len())).then(|| view! {
                     <button type="button" on:click=move |_| download_csv(true)>
                         {move || format!("Download the {} shown", visible.with(|v| v.0.len()))}
                     </button>
-                </Show>
+                })}
                 <a class="button" href=Route::Import(def.id).href()>"Import…"</a>
                 <button type="button" on:click=move |_| { let _ = window().print(); }>"Print"</button>
             </p>
-            <Show when=move || export_note.get()>
-                <p class="progress-note" role="status">"Preparing the spreadsheet…"</p>
-            </Show>
+            {crate::display::busy_note(export_note, "Preparing the spreadsheet…")}
             {move || export_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             {move || notice.0.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <div class="toolbar" role="search">

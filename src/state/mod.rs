@@ -91,6 +91,9 @@ pub struct AppState {
     /// The document of a workbook shown from its view is being loaded
     /// (the page cannot respond meanwhile, so it says so first).
     pub opening: RwSignal<bool>,
+    /// Bumped when attached files' bytes arrive (from a workbook file or
+    /// the relay), so lists of attached files look again.
+    pub files: RwSignal<u32>,
     pub author: RwSignal<String>,
     /// Tells other tabs of this app about every write, and hears theirs.
     channel: StoredValue<Option<web_sys::BroadcastChannel>, LocalStorage>,
@@ -136,6 +139,7 @@ impl AppState {
             save: RwSignal::new(SaveState::Opening),
             phase: RwSignal::new(Phase::Loading),
             opening: RwSignal::new(false),
+            files: RwSignal::new(0),
             author: RwSignal::new(platform::display_name()),
             merged: RwSignal::new(std::collections::BTreeSet::new()),
             reloads: RwSignal::new(0),

@@ -335,7 +335,7 @@ test('the evidence pack holds a folder per checklist item with its files, and an
     page.getByRole('button', { name: 'Download the evidence pack' }).click(),
   ]);
   assert.match(dl.suggestedFilename(), /^.+ evidence pack \d{4}-\d{2}-\d{2}\.zip$/);
-  await waitForText(page.locator('p.pack-note[role="status"]'), `Downloaded “${dl.suggestedFilename()}”, with 3 attached files.`);
+  await waitForText(page.locator('.report-actions p.notice[role="status"]'), `Downloaded “${dl.suggestedFilename()}”, with 3 attached files.`);
   const zip = unzipSync(new Uint8Array(readFileSync(await dl.path())));
 
   // Item 6.1's three attachments (the image twice, under two names).

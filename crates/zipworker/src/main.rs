@@ -26,19 +26,22 @@
 //!   files whose bytes the database does not have).
 
 #[cfg(target_arch = "wasm32")]
+mod db;
+#[cfg(target_arch = "wasm32")]
+mod relay;
+
+#[cfg(target_arch = "wasm32")]
 mod worker {
     use std::collections::HashMap;
 
-    use js_sys::{Array, Promise, Uint8Array};
+    use js_sys::{Array, Uint8Array};
     use sms_core::attachments::FileHash;
     use sms_core::{container, pack};
     use wasm_bindgen::{prelude::*, JsCast};
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-    const FILES: &str = "files";
+    use crate::{db, relay};
 
-    type Fields = Vec<(&'static str, JsValue)>;
+    pub(crate) type Fields = Vec<(&'static str, JsValue)>;
 
     fn reply(scope: &web_sys::DedicatedWorkerGlobalScope, fields: &[(&str, JsValue)]) {
         let msg = js_sys::Object::new();
@@ -48,22 +51,22 @@ mod worker {
         let _ = scope.post_message(&msg);
     }
 
-    fn field(data: &JsValue, key: &str) -> JsValue {
+    pub(crate) fn field(data: &JsValue, key: &str) -> JsValue {
         js_sys::Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED)
     }
 
-    fn bytes_of(data: &JsValue, key: &str) -> Vec<u8> {
+    pub(crate) fn bytes_of(data: &JsValue, key: &str) -> Vec<u8> {
         field(data, key)
             .dyn_into::<Uint8Array>()
             .map(|b| b.to_vec())
             .unwrap_or_default()
     }
 
-    fn text_of(data: &JsValue, key: &str) -> String {
+    pub(crate) fn text_of(data: &JsValue, key: &str) -> String {
         field(data, key).as_string().unwrap_or_default()
     }
 
-    fn hashes_of(data: &JsValue) -> Result<Vec<FileHash>, String> {
+    pub(crate) fn hashes_of(data: &JsValue) -> Result<Vec<FileHash>, String> {
         let raw = bytes_of(data, "hashes");
         if !raw.len().is_multiple_of(32) {
             return Err("the files' fingerprints were not sent whole".into());
@@ -72,136 +75,6 @@ mod worker {
             .chunks_exact(32)
             .map(|h| FileHash(h.try_into().expect("32 bytes")))
             .collect())
-    }
-
-    fn js_words(e: &JsValue) -> String {
-        e.dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .or_else(|| e.dyn_ref::<web_sys::DomException>().map(|e| e.message()))
-            .or_else(|| e.as_string())
-            .unwrap_or_else(|| "an unknown error".into())
-    }
-
-    /// Words for a failed write: a full disk or quota said as such.
-    fn write_failed(e: &JsValue) -> String {
-        let name = e
-            .dyn_ref::<web_sys::DomException>()
-            .map(|d| d.name())
-            .unwrap_or_default();
-        if name == "QuotaExceededError" {
-            "the disk is full or the browser's storage quota is used up".into()
-        } else {
-            format!("the browser's database refused them ({})", js_words(e))
-        }
-    }
-
-    /// Waits for a request's result.
-    async fn done(req: &IdbRequest) -> Result<JsValue, JsValue> {
-        let promise = Promise::new(&mut |resolve, reject| {
-            let ok = req.clone();
-            let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
-                let _ = resolve.call1(&JsValue::NULL, &ok.result().unwrap_or(JsValue::NULL));
-            });
-            let bad = req.clone();
-            let on_err = Closure::once_into_js(move |_: web_sys::Event| {
-                let e = bad.error().ok().flatten().map(JsValue::from);
-                let _ = reject.call1(&JsValue::NULL, &e.unwrap_or(JsValue::NULL));
-            });
-            req.set_onsuccess(Some(on_ok.unchecked_ref()));
-            req.set_onerror(Some(on_err.unchecked_ref()));
-        });
-        JsFuture::from(promise).await
-    }
-
-    /// Waits until a transaction has committed (or says why it did not).
-    async fn committed(tx: &IdbTransaction) -> Result<(), JsValue> {
-        let promise = Promise::new(&mut |resolve, reject| {
-            let on_ok = Closure::once_into_js(move |_: web_sys::Event| {
-                let _ = resolve.call0(&JsValue::NULL);
-            });
-            let failed = tx.clone();
-            let reject2 = reject.clone();
-            let aborted = tx.clone();
-            let on_err = Closure::once_into_js(move |_: web_sys::Event| {
-                let e = failed.error().map(JsValue::from);
-                let _ = reject.call1(&JsValue::NULL, &e.unwrap_or(JsValue::NULL));
-            });
-            let on_abort = Closure::once_into_js(move |_: web_sys::Event| {
-                let e = aborted.error().map(JsValue::from);
-                let _ = reject2.call1(&JsValue::NULL, &e.unwrap_or(JsValue::NULL));
-            });
-            tx.set_oncomplete(Some(on_ok.unchecked_ref()));
-            tx.set_onerror(Some(on_err.unchecked_ref()));
-            tx.set_onabort(Some(on_abort.unchecked_ref()));
-        });
-        JsFuture::from(promise).await.map(drop)
-    }
-
-    /// The app's database, as the page made it: opened without a version,
-    /// and left alone (the open aborted) if it does not exist yet.
-    async fn open(name: &str) -> Result<IdbDatabase, String> {
-        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let factory = scope
-            .indexed_db()
-            .ok()
-            .flatten()
-            .ok_or("this browser's database cannot be used here")?;
-        let req = factory
-            .open(name)
-            .map_err(|e| format!("the browser's database did not open ({})", js_words(&e)))?;
-        let upgrading = req.clone();
-        let on_upgrade = Closure::once_into_js(move |_: web_sys::Event| {
-            if let Some(tx) = upgrading.transaction() {
-                let _ = tx.abort();
-            }
-        });
-        req.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
-        let db = done(&req)
-            .await
-            .map_err(|_| "the browser's database is not ready".to_owned())?;
-        db.dyn_into()
-            .map_err(|_| "the browser's database did not open".to_owned())
-    }
-
-    fn tx(db: &IdbDatabase, write: bool) -> Result<IdbTransaction, JsValue> {
-        if !write {
-            return db.transaction_with_str_and_mode(FILES, IdbTransactionMode::Readonly);
-        }
-        // `durability: "strict"`, as the page writes (not in web-sys yet):
-        // reported done only once on disk.
-        let options = js_sys::Object::new();
-        js_sys::Reflect::set(&options, &"durability".into(), &"strict".into())?;
-        let f: js_sys::Function = js_sys::Reflect::get(db, &"transaction".into())?.dyn_into()?;
-        f.call3(db, &FILES.into(), &"readwrite".into(), &options)?
-            .dyn_into()
-    }
-
-    /// The stored bytes of each of `hashes` (`None` where not stored).
-    async fn read_files(
-        db: &IdbDatabase,
-        hashes: &[FileHash],
-    ) -> Result<Vec<Option<Vec<u8>>>, JsValue> {
-        let tx = tx(db, false)?;
-        let store = tx.object_store(FILES)?;
-        // Every request first, so the transaction stays open for them all.
-        let reqs = hashes
-            .iter()
-            .map(|h| store.get(&h.to_hex().into()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut blobs = Vec::with_capacity(reqs.len());
-        for req in &reqs {
-            blobs.push(done(req).await?.dyn_into::<web_sys::Blob>().ok());
-        }
-        let reader = web_sys::FileReaderSync::new()?;
-        blobs
-            .into_iter()
-            .map(|b| match b {
-                Some(b) => Ok(Some(
-                    Uint8Array::new(&reader.read_as_array_buffer(&b)?.into()).to_vec(),
-                )),
-                None => Ok(None),
-            })
-            .collect()
     }
 
     fn unpack(data: &JsValue) -> Result<Fields, String> {
@@ -227,39 +100,11 @@ mod worker {
         if files.len() != hashes.len() {
             return Err("the files were not sent whole".into());
         }
-        let db = open(&text_of(data, "db")).await?;
-        // Which are here already (the same bytes, by their hash).
-        let here = {
-            let tx = tx(&db, false).map_err(|e| js_words(&e))?;
-            let store = tx.object_store(FILES).map_err(|e| js_words(&e))?;
-            let reqs = hashes
-                .iter()
-                .map(|h| store.count_with_key(&h.to_hex().into()))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| js_words(&e))?;
-            let mut here = Vec::with_capacity(reqs.len());
-            for req in &reqs {
-                let n = done(req).await.map_err(|e| js_words(&e))?;
-                here.push(n.as_f64().unwrap_or(0.0) > 0.0);
-            }
-            here
-        };
-        let new: Vec<usize> = (0..hashes.len()).filter(|&i| !here[i]).collect();
-        if !new.is_empty() {
-            let tx = tx(&db, true).map_err(|e| write_failed(&e))?;
-            let store = tx.object_store(FILES).map_err(|e| write_failed(&e))?;
-            for &i in &new {
-                let blob = web_sys::Blob::new_with_u8_array_sequence(&Array::of1(&files[i]))
-                    .map_err(|e| write_failed(&e))?;
-                if let Err(e) = store.put_with_key(&blob, &hashes[i].to_hex().into()) {
-                    let _ = tx.abort();
-                    return Err(write_failed(&e));
-                }
-            }
-            committed(&tx).await.map_err(|e| write_failed(&e))?;
-        }
+        let db = db::open(&text_of(data, "db")).await?;
+        let files: Vec<(FileHash, Uint8Array)> = hashes.into_iter().zip(files).collect();
+        let stored = db::put_files(&db, &files).await;
         db.close();
-        Ok(vec![("stored", (new.len() as u32).into())])
+        Ok(vec![("stored", (stored? as u32).into())])
     }
 
     async fn write_container(data: &JsValue) -> Result<Fields, String> {
@@ -270,11 +115,11 @@ mod worker {
         let mut hashes = hashes_of(data)?;
         hashes.sort_unstable();
         hashes.dedup();
-        let db = open(&text_of(data, "db")).await?;
-        let found = read_files(&db, &hashes).await.map_err(|e| {
+        let db = db::open(&text_of(data, "db")).await?;
+        let found = db::read_files(&db, &hashes).await.map_err(|e| {
             format!(
                 "the attached files could not be read from this browser ({})",
-                js_words(&e)
+                db::js_words(&e)
             )
         })?;
         db.close();
@@ -311,11 +156,11 @@ mod worker {
         let mut hashes: Vec<FileHash> = entries.iter().map(|e| e.hash).collect();
         hashes.sort_unstable();
         hashes.dedup();
-        let db = open(&text_of(data, "db")).await?;
-        let found = read_files(&db, &hashes).await.map_err(|e| {
+        let db = db::open(&text_of(data, "db")).await?;
+        let found = db::read_files(&db, &hashes).await.map_err(|e| {
             format!(
                 "the attached files could not be read from this browser ({})",
-                js_words(&e)
+                db::js_words(&e)
             )
         })?;
         db.close();
@@ -347,6 +192,7 @@ mod worker {
             "store" => store(&data).await,
             "container" => write_container(&data).await,
             "pack" => write_pack(&data).await,
+            "relay" => relay::exchange(&data).await,
             _ => Err("the request was not understood".into()),
         };
         match result {

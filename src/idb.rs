@@ -1,4 +1,5 @@
-//! IndexedDB adapter: the only module of the app that touches IndexedDB.
+//! IndexedDB adapter: the only module of the page that touches IndexedDB
+//! (the zip worker reads and writes attached files itself, `crates/zipworker`).
 //!
 //! Four object stores: `chunks` (key: the chunk key from
 //! `sms_core::storage::chunk_key`, value: the bytes as a `Uint8Array`),
@@ -6,8 +7,10 @@
 //! `<workbook>/0` for its base and `<workbook>/1/<time>-<random>` for each
 //! patch, in the order written), `files` (attached files' bytes as a
 //! `Blob`, key: their SHA-256 in hex, stored once however often and
-//! wherever they are attached) and `meta` (small string values, such as
-//! which workbook was open last).
+//! wherever they are attached) and `meta` (small values, such as which
+//! workbook was open last; the zip worker keeps there, under
+//! `relay-files/<room>`, the hashes of files known to be in a shared
+//! workbook's room).
 //! Writes use a transaction with `durability: "strict"`, so when a write is
 //! reported done the data has reached the disk; only then does the app say
 //! "Saved".

@@ -96,39 +96,13 @@ impl RoomKey {
     /// Seals `plain` for room `room` with `nonce` (12 fresh random bytes;
     /// never reuse one with the same key).
     pub fn seal(&self, room: &RoomId, nonce: [u8; NONCE_LEN], plain: &[u8]) -> Vec<u8> {
-        let sealed = self
-            .cipher()
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plain,
-                    aad: &room.0,
-                },
-            )
-            .expect("AES-GCM seals any message that fits in memory");
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        out.push(SEALED_V1);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        out
+        seal_with(&self.cipher(), &room.0, nonce, plain)
     }
 
     /// Opens a blob sealed by [`Self::seal`] for `room`; anything altered,
     /// truncated, sealed with another key or for another room is refused.
     pub fn open(&self, room: &RoomId, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEALED_V1 {
-            return Err(CryptoError::Malformed);
-        }
-        let (nonce, body) = sealed[1..].split_at(NONCE_LEN);
-        self.cipher()
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: body,
-                    aad: &room.0,
-                },
-            )
-            .map_err(|_| CryptoError::Forged)
+        open_with(&self.cipher(), &room.0, sealed)
     }
 }
 
@@ -168,21 +142,7 @@ impl RoomKey {
         plain: &[u8],
     ) -> Vec<u8> {
         let aad = part_aad(room, file, part, parts);
-        let sealed = self
-            .file_cipher()
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
-            .expect("AES-GCM seals any message that fits in memory");
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        out.push(SEALED_V1);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        out
+        seal_with(&self.file_cipher(), &aad, nonce, plain)
     }
 
     /// Opens a part sealed by [`Self::seal_part`] for the same room, file
@@ -194,21 +154,35 @@ impl RoomKey {
         (part, parts): (u32, u32),
         sealed: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEALED_V1 {
-            return Err(CryptoError::Malformed);
-        }
-        let (nonce, body) = sealed[1..].split_at(NONCE_LEN);
-        let aad = part_aad(room, file, part, parts);
-        self.file_cipher()
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: body,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CryptoError::Forged)
+        open_with(
+            &self.file_cipher(),
+            &part_aad(room, file, part, parts),
+            sealed,
+        )
     }
+}
+
+/// `0x01 ‖ nonce ‖ ciphertext ‖ tag`: `plain` sealed with `aad`.
+fn seal_with(cipher: &Aes256Gcm, aad: &[u8], nonce: [u8; NONCE_LEN], plain: &[u8]) -> Vec<u8> {
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .expect("AES-GCM seals any message that fits in memory");
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+    out.push(SEALED_V1);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    out
+}
+
+/// Opens what [`seal_with`] sealed with the same key and `aad`.
+fn open_with(cipher: &Aes256Gcm, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEALED_V1 {
+        return Err(CryptoError::Malformed);
+    }
+    let (nonce, body) = sealed[1..].split_at(NONCE_LEN);
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+        .map_err(|_| CryptoError::Forged)
 }
 
 /// How many parts a file of `len` bytes is sent in (at least one, for an

@@ -107,35 +107,38 @@ mod worker {
         Ok(vec![("stored", (stored? as u32).into())])
     }
 
-    async fn write_container(data: &JsValue) -> Result<Fields, String> {
-        let document = bytes_of(data, "document");
-        if document.is_empty() {
-            return Err("the workbook was not sent".into());
-        }
-        let mut hashes = hashes_of(data)?;
+    /// The bytes this browser holds of `hashes` (sorted and each made
+    /// unique here), in hash order. A stored file that no longer matches
+    /// its hash counts as not here: written into a zip it would be refused
+    /// when opened.
+    async fn stored(
+        data: &JsValue,
+        hashes: &mut Vec<FileHash>,
+    ) -> Result<Vec<(FileHash, Vec<u8>)>, String> {
         hashes.sort_unstable();
         hashes.dedup();
         let db = db::open(&text_of(data, "db")).await?;
-        let found = db::read_files(&db, &hashes).await.map_err(|e| {
+        let found = db::read_files(&db, hashes).await.map_err(|e| {
             format!(
                 "the attached files could not be read from this browser ({})",
                 db::js_words(&e)
             )
         })?;
         db.close();
-        let files: Vec<(FileHash, Vec<u8>)> = hashes
+        Ok(hashes
             .iter()
             .zip(found)
-            .filter_map(|(h, b)| b.map(|b| (*h, b)))
-            .collect();
-        // A stored file that no longer matches its hash would make the
-        // container one that is refused when opened.
-        if let Some((h, _)) = files.iter().find(|(h, b)| FileHash::of(b) != *h) {
-            return Err(format!(
-                "an attached file stored in this browser is damaged ({}…)",
-                &h.to_hex()[..12]
-            ));
+            .filter_map(|(h, b)| b.filter(|b| FileHash::of(b) == *h).map(|b| (*h, b)))
+            .collect())
+    }
+
+    async fn write_container(data: &JsValue) -> Result<Fields, String> {
+        let document = bytes_of(data, "document");
+        if document.is_empty() {
+            return Err("the workbook was not sent".into());
         }
+        let mut hashes = hashes_of(data)?;
+        let files = stored(data, &mut hashes).await?;
         let refs: Vec<(FileHash, &[u8])> = files.iter().map(|(h, b)| (*h, b.as_slice())).collect();
         let bytes = container::write(&document, &refs);
         Ok(vec![
@@ -154,21 +157,8 @@ mod worker {
             pack::from_fields(&fields).ok_or("the pack's contents were not understood")?;
         let made = sms_core::dates::parse_iso(&text_of(data, "made")).ok_or("no date was given")?;
         let mut hashes: Vec<FileHash> = entries.iter().map(|e| e.hash).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        let db = db::open(&text_of(data, "db")).await?;
-        let found = db::read_files(&db, &hashes).await.map_err(|e| {
-            format!(
-                "the attached files could not be read from this browser ({})",
-                db::js_words(&e)
-            )
-        })?;
-        db.close();
-        let bytes: HashMap<FileHash, Vec<u8>> = hashes
-            .iter()
-            .zip(found)
-            .filter_map(|(h, b)| b.filter(|b| FileHash::of(b) == *h).map(|b| (*h, b)))
-            .collect();
+        let bytes: HashMap<FileHash, Vec<u8>> =
+            stored(data, &mut hashes).await?.into_iter().collect();
         let packed = entries
             .iter()
             .filter(|e| bytes.contains_key(&e.hash))

@@ -22,7 +22,7 @@ pub struct Carried {
     files: JsValue,
 }
 
-fn message(op: &str, fields: &[(&str, &JsValue)]) -> js_sys::Object {
+pub(crate) fn message(op: &str, fields: &[(&str, &JsValue)]) -> js_sys::Object {
     let msg = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&msg, &"op".into(), &op.into());
     let _ = js_sys::Reflect::set(&msg, &"db".into(), &crate::idb::DB_NAME.into());
@@ -36,7 +36,7 @@ fn get(data: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(data, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn count(data: &JsValue, key: &str) -> usize {
+pub(crate) fn count(data: &JsValue, key: &str) -> usize {
     get(data, key).as_f64().unwrap_or(0.0) as usize
 }
 
@@ -80,7 +80,7 @@ pub async fn store(state: AppState, carried: Option<Carried>) -> Result<usize, S
 
 /// The hashes of every file the open workbook refers to, 32 bytes each
 /// (a file attached in several places is there as often).
-fn referenced(state: AppState) -> Uint8Array {
+pub(crate) fn referenced(state: AppState) -> Uint8Array {
     let hashes: Vec<u8> = state
         .summary_untracked(|summary| {
             state.index_untracked(|ix| {
@@ -151,60 +151,6 @@ pub async fn pack(state: AppState) -> Result<Written, Failed> {
         ],
     );
     written(ask(WORKER, "zip", msg).await?, "packed")
-}
-
-thread_local! {
-    /// A conversation with the relay is running; `AGAIN`: asked for once
-    /// more meanwhile.
-    static RUNNING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    static AGAIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Seconds to wait before each try: files neither here nor in the room may
-/// still be on their way (the person who attached them is sending them).
-const RETRY_SECONDS: [i32; 5] = [0, 2, 5, 15, 45];
-
-/// Sends the files the shared workbook's room lacks and fetches the ones
-/// this browser lacks, through the zip worker's own conversation with the
-/// relay (which remembers the files known to be both here and there, and
-/// then does not connect), when the open workbook is shared live. At most
-/// one runs; a call meanwhile makes it try once more.
-pub fn relay_files(state: AppState, live: crate::live::Live) {
-    if RUNNING.replace(true) {
-        AGAIN.set(true);
-        return;
-    }
-    leptos::task::spawn_local(async move {
-        for wait in RETRY_SECONDS {
-            crate::platform::sleep(wait * 1000).await;
-            AGAIN.set(false);
-            let Some(s) = live.settings() else { break };
-            let Ok(url) = crate::share_link::socket_url(&s.relay) else {
-                break;
-            };
-            let msg = message(
-                "relay",
-                &[
-                    ("url", &url.into()),
-                    ("room", &s.room.as_str().into()),
-                    ("key", &s.key.as_str().into()),
-                    ("since", &(s.seq as f64).into()),
-                    ("hashes", &referenced(state).into()),
-                ],
-            );
-            // Offline, or the relay is down: the next connection asks.
-            let Ok(data) = ask(WORKER, "zip", msg).await else {
-                break;
-            };
-            if count(&data, "fetched") > 0 {
-                state.files.update(|n| *n += 1);
-            }
-            if count(&data, "missing") == 0 && !AGAIN.get() {
-                break;
-            }
-        }
-        RUNNING.set(false);
-    });
 }
 
 /// "1 attached file", "N attached files".

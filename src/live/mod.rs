@@ -13,6 +13,7 @@
 //! the join page). Share links are parsed in `crate::share_link`.
 
 mod connection;
+mod files;
 mod join;
 mod settings;
 mod sync;

@@ -216,7 +216,7 @@ impl Live {
                 self.persist();
                 // A live entry may describe files this browser lacks.
                 if self.inner().borrow().caught_up {
-                    crate::carry::relay_files(state, self);
+                    super::files::relay_files(state, self);
                 }
             }
             ServerIn::CaughtUp { head } => {
@@ -236,7 +236,7 @@ impl Live {
                 self.maybe_snapshot(state).await;
                 self.schedule_retry(state);
                 // Attached files travel on a conversation of their own.
-                crate::carry::relay_files(state, self);
+                super::files::relay_files(state, self);
             }
             ServerIn::Ack { id, seq } => {
                 let heads = self.inner().borrow_mut().inflight.remove(&id);
@@ -263,7 +263,7 @@ impl Live {
                     if is_push {
                         // This browser's change is in the room: the files
                         // it attached follow.
-                        crate::carry::relay_files(state, self);
+                        super::files::relay_files(state, self);
                     }
                     if self.inner().borrow().room.is_some() {
                         self.room(

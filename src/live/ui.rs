@@ -275,14 +275,14 @@ pub fn JoinPage(invite: Invite) -> impl IntoView {
         <section aria-labelledby="join-heading">
             <h2 id="join-heading">"Join a shared workbook"</h2>
             <p>{format!("Someone shared a workbook with you through the relay at {relay}. Joining copies it into this browser and keeps it in step with everyone else's edits: from then on, what you change in it is sent, encrypted, to everyone who has the link.")}</p>
-            <Show when=move || reading.with(|r| r.as_ref().is_none_or(|r| r.mine.is_none()))>
+            {move || reading.with(|r| r.as_ref().is_none_or(|r| r.mine.is_none())).then(|| view! {
                 <p class="buttons">
                     <button type="button" class="primary" on:click=join_it aria-disabled=move || busy.get().to_string()>
                         "Join this workbook"
                     </button>
                     <a class="button" href=crate::route::Route::Dashboard.href()>"Not now"</a>
                 </p>
-            </Show>
+            })}
             {skipped}
             {choice}
             {crate::display::busy_note(busy, "Fetching the shared workbook…")}

@@ -4,8 +4,9 @@
 //! spreadsheet) naming for every file its clause, item, status, owner,
 //! SHA-256, dates and the record it comes from.
 //!
-//! [`plan`] decides what goes where from the read model; [`write`] builds
-//! the zip from bytes the caller looks up by hash. A file whose bytes are
+//! [`fields`] lists what goes in from the read model (on the page),
+//! [`from_fields`] decides where each file goes and [`write`] builds the
+//! zip from bytes the caller looks up by hash (both in the zip worker). A file whose bytes are
 //! not on this device is listed in the index as such and left out.
 
 use std::collections::HashSet;
@@ -115,11 +116,6 @@ pub fn from_fields(fields: &[String]) -> Option<Vec<PackEntry>> {
         });
     }
     Some(out)
-}
-
-/// What goes into the pack (see [`fields`]), with each file's path.
-pub fn plan(summary: &Summary, ix: &RecordIndex) -> Vec<PackEntry> {
-    from_fields(&fields(summary, ix)).expect("fields are read back")
 }
 
 /// Longest folder or file name written, in characters.
